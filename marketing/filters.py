@@ -1,0 +1,69 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, Branch, Membership, User
+from .roles import Role
+
+
+class TenantFilterSet(django_filters.FilterSet):
+    """A FilterSet whose relation choices are built from the request's tenant. Use
+    ``ModelChoiceFilter(queryset=tenant_queryset(Model))`` for every relation filter."""
+
+    def __init__(self, *args, tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+
+def tenant_queryset(model, **extra):
+    """Callable queryset for django-filter: evaluated per request, scoped to its tenant."""
+
+    def build(request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None:
+            return model.objects.none()
+        return model.objects.filter(tenant=tenant, **extra)
+
+    return build
+
+
+class MemberFilter(TenantFilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search", widget=forms.TextInput(attrs={"placeholder": _("姓名/用户名/邮箱")}))
+    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, field_name="role_assignments__role")
+    branch = django_filters.ModelChoiceFilter(label=_("分公司"), queryset=tenant_queryset(Branch), method="by_branch")
+    is_active = django_filters.BooleanFilter(label=_("在职"))
+
+    class Meta:
+        model = Membership
+        fields = ["q", "role", "branch", "is_active"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(user__full_name__icontains=value) | Q(user__username__icontains=value) | Q(user__email__icontains=value)
+        )
+
+    def by_branch(self, queryset, name, value):
+        return queryset.filter(
+            user__branchuserobjectpermission__content_object=value,
+        )
+
+    @property
+    def qs(self):
+        return super().qs.distinct()
+
+
+class AuditFilter(TenantFilterSet):
+    verb = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
+    actor = django_filters.ModelChoiceFilter(label=_("操作人"), queryset=None)
+    object_label = django_filters.CharFilter(label=_("对象"), lookup_expr="icontains")
+    since = django_filters.DateFilter(label=_("起始日期"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"}))
+    until = django_filters.DateFilter(label=_("截止日期"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = AuditEvent
+        fields = ["verb", "actor", "object_label", "since", "until"]
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, tenant=tenant, **kwargs)
+        self.filters["actor"].queryset = User.objects.filter(membership__tenant=tenant).order_by("full_name")

@@ -1,0 +1,12 @@
+from django.utils.translation import gettext_lazy as _
+
+from .navigation import NavItem
+from .roles import Cap
+
+NAV_ITEMS = [
+    NavItem(_("工作台"), _("首页"), "home", order=0),
+    NavItem(_("系统管理"), _("用户与角色"), "marketing:users", (Cap.TENANT_MANAGE,), order=900),
+    NavItem(_("系统管理"), _("地区与分公司"), "marketing:org", (Cap.TENANT_MANAGE,), order=910),
+    NavItem(_("系统管理"), _("租户设置"), "marketing:settings", (Cap.TENANT_MANAGE,), order=920),
+    NavItem(_("系统管理"), _("审计日志"), "marketing:audit", (Cap.AUDIT_VIEW,), order=930),
+]

@@ -1,0 +1,193 @@
+"""Tenant roles and what each may do: the one table to read when asking "who can do X".
+
+A user's capabilities are the union over their roles. Branch-scoped roles see and act only
+for the branches assigned to them (guardian grants of ``marketing.act_for_branch``); every
+other role works tenant-wide. Views check capabilities, never role names."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    TENANT_ADMIN = "tenant_admin", _("系统管理员")
+    GENERAL_MANAGER = "general_manager", _("总经理")
+    EXECUTIVE_DIRECTOR = "executive_director", _("执行董事")
+    GM_ASSISTANT = "gm_assistant", _("总经理助理")
+    MARKETING_DIRECTOR = "marketing_director", _("市场营销总监")
+    MARKETING_SPECIALIST = "marketing_specialist", _("市场专员")
+    FINANCE = "finance", _("财务")
+    OPERATIONS = "operations", _("运营")
+    PRODUCT_DESIGN = "product_design", _("产品设计部")
+    HR = "hr", _("人事")
+    BRANCH_GM = "branch_gm", _("分公司总经理")
+    BRANCH_CASHIER = "branch_cashier", _("分公司出纳")
+    REGIONAL_MANAGER = "regional_manager", _("大区经理")
+    SALESPERSON = "salesperson", _("销售")
+
+
+# Roles whose reach is limited to their assigned branches.
+BRANCH_ROLES = frozenset({Role.BRANCH_GM, Role.BRANCH_CASHIER, Role.REGIONAL_MANAGER, Role.SALESPERSON})
+
+# "Branch general managers and above" (分总及以上领导): default summary recipients.
+SUMMARY_RECIPIENT_ROLES = frozenset(
+    {
+        Role.BRANCH_GM,
+        Role.GENERAL_MANAGER,
+        Role.EXECUTIVE_DIRECTOR,
+        Role.GM_ASSISTANT,
+        Role.MARKETING_DIRECTOR,
+    }
+)
+
+
+class Cap:
+    """Capability names. Keep them here so a typo is an AttributeError, not a silent deny."""
+
+    TENANT_MANAGE = "tenant.manage"  # users, roles, regions, branches, settings
+    AUDIT_VIEW = "audit.view"
+    BRANCHES_ALL = "branches.all"  # sees every branch (otherwise: assigned branches only)
+
+    REPORTS_FILE = "reports.file"  # file the daily report for own branches
+    REPORTS_VIEW_ALL = "reports.view_all"  # board, every branch's reports
+    REPORTS_IMPORT = "reports.import"  # roster / collections / targets uploads
+    REPORTS_CALENDAR = "reports.calendar"  # working-day overrides
+    TARGETS_EDIT = "targets.edit"  # monthly targets (own branches unless BRANCHES_ALL)
+    SUMMARIES_VIEW = "summaries.view"  # past daily summaries (own branch unless BRANCHES_ALL)
+    SUMMARIES_MANAGE = "summaries.manage"  # recipients, resend
+
+    CONTRACTS_REQUEST = "contracts.request"
+    CONTRACTS_MANAGE = "contracts.manage"  # products, sell-through review, ledger
+
+    EXPENSES_REQUEST = "expenses.request"
+    EXPENSES_VIEW_ALL = "expenses.view_all"
+    HOSPITALITY_REQUEST = "hospitality.request"
+
+    APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
+
+    CUSTOMERS_VIEW_ALL = "customers.view_all"
+    CUSTOMERS_VIEW_OWN = "customers.view_own"  # owned + shared with me
+    CUSTOMERS_EDIT = "customers.edit"
+    CUSTOMERS_EXPORT = "customers.export"
+    CUSTOMERS_IMPORT = "customers.import"
+    CUSTOMERS_ACCESS_LOG = "customers.access_log"
+    CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
+
+
+_EXEC_READ = {
+    Cap.BRANCHES_ALL,
+    Cap.REPORTS_VIEW_ALL,
+    Cap.SUMMARIES_VIEW,
+    Cap.EXPENSES_VIEW_ALL,
+    Cap.CUSTOMERS_VIEW_ALL,
+    Cap.CUSTOMERS_EXPORT,
+}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.TENANT_ADMIN: frozenset(
+        {
+            Cap.TENANT_MANAGE,
+            Cap.AUDIT_VIEW,
+            Cap.BRANCHES_ALL,
+            Cap.APPROVALS_CONFIGURE,
+            Cap.REPORTS_CALENDAR,
+            Cap.SUMMARIES_MANAGE,
+            Cap.SUMMARIES_VIEW,
+            Cap.CUSTOMERS_ACCESS_LOG,
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
+    ),
+    Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
+    Role.EXECUTIVE_DIRECTOR: frozenset(_EXEC_READ),
+    Role.GM_ASSISTANT: frozenset(_EXEC_READ),
+    Role.MARKETING_DIRECTOR: frozenset(
+        _EXEC_READ
+        | {
+            Cap.REPORTS_IMPORT,
+            Cap.REPORTS_CALENDAR,
+            Cap.TARGETS_EDIT,
+            Cap.SUMMARIES_MANAGE,
+            Cap.CONTRACTS_MANAGE,
+            Cap.CUSTOMERS_EDIT,
+            Cap.CUSTOMERS_IMPORT,
+        }
+    ),
+    Role.MARKETING_SPECIALIST: frozenset(
+        {
+            Cap.BRANCHES_ALL,
+            Cap.REPORTS_VIEW_ALL,
+            Cap.REPORTS_IMPORT,
+            Cap.REPORTS_CALENDAR,
+            Cap.TARGETS_EDIT,
+            Cap.SUMMARIES_VIEW,
+            Cap.SUMMARIES_MANAGE,
+            Cap.CONTRACTS_MANAGE,
+            Cap.EXPENSES_VIEW_ALL,
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
+    ),
+    Role.FINANCE: frozenset(
+        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}
+    ),
+    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.HR: frozenset({Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.BRANCH_GM: frozenset(
+        {
+            Cap.REPORTS_FILE,
+            Cap.TARGETS_EDIT,
+            Cap.SUMMARIES_VIEW,
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
+    ),
+    Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.REGIONAL_MANAGER: frozenset(
+        {Cap.CONTRACTS_REQUEST, Cap.EXPENSES_REQUEST, Cap.HOSPITALITY_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}
+    ),
+    Role.SALESPERSON: frozenset(
+        {
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_VIEW_OWN,
+            Cap.CUSTOMERS_EDIT,
+        }
+    ),
+}
+
+ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
+
+CAPABILITY_LABELS: dict[str, str] = {
+    Cap.TENANT_MANAGE: _("管理用户、角色、地区、分公司和设置"),
+    Cap.AUDIT_VIEW: _("查看审计日志"),
+    Cap.BRANCHES_ALL: _("查看所有分公司"),
+    Cap.REPORTS_FILE: _("填报本分公司日报"),
+    Cap.REPORTS_VIEW_ALL: _("查看所有分公司日报与填报看板"),
+    Cap.REPORTS_IMPORT: _("导入人事、回款、目标数据"),
+    Cap.REPORTS_CALENDAR: _("维护工作日历"),
+    Cap.TARGETS_EDIT: _("维护月度目标"),
+    Cap.SUMMARIES_VIEW: _("查看每日汇总"),
+    Cap.SUMMARIES_MANAGE: _("管理汇总收件人与重发"),
+    Cap.CONTRACTS_REQUEST: _("申领合同"),
+    Cap.CONTRACTS_MANAGE: _("管理产品、合同审核与台账"),
+    Cap.EXPENSES_REQUEST: _("申请营销费用"),
+    Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
+    Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
+    Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
+    Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
+    Cap.CUSTOMERS_VIEW_OWN: _("查看本人负责及共享的客户档案"),
+    Cap.CUSTOMERS_EDIT: _("编辑客户档案"),
+    Cap.CUSTOMERS_EXPORT: _("导出与打印客户档案"),
+    Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
+    Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
+    Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
+}
+
+
+def capabilities_for(roles) -> frozenset[str]:
+    caps: set[str] = set()
+    for role in roles:
+        caps |= CAPABILITIES.get(role, frozenset())
+    return frozenset(caps)

@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog, set_language
+
+from . import views
+from .forms import LoginForm
+from .models import Branch, Membership, Region
+from .tenancy import object_path
+
+app_urls = (
+    [
+        path("users/", views.user_list, name="users"),
+        path("users/new/", views.user_create_view, name="user_create"),
+        object_path("users/<int:pk>/", views.user_detail, name="user_detail", model=Membership),
+        object_path("users/<int:pk>/edit/", views.user_edit, name="user_edit", model=Membership),
+        object_path("users/<int:pk>/active/", views.user_toggle_active, name="user_toggle_active", model=Membership),
+        object_path("users/<int:pk>/password/", views.user_reset_password, name="user_reset_password", model=Membership),
+        path("org/", views.org, name="org"),
+        path("org/regions/new/", views.region_edit, name="region_create"),
+        object_path("org/regions/<int:pk>/", views.region_edit, name="region_edit", model=Region),
+        path("org/branches/new/", views.branch_edit, name="branch_create"),
+        object_path("org/branches/<int:pk>/", views.branch_edit, name="branch_edit", model=Branch),
+        path("settings/", views.tenant_settings, name="settings"),
+        path("audit/", views.audit_list, name="audit"),
+        path("me/password/", views.password_change, name="password_change"),
+    ],
+    "marketing",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("m/", include(app_urls)),
+    path("reports/", include("reports.urls")),
+    path("contracts/", include("contracts.urls")),
+    path("expenses/", include("expenses.urls")),
+    path("customers/", include("customers.urls")),
+    path("approvals/", include("marketing.approvals_urls")),
+]
+
+if settings.DEBUG:
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
