@@ -18,7 +18,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # Normalised so 0.0500 (from the database) and 0.05 (from a form) compare equal.
+        return format(value.normalize(), "f")
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, models.Model):

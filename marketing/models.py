@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
+from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
 from .roles import Role, capabilities_for
@@ -162,7 +163,8 @@ class BranchUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Branch, on_delete=models.CASCADE)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
 
-    objects = ScopedManager(tenant="tenant")
+    # guardian calls manager methods (is_generic, assign_perm...): keep its manager class.
+    objects = ScopedManager(tenant="tenant", _manager_class=UserObjectPermissionManager)
 
     class Meta(UserObjectPermissionBase.Meta):
         pass

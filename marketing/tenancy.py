@@ -39,6 +39,7 @@ GLOBAL_MODELS = {
     "axes.AccessAttempt",  # login throttling, keyed by user name + IP before any tenant is known
     "axes.AccessLog",
     "axes.AccessFailureLog",
+    "axes.AccessAttemptExpiration",
 }
 
 
