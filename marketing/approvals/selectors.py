@@ -1,0 +1,172 @@
+"""Reads of the approval machinery: inbox, my submissions, a flow's history and what the
+current user may do on it. Everything takes the tenant; counts never depend on rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from marketing.models import User
+
+from .models import (
+    ApprovalChain,
+    ApprovalComment,
+    ApprovalDelegation,
+    ApprovalFlow,
+    ApprovalStep,
+    ApprovalTask,
+    FlowStatus,
+    StepKind,
+    StepStatus,
+    TaskStatus,
+)
+from .registry import StepSpec, get_type
+
+
+def local_today(tenant) -> date:
+    return timezone.localtime(timezone.now(), tenant.zone).date()
+
+
+def chain_for(*, tenant, key: str) -> list[StepSpec]:
+    """The tenant's chain for a document type, or the type's default chain."""
+    chain = ApprovalChain.objects.filter(tenant=tenant, document_type=key).prefetch_related("steps").first()
+    if chain is None:
+        return list(get_type(key).default_chain)
+    return [
+        StepSpec(name=s.name, role=s.role, kind=s.kind, scope=s.scope, mode=s.mode, condition=s.condition,
+                 checklist=tuple(s.checklist or ()))
+        for s in chain.steps.all()
+    ]
+
+
+def active_delegations(*, tenant, day: date) -> QuerySet[ApprovalDelegation]:
+    return ApprovalDelegation.objects.filter(
+        tenant=tenant, starts_on__lte=day, ends_on__gte=day, revoked_at__isnull=True
+    )
+
+
+def delegators_of(*, tenant, user, day: date) -> set[int]:
+    """Ids of the people ``user`` stands in for today."""
+    return set(active_delegations(tenant=tenant, day=day).filter(delegate=user).values_list("delegator_id", flat=True))
+
+
+def _inbox_q(*, tenant, user) -> Q:
+    standing_in_for = active_delegations(tenant=tenant, day=local_today(tenant)).filter(delegate=user).values(
+        "delegator_id"
+    )
+    return Q(assignee=user) | Q(assignee_id__in=standing_in_for)
+
+
+def inbox(*, tenant, user) -> QuerySet[ApprovalTask]:
+    """待我审批: pending tasks of mine and of whoever I stand in for today. One query."""
+    return (
+        ApprovalTask.objects.filter(tenant=tenant, status=TaskStatus.PENDING)
+        .filter(_inbox_q(tenant=tenant, user=user))
+        .exclude(flow__applicant=user)
+        .select_related("flow", "flow__applicant", "flow__branch", "step", "assignee")
+        .order_by("created_at", "id")
+    )
+
+
+def inbox_count(*, tenant, user) -> int:
+    return (
+        ApprovalTask.objects.filter(tenant=tenant, status=TaskStatus.PENDING)
+        .filter(_inbox_q(tenant=tenant, user=user))
+        .exclude(flow__applicant=user)
+        .count()
+    )
+
+
+def started_by(*, tenant, user) -> QuerySet[ApprovalFlow]:
+    """我发起的."""
+    return ApprovalFlow.objects.filter(tenant=tenant, applicant=user).select_related("branch").order_by(
+        "-started_at", "-id"
+    )
+
+
+def visible_flows(*, tenant, user) -> QuerySet[ApprovalFlow]:
+    """Flows the user takes part in: applicant, or holder (or stand-in) of any task."""
+    task_flows = ApprovalTask.objects.filter(tenant=tenant).filter(
+        Q(assignee=user) | Q(acted_by=user) | Q(_inbox_q(tenant=tenant, user=user))
+    ).values("flow_id")
+    return ApprovalFlow.objects.filter(tenant=tenant).filter(Q(applicant=user) | Q(pk__in=task_flows))
+
+
+def flow_for(*, tenant, document) -> ApprovalFlow | None:
+    from .registry import type_for_document
+
+    key = type_for_document(document).key
+    return ApprovalFlow.objects.filter(tenant=tenant, document_type=key, object_id=document.pk).first()
+
+
+def flows_for(*, tenant, key: str, object_ids) -> dict[int, ApprovalFlow]:
+    return {f.object_id: f for f in ApprovalFlow.objects.filter(tenant=tenant, document_type=key,
+                                                                  object_id__in=list(object_ids))}
+
+
+@dataclass
+class Panel:
+    """Everything a document page needs to show the approval history and the actions open to
+    the current user. Build with ``flow_panel``; render with ``approvals/_panel.html``."""
+
+    flow: ApprovalFlow | None
+    rounds: list = field(default_factory=list)  # [(round, [step with .task_list])], newest first
+    comments: list = field(default_factory=list)
+    my_task: ApprovalTask | None = None
+    return_targets: list = field(default_factory=list)
+    transfer_candidates: list = field(default_factory=list)
+    can_withdraw: bool = False
+    can_comment: bool = False
+    notes: list = field(default_factory=list)
+    is_applicant: bool = False
+
+
+def flow_history(flow: ApprovalFlow) -> list[tuple[int, list[ApprovalStep]]]:
+    steps = (
+        ApprovalStep.objects.filter(flow=flow)
+        .prefetch_related(
+            Prefetch("tasks", queryset=ApprovalTask.objects.select_related("assignee", "acted_by", "transferred_to"))
+        )
+        .order_by("-round", "position")
+    )
+    rounds: dict[int, list] = {}
+    for step in steps:
+        rounds.setdefault(step.round, []).append(step)
+    return list(rounds.items())
+
+
+def flow_panel(*, flow: ApprovalFlow | None, user: User, document=None) -> Panel:
+    if flow is None:
+        return Panel(flow=None)
+    from .services import transfer_candidates
+
+    panel = Panel(flow=flow, rounds=flow_history(flow), is_applicant=flow.applicant_id == user.pk)
+    panel.comments = list(ApprovalComment.objects.filter(flow=flow).select_related("author"))
+    panel.can_comment = True
+    if flow.status == FlowStatus.IN_PROGRESS:
+        panel.can_withdraw = panel.is_applicant
+        if not panel.is_applicant:
+            stand_in = delegators_of(tenant=flow.tenant, user=user, day=local_today(flow.tenant))
+            current = [s for s in (panel.rounds[0][1] if panel.rounds else []) if s.status == StepStatus.ACTIVE]
+            for step in current:
+                for task in step.tasks.all():
+                    if task.status == TaskStatus.PENDING and (
+                        task.assignee_id == user.pk or task.assignee_id in stand_in
+                    ):
+                        panel.my_task = task
+                        break
+            if panel.my_task is not None:
+                panel.my_task.flow = flow
+                panel.return_targets = [
+                    s for s in panel.rounds[0][1]
+                    if s.status == StepStatus.DONE and s.kind != StepKind.CC
+                    and s.position < panel.my_task.step.position
+                ]
+                panel.transfer_candidates = transfer_candidates(task=panel.my_task)
+                doc_type = get_type(flow.document_type)
+                if doc_type.reviewer_notes and document is not None:
+                    panel.notes = list(doc_type.reviewer_notes(document))
+    return panel
