@@ -104,10 +104,15 @@ def org_b(db) -> Org:
 
 @pytest.fixture
 def client_as(db):
-    """``client_as(user)`` -> a test client logged in as ``user`` (Chinese UI)."""
+    """``client_as(user)`` -> a test client logged in as ``user`` (Chinese UI unless
+    ``language="en"``)."""
 
-    def make(user, language: str = "zh-hans") -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    def make(user, language: str | None = None) -> Client:
+        from django.conf import settings
+
+        client = Client()
+        if language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         client.force_login(user)
         return client
 

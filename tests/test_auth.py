@@ -45,9 +45,15 @@ def test_logout_is_post_only_and_audited(org_a, client):
 
 
 def test_chinese_is_default_and_english_switchable(org_a, client_as):
-    client = client_as(org_a.users["admin"], language="")
+    client = client_as(org_a.users["admin"])
     page = client.get(reverse("marketing:users")).content.decode()
     assert "用户与角色" in page and 'lang="zh-hans"' in page
     client.post(reverse("set_language"), {"language": "en", "next": "/m/users/"})
     page = client.get(reverse("marketing:users")).content.decode()
     assert 'lang="en"' in page and "Users and roles" in page
+
+
+def test_browser_language_does_not_override_chinese_default(org_a, client_as):
+    client = client_as(org_a.users["admin"])
+    page = client.get(reverse("marketing:users"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page and "用户与角色" in page

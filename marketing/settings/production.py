@@ -20,8 +20,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Cookies only over HTTPS. COOKIES_SECURE=false exists for a look at the compose stack over
+# plain http on localhost; never in a real deployment (check --deploy then warns).
+SESSION_COOKIE_SECURE = env_bool("COOKIES_SECURE", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -1,0 +1,18 @@
+# Sourced by bin/run and bin/test: make .venv with the project's dependencies.
+# Needs only Python >= 3.11 on the machine. Re-running is cheap: pip skips what is there.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PYTHON="${PYTHON:-python3}"
+EXTRAS="${1:-}"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv with $($PYTHON --version)"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed${EXTRAS:+-$EXTRAS}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing dependencies (pyproject.toml${EXTRAS:+ [$EXTRAS]})"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
+  touch "$stamp"
+fi
