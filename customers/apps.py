@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CustomersConfig(AppConfig):
     name = "customers"
     verbose_name = _("客户档案")
+
+    def ready(self):
+        from .approval import register_document_type
+
+        register_document_type()

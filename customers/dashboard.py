@@ -1,0 +1,37 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from marketing.roles import Cap
+
+from . import selectors
+from .models import AccessRequestStatus, CustomerAccessRequest, Stage
+
+
+def home_cards(request) -> list[dict]:
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    cards = []
+    if selectors.can_use_archive(membership):
+        counts = selectors.stage_counts(membership=membership)
+        total = sum(counts.values())
+        cards.append({
+            "title": _("我可查看的客户"), "value": total,
+            "hint": _("洽谈中 %(n)s · 已签约 %(s)s") % {
+                "n": counts.get(Stage.NEGOTIATING, 0), "s": counts.get(Stage.SIGNED, 0)},
+            "url": reverse("customers:list"), "tone": "default",
+        })
+    if selectors.can_decide_requests(membership):
+        pending = CustomerAccessRequest.objects.filter(
+            tenant_id=membership.tenant_id, status=AccessRequestStatus.PENDING
+        ).count()
+        cards.append({
+            "title": _("待审批的档案查阅申请"), "value": pending, "hint": _("客户档案"),
+            "url": reverse("customers:requests") + "?status=pending", "tone": "warn" if pending else "ok",
+        })
+    elif membership.can(Cap.CUSTOMERS_REQUEST_ACCESS) and not selectors.can_use_archive(membership):
+        cards.append({
+            "title": _("客户档案查阅"), "value": "—", "hint": _("需经总经理批准"),
+            "url": reverse("customers:request_create"), "tone": "default",
+        })
+    return cards

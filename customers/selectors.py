@@ -1,0 +1,165 @@
+"""Reads of the archive. The reach rule lives in ``customer_reach``; every list, search,
+export, print and form choice starts from it, so "who may see what" is decided once.
+
+Reach:
+* CUSTOMERS_VIEW_ALL (executive director, GM, GM assistant, marketing director): every
+  customer of the tenant;
+* CUSTOMERS_VIEW_OWN (salespeople): customers they own, plus active grants/shares;
+* everyone else: only customers with an active grant (approved access request).
+Grants are read through the grant table's default manager, which hides expired rows, so
+an expired grant stops working at its expiry instant even before the purge job runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from marketing.models import Membership, User
+from marketing.roles import Cap, Role
+from marketing.selectors import users_with_roles
+
+from .models import (
+    Contact,
+    Customer,
+    CustomerAccessLog,
+    CustomerAccessRequest,
+    CustomerUserObjectPermission,
+    Tag,
+    Visit,
+)
+
+VIEW_CODENAME = "view_customer"
+
+
+def can_use_archive(membership: Membership) -> bool:
+    return membership.can(Cap.CUSTOMERS_VIEW_ALL) or membership.can(Cap.CUSTOMERS_VIEW_OWN)
+
+
+def granted_customer_ids(*, membership: Membership, shares_only: bool = False) -> QuerySet:
+    """Subquery of the customer ids this user holds an active grant (or share) for."""
+    qs = CustomerUserObjectPermission.objects.filter(
+        tenant_id=membership.tenant_id, user_id=membership.user_id, permission__codename=VIEW_CODENAME
+    )
+    if shares_only:
+        qs = qs.filter(expires_at__isnull=True)
+    return qs.values("content_object_id")
+
+
+def customer_reach(*, membership: Membership) -> QuerySet[Customer]:
+    """Every customer this member may read; one SQL statement whatever the number of grants."""
+    qs = Customer.objects.filter(tenant_id=membership.tenant_id)
+    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+        return qs
+    reach = Q(pk__in=granted_customer_ids(membership=membership))
+    if membership.can(Cap.CUSTOMERS_VIEW_OWN):
+        reach |= Q(owner_id=membership.user_id)
+    return qs.filter(reach)
+
+
+def customer_edit_reach(*, membership: Membership) -> QuerySet[Customer]:
+    """Customers this member may change: all (archive-wide editors), or owned and shared ones.
+    A temporary grant from an access request is read-only."""
+    qs = Customer.objects.filter(tenant_id=membership.tenant_id)
+    if not membership.can(Cap.CUSTOMERS_EDIT):
+        return qs.none()
+    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+        return qs
+    return qs.filter(
+        Q(owner_id=membership.user_id) | Q(pk__in=granted_customer_ids(membership=membership, shares_only=True))
+    )
+
+
+def customer_list(*, membership: Membership) -> QuerySet[Customer]:
+    return (
+        customer_reach(membership=membership)
+        .select_related("branch", "owner")
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def customer_detail(*, customer: Customer) -> dict:
+    """Everything the detail page shows, in a fixed number of queries."""
+    contacts = list(Contact.objects.filter(tenant_id=customer.tenant_id, customer=customer))
+    visits = list(
+        Visit.objects.filter(tenant_id=customer.tenant_id, customer=customer).select_related("visited_by")[:50]
+    )
+    grants = list(
+        CustomerUserObjectPermission.objects.filter(tenant_id=customer.tenant_id, content_object=customer)
+        .select_related("user", "granted_by")
+        .order_by("expires_at", "id")
+    )
+    return {"contacts": contacts, "visits": visits, "grants": grants}
+
+
+def tags(*, tenant) -> QuerySet[Tag]:
+    return Tag.objects.filter(tenant=tenant)
+
+
+def owner_choices(*, membership: Membership) -> QuerySet[User]:
+    """Who a customer can be assigned to: the tenant's salespeople (archive-wide editors), or
+    only oneself (a salesperson)."""
+    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+        return users_with_roles(tenant=membership.tenant, roles=[Role.SALESPERSON])
+    return User.objects.filter(pk=membership.user_id)
+
+
+def owner_filter_choices(*, membership: Membership) -> QuerySet[User]:
+    """Owners shown in the list filter: only owners of customers the member can see."""
+    owners = customer_reach(membership=membership).values("owner_id")
+    return User.objects.filter(pk__in=owners).order_by("full_name", "username")
+
+
+def share_candidates(*, tenant) -> QuerySet[User]:
+    """A customer can be shared with salespeople only; others ask through an access request."""
+    return users_with_roles(tenant=tenant, roles=[Role.SALESPERSON])
+
+
+def visits(*, membership: Membership) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(tenant_id=membership.tenant_id, customer__in=customer_reach(membership=membership))
+        .select_related("customer", "visited_by", "customer__branch")
+        .order_by("-visited_on", "-id")
+    )
+
+
+def access_log(*, tenant) -> QuerySet[CustomerAccessLog]:
+    return CustomerAccessLog.objects.filter(tenant=tenant).select_related("user", "customer")
+
+
+def reads_in_last_hour(*, tenant, user, now=None) -> int:
+    now = now or timezone.now()
+    return CustomerAccessLog.objects.filter(tenant=tenant, user=user, at__gt=now - timedelta(hours=1)).count()
+
+
+def access_requests(*, membership: Membership) -> QuerySet[CustomerAccessRequest]:
+    """A member's own requests; deciders (see ``can_decide_requests``) see all of them."""
+    qs = CustomerAccessRequest.objects.filter(tenant_id=membership.tenant_id).select_related(
+        "customer", "customer__branch", "applicant", "decided_by"
+    )
+    if can_decide_requests(membership):
+        return qs
+    return qs.filter(applicant_id=membership.user_id)
+
+
+def can_decide_requests(membership: Membership) -> bool:
+    """The general manager: reads the whole archive and its access log."""
+    return membership.can(Cap.CUSTOMERS_VIEW_ALL) and membership.can(Cap.CUSTOMERS_ACCESS_LOG)
+
+
+def find_customer_for_request(*, tenant, name: str = "", phone_hash: str = "") -> Customer | None:
+    """Exact lookup for someone asking for access: full name or exact phone, nothing fuzzy,
+    so the archive cannot be browsed through this door."""
+    qs = Customer.objects.filter(tenant=tenant).select_related("branch")
+    if name:
+        return qs.filter(name=name.strip()).first()
+    if phone_hash:
+        return qs.filter(phone_hash=phone_hash).first()
+    return None
+
+
+def stage_counts(*, membership: Membership) -> dict[str, int]:
+    rows = customer_reach(membership=membership).values("stage").annotate(n=Count("id"))
+    return {r["stage"]: r["n"] for r in rows}

@@ -1,0 +1,304 @@
+"""Every write to the archive. Keyword-only, atomic, locked, audited; history rows are
+written by django-simple-history on save, attributed to ``actor``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.audit import audit_record, changed_fields, model_snapshot
+
+from .crypto import phone_hash
+from .models import STAGE_TRANSITIONS, Contact, Customer, CustomerUserObjectPermission, Tag, Visit
+
+CUSTOMER_FIELDS = [
+    "name", "shareholders", "address", "phone", "characteristics", "business_situation",
+    "industry", "branch", "owner", "stage",
+]
+CONTACT_FIELDS = [
+    "name", "gender", "birth_year", "education", "phone", "address", "personality", "family",
+    "purchase_role", "notes",
+]
+VISIT_FIELDS = [
+    "visited_on", "visited_by", "companions", "visit_type", "needs", "proposal", "outcome",
+    "next_step", "next_date",
+]
+# Personal values never go into the audit log: the audit names the field, not the value.
+SECRET_FIELDS = {"phone", "address", "family"}
+
+
+def _redact(snapshot: dict, secret: set[str]) -> dict:
+    return {k: ("***" if k in secret and v else v) for k, v in snapshot.items()}
+
+
+def _audit_change(*, obj, actor, verb, before, after, request, secret=frozenset()):
+    b, a = changed_fields(before, after)
+    audit_record(
+        tenant=obj.tenant, actor=actor, verb=verb, obj=obj,
+        before=_redact(b, set(secret)), after=_redact(a, set(secret)), request=request,
+    )
+
+
+def _check_stage(old: str, new: str) -> None:
+    if old != new and new not in STAGE_TRANSITIONS.get(old, set()):
+        raise ValidationError(
+            _("客户阶段不能从“%(old)s”直接改为“%(new)s”。"),
+            code="bad_stage_transition",
+            params={"old": Customer(stage=old).get_stage_display(), "new": Customer(stage=new).get_stage_display()},
+        )
+
+
+def _save_tags(customer: Customer, tags) -> None:
+    tags = sorted(tags, key=lambda t: t.name)
+    customer.tags.set(tags)
+    customer.tag_names = "、".join(t.name for t in tags)[:300]
+
+
+@transaction.atomic
+def customer_create(*, tenant, actor, data: dict, tags=(), request=None) -> Customer:
+    customer = Customer(tenant=tenant, **{k: data[k] for k in CUSTOMER_FIELDS if k in data})
+    customer.phone_hash = phone_hash(customer.phone)
+    tags = sorted(tags, key=lambda t: t.name)
+    customer.tag_names = "、".join(t.name for t in tags)[:300]
+    customer._history_user = actor
+    customer.save()
+    if tags:
+        customer.tags.set(tags)
+    audit_record(
+        tenant=tenant, actor=actor, verb="customers.customer_create", obj=customer,
+        after=_redact(model_snapshot(customer, CUSTOMER_FIELDS), SECRET_FIELDS), request=request,
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, customer: Customer, actor, data: dict, tags=None, request=None) -> Customer:
+    customer = Customer.objects.select_for_update().get(pk=customer.pk, tenant_id=customer.tenant_id)
+    before = model_snapshot(customer, CUSTOMER_FIELDS + ["tag_names"])
+    if "stage" in data:
+        _check_stage(customer.stage, data["stage"])
+    for key in CUSTOMER_FIELDS:
+        if key in data:
+            setattr(customer, key, data[key])
+    customer.phone_hash = phone_hash(customer.phone)
+    if tags is not None:
+        _save_tags(customer, tags)
+    after = model_snapshot(customer, CUSTOMER_FIELDS + ["tag_names"])
+    if before == after:
+        return customer
+    customer._history_user = actor
+    customer.save()
+    _audit_change(
+        obj=customer, actor=actor, verb="customers.customer_update", before=before, after=after,
+        request=request, secret=SECRET_FIELDS,
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_reassign(*, customer: Customer, actor, owner, request=None) -> Customer:
+    """A salesperson leaves: the record moves to another owner, its history stays whole."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk, tenant_id=customer.tenant_id)
+    if owner.pk == customer.owner_id:
+        raise ValidationError(_("新负责人与当前负责人相同。"), code="same_owner")
+    old = customer.owner_id
+    customer.owner = owner
+    customer._history_user = actor
+    customer.save(update_fields=["owner", "updated_at"])
+    audit_record(
+        tenant=customer.tenant, actor=actor, verb="customers.customer_reassign", obj=customer,
+        before={"owner": old}, after={"owner": owner.pk}, request=request,
+    )
+    return customer
+
+
+@transaction.atomic
+def customers_reassign_all(*, tenant, actor, from_user, to_user, request=None) -> int:
+    """Move every customer of a departing salesperson; each move is its own history row."""
+    moved = 0
+    for customer in Customer.objects.select_for_update().filter(tenant=tenant, owner=from_user):
+        customer_reassign(customer=customer, actor=actor, owner=to_user, request=request)
+        moved += 1
+    return moved
+
+
+# --- contacts and visits -----------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, customer: Customer, actor, data: dict, request=None) -> Contact:
+    contact = Contact(tenant_id=customer.tenant_id, customer=customer, **{k: data[k] for k in CONTACT_FIELDS if k in data})
+    contact.phone_hash = phone_hash(contact.phone)
+    contact._history_user = actor
+    contact.save()
+    audit_record(
+        tenant=customer.tenant, actor=actor, verb="customers.contact_create", obj=contact,
+        object_label=f"{customer.name} / {contact.name}", request=request,
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor, data: dict, request=None) -> Contact:
+    contact = Contact.objects.select_for_update().get(pk=contact.pk, tenant_id=contact.tenant_id)
+    before = model_snapshot(contact, CONTACT_FIELDS)
+    for key in CONTACT_FIELDS:
+        if key in data:
+            setattr(contact, key, data[key])
+    after = model_snapshot(contact, CONTACT_FIELDS)
+    if before == after:
+        return contact
+    contact.phone_hash = phone_hash(contact.phone)
+    contact._history_user = actor
+    contact.save()
+    _audit_change(
+        obj=contact, actor=actor, verb="customers.contact_update", before=before, after=after,
+        request=request, secret=SECRET_FIELDS,
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor, request=None) -> None:
+    contact = Contact.objects.select_for_update().get(pk=contact.pk, tenant_id=contact.tenant_id)
+    contact._history_user = actor
+    audit_record(tenant=contact.tenant, actor=actor, verb="customers.contact_delete", obj=contact, request=request)
+    contact.delete()
+
+
+@transaction.atomic
+def visit_create(*, customer: Customer, actor, data: dict, request=None) -> Visit:
+    visit = Visit(tenant_id=customer.tenant_id, customer=customer, **{k: data[k] for k in VISIT_FIELDS if k in data})
+    visit._history_user = actor
+    visit.save()
+    audit_record(tenant=customer.tenant, actor=actor, verb="customers.visit_create", obj=visit, request=request)
+    return visit
+
+
+@transaction.atomic
+def visit_update(*, visit: Visit, actor, data: dict, request=None) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk, tenant_id=visit.tenant_id)
+    before = model_snapshot(visit, VISIT_FIELDS)
+    for key in VISIT_FIELDS:
+        if key in data:
+            setattr(visit, key, data[key])
+    after = model_snapshot(visit, VISIT_FIELDS)
+    if before == after:
+        return visit
+    visit._history_user = actor
+    visit.save()
+    _audit_change(obj=visit, actor=actor, verb="customers.visit_update", before=before, after=after, request=request)
+    return visit
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tags_get_or_create(*, tenant, names: list[str]) -> list[Tag]:
+    names = sorted({n.strip()[:30] for n in names if n and n.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(tenant=tenant, name__in=names)}
+    missing = [Tag(tenant=tenant, name=n) for n in names if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(tenant=tenant, name__in=names)}
+    return [existing[n] for n in names]
+
+
+# --- shares and temporary grants ------------------------------------------------------------
+
+
+def _view_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label="customers", codename="view_customer")
+
+
+def _check_same_tenant(customer: Customer, user) -> None:
+    from marketing.models import Membership
+
+    if not Membership.objects.filter(tenant_id=customer.tenant_id, user_id=user.pk, is_active=True).exists():
+        # Another tenant's user: refuse as if the user did not exist.
+        raise ValidationError(_("找不到该用户。"), code="user_not_in_tenant")
+
+
+@transaction.atomic
+def customer_share(*, customer: Customer, actor, user, request=None) -> CustomerUserObjectPermission:
+    """Share a customer with a colleague (no expiry) until the share is revoked."""
+    _check_same_tenant(customer, user)
+    if user.pk == customer.owner_id:
+        raise ValidationError(_("不能共享给客户的负责人本人。"), code="share_to_owner")
+    perm = _view_permission()
+    row = (
+        CustomerUserObjectPermission.all_grants.select_for_update()
+        .filter(tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer)
+        .first()
+    )
+    if row is None:
+        row = CustomerUserObjectPermission.all_grants.create(
+            tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer, granted_by=actor
+        )
+    elif row.expires_at is not None:
+        row.expires_at, row.granted_by = None, actor
+        row.save(update_fields=["expires_at", "granted_by"])
+    else:
+        raise ValidationError(_("该客户已共享给此用户。"), code="already_shared")
+    audit_record(
+        tenant=customer.tenant, actor=actor, verb="customers.customer_share", obj=customer,
+        after={"user": user.pk}, request=request,
+    )
+    return row
+
+
+@transaction.atomic
+def grant_create(*, customer: Customer, actor, user, days: int, request=None) -> CustomerUserObjectPermission:
+    """A temporary read grant (approved access request). Renewing extends the same row;
+    an existing permanent share is left as it is."""
+    _check_same_tenant(customer, user)
+    if not 1 <= int(days) <= 365:
+        raise ValidationError(_("授权天数必须在 1 到 365 之间。"), code="bad_days")
+    expires = timezone.now() + timedelta(days=int(days))
+    perm = _view_permission()
+    row = (
+        CustomerUserObjectPermission.all_grants.select_for_update()
+        .filter(tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer)
+        .first()
+    )
+    if row is None:
+        row = CustomerUserObjectPermission.all_grants.create(
+            tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer,
+            granted_by=actor, expires_at=expires,
+        )
+    elif row.expires_at is not None:
+        row.expires_at, row.granted_by = max(row.expires_at, expires), actor
+        row.save(update_fields=["expires_at", "granted_by"])
+    audit_record(
+        tenant=customer.tenant, actor=actor, verb="customers.grant_create", obj=customer,
+        after={"user": user.pk, "expires_at": row.expires_at}, request=request,
+    )
+    return row
+
+
+@transaction.atomic
+def grant_revoke(*, grant: CustomerUserObjectPermission, actor, request=None) -> None:
+    grant = CustomerUserObjectPermission.all_grants.select_for_update().select_related("content_object").get(
+        pk=grant.pk, tenant_id=grant.tenant_id
+    )
+    audit_record(
+        tenant=grant.content_object.tenant, actor=actor, verb="customers.grant_revoke", obj=grant.content_object,
+        before={"user": grant.user_id, "expires_at": grant.expires_at}, request=request,
+    )
+    grant.delete()
+
+
+@transaction.atomic
+def grants_purge_expired(*, tenant, now=None) -> int:
+    """Delete grants past their expiry. Idempotent; reads never depended on it."""
+    now = now or timezone.now()
+    deleted, _detail = CustomerUserObjectPermission.all_grants.filter(
+        tenant=tenant, expires_at__isnull=False, expires_at__lte=now
+    ).delete()
+    return deleted

@@ -1,0 +1,163 @@
+"""Access log, access requests and import views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from marketing.paging import paginate
+from marketing.permissions import tenant_view
+from marketing.roles import Cap
+from marketing.tenancy import access_object
+
+from . import access, approval, importer, selectors
+from .crypto import mask_phone
+from .filters import AccessLogFilter
+from .forms import AccessRequestForm, DecisionForm, ImportUploadForm
+from .models import AccessRequestStatus, ImportBatch
+
+
+@tenant_view(Cap.CUSTOMERS_ACCESS_LOG)
+def access_log(request):
+    filterset = AccessLogFilter(request.GET or None, queryset=selectors.access_log(tenant=request.tenant),
+                                tenant=request.tenant, request=request)
+    page, query = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none(), per_page=50)
+    return render(request, "customers/access_log.html", {"filter": filterset, "page": page, "query": query})
+
+
+# --- access requests -------------------------------------------------------------------------
+
+
+def _can_request(membership) -> bool:
+    return membership.can(Cap.CUSTOMERS_REQUEST_ACCESS)
+
+
+@tenant_view(Cap.CUSTOMERS_REQUEST_ACCESS, Cap.CUSTOMERS_ACCESS_LOG, any_of=True)
+def request_list(request):
+    qs = selectors.access_requests(membership=request.membership)
+    status = request.GET.get("status")
+    if status in AccessRequestStatus.values:
+        qs = qs.filter(status=status)
+    page, query = paginate(request, qs)
+    return render(request, "customers/request_list.html", {
+        "page": page, "query": query, "statuses": AccessRequestStatus.choices, "status": status,
+        "can_request": _can_request(request.membership),
+        "can_decide": selectors.can_decide_requests(request.membership),
+    })
+
+
+@tenant_view(Cap.CUSTOMERS_REQUEST_ACCESS)
+def request_create(request):
+    form = AccessRequestForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            doc = access.access_request_submit(
+                tenant=request.tenant, actor=request.user, customer=form.customer,
+                reason=form.cleaned_data["reason"], days=form.cleaned_data["days"], request=request,
+            )
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error(None, m)
+        else:
+            messages.success(request, _("申请已提交，等待总经理审批。"))
+            return redirect("customers:request_detail", pk=doc.pk)
+    return render(request, "customers/form.html", {
+        "form": form, "title": _("申请查阅客户档案"),
+        "intro": _("客户档案属公司机密。请填写客户全称或电话（需完全一致）并写明事由；批准后可在授权期限内查阅该客户，期间每次查阅都会被记录。"),
+    })
+
+
+@tenant_view()
+def request_detail(request, pk):
+    doc = access_object(selectors.access_requests(membership=request.membership), pk=pk)
+    can_decide = (
+        selectors.can_decide_requests(request.membership)
+        and doc.status == AccessRequestStatus.PENDING
+        and doc.applicant_id != request.user.pk
+        and not approval.engine_available()
+    )
+    form = DecisionForm(request.POST or None) if can_decide else None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "withdraw" and doc.applicant_id == request.user.pk:
+                access.access_request_withdraw(doc=doc, actor=request.user, request=request)
+                messages.success(request, _("申请已撤回。"))
+                return redirect("customers:request_detail", pk=doc.pk)
+            if form is None:
+                raise PermissionDenied
+            if form.is_valid():
+                if form.cleaned_data["decision"] == "approve":
+                    access.access_request_approve(doc=doc, actor=request.user, note=form.cleaned_data["note"],
+                                                  request=request)
+                    messages.success(request, _("已批准，临时授权已生效。"))
+                else:
+                    access.access_request_reject(doc=doc, actor=request.user, reason=form.cleaned_data["note"],
+                                                 request=request)
+                    messages.success(request, _("已拒绝。"))
+                return redirect("customers:request_detail", pk=doc.pk)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return render(request, "customers/request_detail.html", {
+        "doc": doc, "form": form, "engine": approval.engine_available(),
+        "can_withdraw": doc.status == AccessRequestStatus.PENDING and doc.applicant_id == request.user.pk,
+    })
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@tenant_view(Cap.CUSTOMERS_IMPORT)
+def import_upload(request):
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importer.import_preview(tenant=request.tenant, actor=request.user, file_name=upload.name,
+                                            content=upload.read())
+        except ValidationError as exc:
+            for m in exc.messages:
+                form.add_error("file", m)
+        else:
+            return redirect("customers:import_preview", pk=batch.pk)
+    recent = ImportBatch.objects.filter(tenant=request.tenant).select_related("uploaded_by")[:10]
+    return render(request, "customers/import_upload.html", {"form": form, "recent": recent})
+
+
+@tenant_view(Cap.CUSTOMERS_IMPORT)
+def import_template(request):
+    response = HttpResponse(importer.template_xlsx(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="customer-import-template.xlsx"'
+    return response
+
+
+@tenant_view(Cap.CUSTOMERS_IMPORT)
+def import_preview(request, pk):
+    batch = access_object(ImportBatch.objects.filter(tenant=request.tenant, uploaded_by=request.user), pk=pk)
+    if request.method == "POST" and batch.status == ImportBatch.Status.PREVIEW:
+        try:
+            if request.POST.get("action") == "discard":
+                importer.import_discard(batch=batch, actor=request.user, request=request)
+                messages.success(request, _("已放弃本次导入。"))
+                return redirect("customers:import")
+            n = importer.import_confirm(batch=batch, actor=request.user, request=request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            batch.refresh_from_db()
+        else:
+            messages.success(request, _("已导入 %(n)s 个客户。") % {"n": n})
+            return redirect("customers:list")
+    rows = importer.batch_rows(batch)
+    from marketing.models import Branch, User
+
+    branches = dict(Branch.objects.filter(tenant=request.tenant).values_list("pk", "name"))
+    users = {u.pk: u.display_name for u in User.objects.filter(pk__in={r.get("owner") for r in rows if r.get("owner")})}
+    for r in rows:
+        r["branch_name"] = branches.get(r.get("branch"), "")
+        r["owner_name"] = users.get(r.get("owner"), "")
+        r["phone_masked"] = mask_phone(r.get("phone", ""))
+    return render(request, "customers/import_preview.html", {"batch": batch, "rows": rows})
