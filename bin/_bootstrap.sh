@@ -13,6 +13,8 @@ stamp=".venv/.installed${EXTRAS:+-$EXTRAS}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing dependencies (pyproject.toml${EXTRAS:+ [$EXTRAS]})"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}"
+  if ! .venv/bin/python -m pip install --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}" >.venv/pip.log 2>&1; then
+    cat .venv/pip.log; echo "pip install failed (log above, also in .venv/pip.log)"; exit 1
+  fi
   touch "$stamp"
 fi
