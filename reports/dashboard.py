@@ -1,0 +1,53 @@
+"""Home cards: today's filing board for marketing, the branch's own report for filers,
+and the calendar warning for admins."""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.roles import Cap
+
+from . import selectors
+from .models import DailyReport
+from .workcal import WorkCalendar, missing_years
+
+
+def home_cards(request) -> list[dict]:
+    membership = request.membership
+    tenant = request.tenant
+    cards: list[dict] = []
+    now = timezone.now()
+    calendar = WorkCalendar(tenant)
+    day = calendar.current_business_day(now)
+    if membership.can(Cap.REPORTS_VIEW_ALL):
+        board = selectors.board(tenant=tenant, business_day=day, now=now)
+        done = board["counts"]["on_time"] + board["counts"]["late"]
+        missing = board["counts"]["missing"]
+        cards.append({
+            "title": _("%(day)s 日报") % {"day": day.strftime("%m-%d")},
+            "value": f"{done}/{board['total']}",
+            "hint": _("未报 %(n)d 家") % {"n": missing} if missing else _("截止 %(t)s") % {"t": board["due_at"].strftime("%m-%d %H:%M")},
+            "url": reverse("reports:board"),
+            "tone": "bad" if missing else ("ok" if done == board["total"] else "default"),
+        })
+    elif selectors.can_file(membership):
+        branches = list(selectors.filing_branches(membership=membership).values_list("pk", flat=True))
+        filed = DailyReport.objects.filter(tenant=tenant, business_day=day, branch_id__in=branches, submitted_at__isnull=False).count()
+        cards.append({
+            "title": _("%(day)s 日报") % {"day": day.strftime("%m-%d")},
+            "value": _("已提交") if branches and filed == len(branches) else _("未提交"),
+            "hint": _("截止 %(t)s") % {"t": calendar.due_at(day).astimezone(tenant.zone).strftime("%m-%d %H:%M")},
+            "url": reverse("reports:file"),
+            "tone": "ok" if branches and filed == len(branches) else "warn",
+        })
+    if membership.can(Cap.REPORTS_CALENDAR):
+        years = missing_years(now.astimezone(tenant.zone).date())
+        if years:
+            cards.append({
+                "title": _("工作日历"),
+                "value": _("缺少 %(y)s 年安排") % {"y": "、".join(str(y) for y in years)},
+                "hint": _("暂按周一至周五计算，请添加法定节假日调整"),
+                "url": reverse("reports:calendar"),
+                "tone": "warn",
+            })
+    return cards

@@ -1,0 +1,416 @@
+"""xlsx imports from other departments: HR roster, finance collections, monthly targets.
+
+Each import is: upload (``import_create``) -> validate every row (``import_validate``,
+reports progress on the job row) -> preview -> confirm (``import_apply``). Apply is
+atomic and re-validates the file; a file with any bad row imports nothing. Re-importing
+the same file changes nothing; a corrected file replaces the figures of the dates
+(collections), months (targets) or the whole roster it covers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.audit import audit_record
+from marketing.models import Branch
+
+from .models import Collection, ImportJob, ImportKind, ImportStatus, MonthlyTarget, RosterEntry
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 200_000
+PREVIEW_ROWS = 50
+PROGRESS_EVERY = 500
+
+# canonical column -> accepted headers (compared lower-cased, spaces removed)
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    ImportKind.ROSTER: {
+        "name": ("姓名", "name"),
+        "branch": ("分公司", "branch"),
+        "position": ("岗位", "职位", "position"),
+        "hire_date": ("入职日期", "hiredate", "hire_date"),
+        "leave_date": ("离职日期", "leavedate", "leave_date"),
+        "phone": ("手机", "手机号", "phone", "mobile"),
+    },
+    ImportKind.COLLECTIONS: {
+        "day": ("日期", "date"),
+        "branch": ("分公司", "branch"),
+        "amount": ("回款金额", "回款", "amount"),
+    },
+    ImportKind.TARGETS: {
+        "month": ("月份", "month"),
+        "branch": ("分公司", "branch"),
+        "amount": ("目标金额", "目标", "target", "amount"),
+    },
+}
+OPTIONAL = {"leave_date", "phone"}
+HEADER_LABELS = {
+    "name": "姓名", "branch": "分公司", "position": "岗位", "hire_date": "入职日期", "leave_date": "离职日期",
+    "phone": "手机", "day": "日期", "amount": "金额", "month": "月份",
+}
+
+
+def _norm(header) -> str:
+    return "".join(str(header or "").split()).lower()
+
+
+@dataclass
+class ParseResult:
+    rows: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # {"row": int|None, "messages": [...]}
+    total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class FileError(Exception):
+    pass
+
+
+def _parse_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def _parse_month(value) -> dt.date:
+    if isinstance(value, dt.datetime | dt.date):
+        return dt.date(value.year, value.month, 1)
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m", "%Y/%m", "%Y年%m月", "%Y%m"):
+        try:
+            d = dt.datetime.strptime(text, fmt).date()
+            return d.replace(day=1)
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def _parse_amount(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError
+    text = str(value).replace(",", "").replace("，", "").strip() if value is not None else ""
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError
+    if not amount.is_finite():
+        raise ValueError
+    return amount
+
+
+def _open_rows(content: bytes, filename: str):
+    if not content:
+        raise FileError(_("文件为空。"))
+    if len(content) > MAX_IMPORT_BYTES:
+        raise FileError(_("文件超过 %(mb)d MB 上限。") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
+    if not filename.lower().endswith((".xlsx", ".xlsm")) or not zipfile.is_zipfile(io.BytesIO(content)):
+        raise FileError(_("文件类型不正确：请上传 Excel .xlsx 文件。"))
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:
+        raise FileError(_("文件类型不正确：请上传 Excel .xlsx 文件。"))
+    ws = wb.worksheets[0]
+    return wb, ws
+
+
+def parse_file(*, tenant, kind: str, content: bytes, filename: str, progress: Callable[[int, int], None] | None = None) -> ParseResult:
+    """Validate every row. Returns normalised rows (branch ids, dates, Decimals) and the
+    errors by spreadsheet row number. Nothing is written."""
+    result = ParseResult()
+    try:
+        wb, ws = _open_rows(content, filename)
+    except FileError as exc:
+        result.errors.append({"row": None, "messages": [str(exc)]})
+        return result
+    try:
+        rows = ws.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or not any(c not in (None, "") for c in header):
+            result.errors.append({"row": None, "messages": [_("文件为空：没有表头和数据。")]})
+            return result
+        spec = COLUMNS[kind]
+        positions: dict[str, int] = {}
+        for index, cell in enumerate(header):
+            name = _norm(cell)
+            for canonical, aliases in spec.items():
+                if name in {_norm(a) for a in aliases} and canonical not in positions:
+                    positions[canonical] = index
+        missing = [HEADER_LABELS[c] for c in spec if c not in positions and c not in OPTIONAL]
+        if missing:
+            result.errors.append({"row": None, "messages": [_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)}]})
+            return result
+        total_guess = max((ws.max_row or 1) - 1, 0)
+        if total_guess > MAX_IMPORT_ROWS:
+            result.errors.append({"row": None, "messages": [_("行数超过 %(n)d 行上限。") % {"n": MAX_IMPORT_ROWS}]})
+            return result
+        branches: dict[str, int] = {}
+        for pk, name, code in Branch.objects.filter(tenant=tenant).values_list("pk", "name", "code"):
+            branches[_norm(name)] = pk
+            branches[_norm(code)] = pk
+        seen: dict[tuple, int] = {}
+        row_no = 1
+        for values in rows:
+            row_no += 1
+            if values is None or all(v in (None, "") for v in values):
+                continue
+            result.total += 1
+            get = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
+            row, messages = _parse_row(kind, get, branches)
+            if not messages:
+                key = _row_key(kind, row)
+                if key in seen:
+                    messages.append(_("与第 %(n)d 行重复。") % {"n": seen[key]})
+                else:
+                    seen[key] = row_no
+            if messages:
+                result.errors.append({"row": row_no, "messages": messages})
+            else:
+                row["row"] = row_no
+                result.rows.append(row)
+            if progress and result.total % PROGRESS_EVERY == 0:
+                progress(result.total, total_guess)
+        if result.total == 0:
+            result.errors.append({"row": None, "messages": [_("文件为空：没有数据行。")]})
+    finally:
+        wb.close()
+    return result
+
+
+def _row_key(kind: str, row: dict) -> tuple:
+    if kind == ImportKind.ROSTER:
+        return (row["branch_id"], row["name"], row["hire_date"])
+    if kind == ImportKind.COLLECTIONS:
+        return (row["branch_id"], row["day"])
+    return (row["branch_id"], row["month"])
+
+
+def _parse_row(kind: str, get: dict, branches: dict[str, int]) -> tuple[dict, list[str]]:
+    messages: list[str] = []
+    row: dict = {}
+    branch_text = str(get.get("branch") or "").strip()
+    if not branch_text:
+        messages.append(_("分公司为空。"))
+    elif _norm(branch_text) not in branches:
+        messages.append(_("未知的分公司：%(b)s") % {"b": branch_text})
+    else:
+        row["branch_id"] = branches[_norm(branch_text)]
+    if kind == ImportKind.ROSTER:
+        name = str(get.get("name") or "").strip()
+        position = str(get.get("position") or "").strip()
+        if not name:
+            messages.append(_("姓名为空。"))
+        if not position:
+            messages.append(_("岗位为空。"))
+        row.update(name=name[:60], position=position[:40], phone=str(get.get("phone") or "").strip()[:30])
+        try:
+            row["hire_date"] = _parse_date(get.get("hire_date"))
+        except ValueError:
+            messages.append(_("入职日期格式不正确：%(v)s") % {"v": get.get("hire_date") or _("（空）")})
+        leave = get.get("leave_date")
+        row["leave_date"] = None
+        if leave not in (None, ""):
+            try:
+                row["leave_date"] = _parse_date(leave)
+            except ValueError:
+                messages.append(_("离职日期格式不正确：%(v)s") % {"v": leave})
+        if row.get("leave_date") and row.get("hire_date") and row["leave_date"] < row["hire_date"]:
+            messages.append(_("离职日期早于入职日期。"))
+        return row, messages
+    if kind == ImportKind.COLLECTIONS:
+        try:
+            row["day"] = _parse_date(get.get("day"))
+        except ValueError:
+            messages.append(_("日期格式不正确：%(v)s") % {"v": get.get("day") or _("（空）")})
+    else:
+        try:
+            row["month"] = _parse_month(get.get("month"))
+        except ValueError:
+            messages.append(_("月份格式不正确（应为 YYYY-MM）：%(v)s") % {"v": get.get("month") or _("（空）")})
+    raw = get.get("amount")
+    try:
+        amount = _parse_amount(raw)
+        if amount < 0:
+            messages.append(_("金额不能为负数：%(v)s") % {"v": raw})
+        elif amount != amount.quantize(Decimal("0.01")):
+            messages.append(_("金额最多两位小数：%(v)s") % {"v": raw})
+        elif amount >= Decimal("1e12"):
+            messages.append(_("金额过大：%(v)s") % {"v": raw})
+        else:
+            row["amount"] = amount.quantize(Decimal("0.01"))
+    except ValueError:
+        messages.append(_("金额不是数字：%(v)s") % {"v": raw if raw not in (None, "") else _("（空）")})
+    return row, messages
+
+
+def _preview(rows: list[dict]) -> list[dict]:
+    return [{k: (format(v, "f") if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v)
+             for k, v in r.items()} for r in rows[:PREVIEW_ROWS]]
+
+
+# --- services -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_create(*, tenant, kind: str, filename: str, content: bytes, actor, request=None) -> ImportJob:
+    if kind not in ImportKind.values:
+        raise ValidationError(_("未知的数据类型。"), code="bad_kind")
+    job = ImportJob.objects.create(
+        tenant=tenant, kind=kind, filename=filename[:200], content=content,
+        sha256=hashlib.sha256(content).hexdigest(), created_by=actor,
+    )
+    audit_record(tenant=tenant, actor=actor, verb="reports.import_upload", obj=job,
+                 after={"kind": kind, "filename": job.filename, "sha256": job.sha256}, request=request)
+    return job
+
+
+def import_validate(*, job: ImportJob) -> ImportJob:
+    """Runs in a task, outside one big transaction, so the progress writes are visible."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.PENDING:
+            return job
+        job.status = ImportStatus.VALIDATING
+        job.save(update_fields=["status"])
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
+
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=bytes(job.content), filename=job.filename, progress=progress)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        job.total_rows = job.processed_rows = result.total
+        job.errors = result.errors[:500]
+        job.preview = _preview(result.rows)
+        job.status = ImportStatus.READY if result.ok else ImportStatus.INVALID
+        job.result = {"rows": len(result.rows), "error_rows": len(result.errors), **_coverage(job.kind, result.rows)}
+        if not result.ok:
+            job.finished_at = timezone.now()
+        job.save(update_fields=["total_rows", "processed_rows", "errors", "preview", "status", "result", "finished_at"])
+        audit_record(tenant=job.tenant, actor=None, verb="reports.import_validate", obj=job,
+                     after={"status": job.status, "rows": result.total, "error_rows": len(result.errors)})
+    return job
+
+
+def _coverage(kind: str, rows: list[dict]) -> dict:
+    if kind == ImportKind.COLLECTIONS and rows:
+        days = sorted({r["day"] for r in rows})
+        return {"from": days[0].isoformat(), "to": days[-1].isoformat(), "days": len(days)}
+    if kind == ImportKind.TARGETS and rows:
+        months = sorted({r["month"] for r in rows})
+        return {"months": [m.strftime("%Y-%m") for m in months]}
+    return {}
+
+
+def apply_rows(*, tenant, kind: str, rows: list[dict]) -> dict:
+    """Replace the figures the file covers. Call inside a transaction."""
+    if kind == ImportKind.ROSTER:
+        wanted = {(r["branch_id"], r["name"], r["position"], r["hire_date"], r["leave_date"], r["phone"]) for r in rows}
+        existing_qs = RosterEntry.objects.filter(tenant=tenant)
+        existing = set(existing_qs.values_list("branch_id", "name", "position", "hire_date", "leave_date", "phone"))
+        if wanted == existing:
+            return {"changed": False, "created": 0, "deleted": 0}
+        deleted = existing_qs.count()
+        existing_qs.delete()
+        RosterEntry.objects.bulk_create(
+            [RosterEntry(tenant=tenant, branch_id=b, name=n, position=p, hire_date=h, leave_date=lv, phone=ph)
+             for b, n, p, h, lv, ph in sorted(wanted, key=lambda t: (t[0], t[1], t[3]))],
+            batch_size=1000,
+        )
+        return {"changed": True, "created": len(wanted), "deleted": deleted}
+    if kind == ImportKind.COLLECTIONS:
+        model, key = Collection, "day"
+    else:
+        model, key = MonthlyTarget, "month"
+    covered = {r[key] for r in rows}
+    wanted = {(r["branch_id"], r[key]): r["amount"] for r in rows}
+    existing_qs = model.objects.filter(tenant=tenant, **{f"{key}__in": covered})
+    existing = {(b, d): a for b, d, a in existing_qs.values_list("branch_id", key, "amount")}
+    if existing == wanted:
+        return {"changed": False, "created": 0, "deleted": 0}
+    deleted = len(existing)
+    existing_qs.delete()
+    model.objects.bulk_create(
+        [model(tenant=tenant, branch_id=b, amount=a, **{key: d}) for (b, d), a in wanted.items()], batch_size=1000
+    )
+    return {"changed": True, "created": len(wanted), "deleted": deleted}
+
+
+@transaction.atomic
+def import_confirm(*, job: ImportJob, actor, request=None) -> ImportJob:
+    """The user confirmed the preview: READY -> APPLYING; the task does the work."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportStatus.READY:
+        raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()}, code="not_ready")
+    job.status = ImportStatus.APPLYING
+    job.processed_rows = 0
+    job.save(update_fields=["status", "processed_rows"])
+    audit_record(tenant=job.tenant, actor=actor, verb="reports.import_confirm", obj=job,
+                 before={"status": ImportStatus.READY}, after={"status": job.status}, request=request)
+    from .tasks import apply_import
+
+    transaction.on_commit(lambda: apply_import.delay(job.tenant_id, job.pk))
+    return job
+
+
+def import_apply(*, job: ImportJob) -> ImportJob:
+    """APPLYING -> DONE. Re-validates the stored file (branches may have changed since the
+    preview), then replaces the covered figures in one transaction: all or nothing."""
+    if job.status != ImportStatus.APPLYING:
+        return job
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
+
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=bytes(job.content), filename=job.filename, progress=progress)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.APPLYING:
+            return job
+        job.finished_at = timezone.now()
+        job.processed_rows = job.total_rows = result.total
+        if not result.ok:
+            job.status = ImportStatus.INVALID
+            job.errors = result.errors[:500]
+            job.save(update_fields=["status", "errors", "finished_at", "processed_rows", "total_rows"])
+            return job
+        outcome = apply_rows(tenant=job.tenant, kind=job.kind, rows=result.rows)
+        job.status = ImportStatus.DONE
+        job.result = {**job.result, **outcome}
+        job.save(update_fields=["status", "processed_rows", "total_rows", "result", "finished_at"])
+        audit_record(tenant=job.tenant, actor=None, verb="reports.import_apply", obj=job,
+                     before={"status": ImportStatus.APPLYING}, after={"status": job.status, **outcome})
+    return job
+
+
+def import_file_now(*, tenant, kind: str, filename: str, content: bytes, actor=None) -> tuple[ParseResult, dict | None]:
+    """For the management commands: validate and, if every row is good, apply at once."""
+    result = parse_file(tenant=tenant, kind=kind, content=content, filename=filename)
+    if not result.ok:
+        return result, None
+    with transaction.atomic():
+        outcome = apply_rows(tenant=tenant, kind=kind, rows=result.rows)
+        audit_record(tenant=tenant, actor=actor, verb="reports.import_command", object_label=filename,
+                     after={"kind": kind, "rows": result.total, **outcome})
+    return result, outcome

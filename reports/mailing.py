@@ -1,0 +1,200 @@
+"""Sending: the daily summary (exactly once per tenant and business day) and the reminders
+to branches that have not filed. The claim is a database row with a unique constraint,
+taken before anything is sent; the Message-ID is derived from (tenant, day, generation),
+so a send that is repeated after a crash carries the same Message-ID and mail systems
+drop the duplicate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from marketing.audit import audit_record
+from marketing.models import Branch
+from marketing.selectors import users_with_roles
+
+from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
+from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
+from .selectors import summary_recipients
+from .summary import compile_summary, decorate
+from .workcal import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=15)  # a SENDING claim older than this belongs to a dead worker
+MAX_ATTEMPTS = 5
+
+
+def message_id(tenant, business_day: dt.date, generation: int) -> str:
+    domain = (tenant.marketing_mailbox.split("@")[-1] or "localhost").strip()
+    return f"<daily-summary.{tenant.slug}.{business_day:%Y%m%d}.{generation}@{domain}>"
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: str) -> EmailMultiAlternatives:
+    with override("zh-hans"):
+        context = {"d": decorate(dict(data)), "tenant": tenant}
+        subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
+        text = render_to_string("reports/email/summary.txt", context)
+        html = render_to_string("reports/email/summary.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=tenant.marketing_mailbox, to=recipients,
+        headers={"Message-ID": msg_id, "X-Branchdesk-Summary": f"{tenant.slug}/{data['business_day']}"},
+    )
+    message.attach_alternative(html, "text/html")
+    stem = f"daily-summary-{data['business_day']}"
+    message.attach(f"{stem}.xlsx", summary_xlsx(data), XLSX_CONTENT_TYPE)
+    message.attach(f"{stem}.pdf", summary_pdf(data), "application/pdf")
+    return message
+
+
+def summary_claim(*, tenant, business_day: dt.date, now: dt.datetime, force: bool = False) -> DailySummary | None:
+    """Take the right to send. Returns the claimed row or None (someone else has it, or it
+    is done). ``force`` re-opens a SENT/FAILED summary as a new generation."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                return DailySummary.objects.create(
+                    tenant=tenant, business_day=business_day, status=SummaryStatus.SENDING, claimed_at=now, attempts=1
+                )
+        except IntegrityError:
+            pass
+        row = DailySummary.objects.select_for_update().get(tenant=tenant, business_day=business_day)
+        if row.status == SummaryStatus.RETRYING and (row.next_attempt_at is None or row.next_attempt_at <= now):
+            row.attempts += 1
+        elif row.status == SummaryStatus.SENDING and now - row.claimed_at > LEASE:
+            row.attempts += 1  # the previous worker died mid-run: same generation, same Message-ID
+        elif force and row.status in (SummaryStatus.SENT, SummaryStatus.FAILED, SummaryStatus.RETRYING):
+            row.generation += 1
+            row.attempts = 1
+        else:
+            return None
+        row.status = SummaryStatus.SENDING
+        row.claimed_at = now
+        row.next_attempt_at = None
+        row.save(update_fields=["status", "claimed_at", "attempts", "generation", "next_attempt_at"])
+        return row
+
+
+def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.datetime | None = None,
+                 actor=None, connection=None) -> DailySummary | None:
+    """Compile and send one summary if this call wins the claim. SMTP errors leave the row
+    RETRYING (with backoff) or, after the last attempt, FAILED -- both visible in the UI."""
+    now = now or timezone.now()
+    row = summary_claim(tenant=tenant, business_day=business_day, now=now, force=force)
+    if row is None:
+        return None
+    data = compile_summary(tenant=tenant, business_day=business_day, now=now)
+    users = summary_recipients(tenant=tenant)
+    addresses = sorted({u.email for u in users if u.email})
+    msg_id = message_id(tenant, business_day, row.generation)
+    DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
+    try:
+        if not addresses:
+            raise ValidationError(_("没有收件人（请在收件人设置中添加）。"), code="no_recipients")
+        build_summary_message(tenant=tenant, data=data, recipients=addresses, msg_id=msg_id).send(fail_silently=False)
+    except (smtplib.SMTPException, OSError, ValidationError) as exc:
+        error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
+        log.warning("daily summary %s/%s attempt %s failed: %s", tenant.slug, business_day, row.attempts, error)
+        with transaction.atomic():
+            row = DailySummary.objects.select_for_update().get(pk=row.pk)
+            final = row.attempts >= MAX_ATTEMPTS or isinstance(exc, ValidationError)
+            row.status = SummaryStatus.FAILED if final else SummaryStatus.RETRYING
+            row.next_attempt_at = None if final else now + backoff(row.attempts)
+            row.last_error = error[:2000]
+            row.save(update_fields=["status", "next_attempt_at", "last_error"])
+            if final:
+                audit_record(tenant=tenant, actor=actor, verb="reports.summary_failed", obj=row,
+                             after={"attempts": row.attempts, "error": row.last_error})
+        return row
+    with transaction.atomic():
+        row = DailySummary.objects.select_for_update().get(pk=row.pk)
+        row.status = SummaryStatus.SENT
+        row.sent_at = timezone.now()
+        row.last_error = ""
+        row.save(update_fields=["status", "sent_at", "last_error"])
+        audit_record(tenant=tenant, actor=actor, verb="reports.summary_sent", obj=row,
+                     after={"recipients": len(addresses), "message_id": msg_id, "generation": row.generation})
+    return row
+
+
+@transaction.atomic
+def summary_request_resend(*, summary: DailySummary, actor, request=None) -> DailySummary:
+    """Marketing's "resend" button: only a FAILED (or SENT) summary; the task does the rest."""
+    summary = DailySummary.objects.select_for_update().get(pk=summary.pk)
+    if summary.status not in (SummaryStatus.FAILED, SummaryStatus.SENT):
+        raise ValidationError(_("该汇总正在发送中，不能重发。"), code="busy")
+    audit_record(tenant=summary.tenant, actor=actor, verb="reports.summary_resend", obj=summary,
+                 before={"status": summary.status, "generation": summary.generation}, request=request)
+    from .tasks import send_summary
+
+    transaction.on_commit(lambda: send_summary.delay(summary.tenant_id, summary.business_day.isoformat(), True))
+    return summary
+
+
+def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
+    """Business days whose summary this tenant should send (or retry) now."""
+    local = now.astimezone(tenant.zone)
+    calendar = WorkCalendar(tenant)
+    days = []
+    if calendar.is_working(local.date()) and local.time() >= tenant.summary_send_time:
+        day = calendar.previous_working(local.date())
+        if not DailySummary.objects.filter(tenant=tenant, business_day=day).exists():
+            days.append(day)
+    retry = DailySummary.objects.filter(tenant=tenant, status=SummaryStatus.RETRYING, next_attempt_at__lte=now)
+    stale = DailySummary.objects.filter(tenant=tenant, status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
+    days += [d for d in retry.union(stale).values_list("business_day", flat=True) if d not in days]
+    return days
+
+
+# --- reminders ----------------------------------------------------------------------
+
+
+def reminders_send(*, tenant, now: dt.datetime | None = None, connection=None) -> int:
+    """E-mail the filers of every active branch that has not filed the report due today,
+    once per branch and day. Only between the reminder time and the deadline."""
+    now = now or timezone.now()
+    local = now.astimezone(tenant.zone)
+    calendar = WorkCalendar(tenant)
+    if not calendar.is_working(local.date()):
+        return 0
+    if not (tenant.reminder_time <= local.time() < tenant.report_deadline_time):
+        return 0
+    day = calendar.previous_working(local.date())
+    filed = DailyReport.objects.filter(tenant=tenant, business_day=day, status=ReportStatus.SUBMITTED).values("branch_id")
+    reminded = ReminderLog.objects.filter(tenant=tenant, business_day=day).values("branch_id")
+    branches = Branch.objects.filter(tenant=tenant, is_active=True).exclude(pk__in=filed).exclude(pk__in=reminded)
+    sent = 0
+    due = calendar.due_at(day)
+    for branch in branches:
+        users = users_with_roles(tenant=tenant, roles=tenant.report_filing_roles or [], branch=branch)
+        addresses = sorted({u.email for u in users if u.email})
+        try:
+            with transaction.atomic():
+                ReminderLog.objects.create(tenant=tenant, branch=branch, business_day=day, recipients=addresses)
+        except IntegrityError:
+            continue  # another dispatcher got there first
+        if not addresses:
+            continue
+        with override("zh-hans"):
+            subject = _("【日报提醒】%(branch)s %(day)s 的日报尚未提交") % {"branch": branch.name, "day": day.isoformat()}
+            body = render_to_string("reports/email/reminder.txt", {"branch": branch, "day": day, "due_at": due.astimezone(tenant.zone), "tenant": tenant})
+        EmailMultiAlternatives(
+            subject=subject, body=body, from_email=tenant.marketing_mailbox, to=addresses,
+            headers={"Message-ID": f"<report-reminder.{tenant.slug}.{branch.code}.{day:%Y%m%d}@{tenant.marketing_mailbox.split('@')[-1]}>"},
+            connection=connection,
+        ).send(fail_silently=True)
+        sent += 1
+    return sent

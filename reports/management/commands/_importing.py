@@ -1,0 +1,36 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from marketing.models import Tenant
+from marketing.tenancy import tenant_scope
+
+
+class ImportCommand(BaseCommand):
+    kind = ""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tenant", required=True, help="tenant slug")
+        parser.add_argument("file", help="path to the .xlsx file")
+
+    def handle(self, *args, **options):
+        from reports.imports import import_file_now
+
+        tenant = Tenant.objects.filter(slug=options["tenant"]).first()
+        if tenant is None:
+            raise CommandError(f"unknown tenant: {options['tenant']}")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        with tenant_scope(tenant):
+            result, outcome = import_file_now(tenant=tenant, kind=self.kind, filename=path.name, content=path.read_bytes())
+        if outcome is None:
+            for error in result.errors:
+                where = f"row {error['row']}" if error["row"] else "file"
+                self.stderr.write(f"{where}: {'; '.join(error['messages'])}")
+            raise CommandError(f"{len(result.errors)} error(s): nothing imported")
+        if outcome["changed"]:
+            self.stdout.write(self.style.SUCCESS(
+                f"imported {result.total} rows ({outcome['created']} written, {outcome['deleted']} replaced)"))
+        else:
+            self.stdout.write(f"{result.total} rows: identical to the stored data, nothing changed")

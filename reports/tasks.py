@@ -1,0 +1,95 @@
+"""Celery wrappers: take ids, enter the tenant's scope, call a service. The two dispatchers
+run every minute (marketing/celery.py) and act at each tenant's own local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from marketing.models import Tenant
+from marketing.tenancy import tenant_scope
+
+
+def _tenant(tenant_id: int) -> Tenant | None:
+    return Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+
+
+@shared_task(acks_late=True)
+def send_summary(tenant_id: int, day_iso: str, force: bool = False) -> str:
+    from .mailing import summary_send
+
+    tenant = _tenant(tenant_id)
+    if tenant is None:
+        return "no tenant"
+    with tenant_scope(tenant):
+        row = summary_send(tenant=tenant, business_day=dt.date.fromisoformat(day_iso), force=force)
+    return "skipped" if row is None else row.status
+
+
+@shared_task
+def dispatch_summaries() -> int:
+    from .mailing import due_summaries
+
+    now = timezone.now()
+    queued = 0
+    for tenant in Tenant.objects.filter(is_active=True):
+        with tenant_scope(tenant):
+            for day in due_summaries(tenant=tenant, now=now):
+                send_summary.delay(tenant.pk, day.isoformat())
+                queued += 1
+    return queued
+
+
+@shared_task(acks_late=True)
+def send_reminders(tenant_id: int) -> int:
+    from .mailing import reminders_send
+
+    tenant = _tenant(tenant_id)
+    if tenant is None:
+        return 0
+    with tenant_scope(tenant):
+        return reminders_send(tenant=tenant)
+
+
+@shared_task
+def dispatch_reminders() -> int:
+    now = timezone.now()
+    queued = 0
+    for tenant in Tenant.objects.filter(is_active=True):
+        local = now.astimezone(tenant.zone).time()
+        if tenant.reminder_time <= local < tenant.report_deadline_time:
+            send_reminders.delay(tenant.pk)
+            queued += 1
+    return queued
+
+
+@shared_task
+def validate_import(tenant_id: int, job_id: int) -> str:
+    from .imports import import_validate
+    from .models import ImportJob
+
+    tenant = _tenant(tenant_id)
+    if tenant is None:
+        return "no tenant"
+    with tenant_scope(tenant):
+        job = ImportJob.objects.filter(tenant=tenant, pk=job_id).first()
+        if job is None:
+            return "no job"
+        return import_validate(job=job).status
+
+
+@shared_task
+def apply_import(tenant_id: int, job_id: int) -> str:
+    from .imports import import_apply
+    from .models import ImportJob
+
+    tenant = _tenant(tenant_id)
+    if tenant is None:
+        return "no tenant"
+    with tenant_scope(tenant):
+        job = ImportJob.objects.filter(tenant=tenant, pk=job_id).first()
+        if job is None:
+            return "no job"
+        return import_apply(job=job).status
