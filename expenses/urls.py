@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketing.tenancy import object_path
+
+from . import views
+from .models import ExpenseAttachment, ExpenseRequest
 
 app_name = "expenses"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.expense_list, name="index"),
+    path("export.xlsx", views.expense_export, name="export"),
+    path("new/", views.expense_create, name="create"),
+    object_path("<int:pk>/", views.expense_detail, name="detail", model=ExpenseRequest),
+    object_path("<int:pk>/edit/", views.expense_edit, name="edit", model=ExpenseRequest),
+    object_path("<int:pk>/submit/", views.expense_submit, name="submit", model=ExpenseRequest),
+    object_path("<int:pk>/pay/", views.expense_pay, name="pay", model=ExpenseRequest),
+    object_path("<int:pk>/form.pdf", views.expense_pdf, name="pdf", model=ExpenseRequest),
+    object_path("attachments/<int:pk>/", views.attachment_download, name="attachment", model=ExpenseAttachment),
+    object_path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete",
+                model=ExpenseAttachment),
+]

@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-# The shared approval machinery's pages (inbox 待我审批, 我发起的, chain editor) go here.
+from marketing.approvals import views
+from marketing.approvals.models import ApprovalDelegation, ApprovalFlow
+from marketing.tenancy import object_path
+
+# The shared approval machinery's pages: inbox 待我审批, 我发起的, flows, delegations, chain editor.
 app_name = "approvals"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", views.inbox, name="inbox"),
+    path("mine/", views.mine, name="mine"),
+    object_path("flows/<int:pk>/", views.flow_detail, name="flow", model=ApprovalFlow),
+    object_path("flows/<int:pk>/act/", views.act, name="act", model=ApprovalFlow),
+    path("delegations/", views.delegations, name="delegations"),
+    object_path("delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke",
+                model=ApprovalDelegation),
+    path("chains/", views.chains, name="chains"),
+    path("chains/<str:key>/", views.chain_edit, name="chain_edit"),
+]

@@ -60,6 +60,7 @@ class Cap:
 
     EXPENSES_REQUEST = "expenses.request"
     EXPENSES_VIEW_ALL = "expenses.view_all"
+    EXPENSES_PAY = "expenses.pay"  # finance records the payout of archived requests
     HOSPITALITY_REQUEST = "hospitality.request"
 
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
@@ -126,7 +127,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.FINANCE: frozenset(
-        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}),
@@ -174,6 +175,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CONTRACTS_MANAGE: _("管理产品、合同审核与台账"),
     Cap.EXPENSES_REQUEST: _("申请营销费用"),
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
+    Cap.EXPENSES_PAY: _("登记营销费用发放"),
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),

@@ -1,0 +1,205 @@
+"""Pages of the approval machinery: 待我审批, 我发起的, a flow's page with its actions, the
+actions endpoint, delegations, the chain editor. Views are thin: form -> service -> redirect."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketing.models import User
+from marketing.paging import paginate
+from marketing.permissions import tenant_view
+from marketing.roles import Cap, Role
+from marketing.tenancy import access_object
+
+from . import selectors, services
+from .filters import InboxFilter, MineFilter
+from .forms import ActionForm, ChainFormSet, DelegationForm, spec_initial
+from .models import ApprovalDelegation, ApprovalTask, StepKind
+from .registry import all_types, get_type
+
+
+def _flash_errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _visible_flows(request):
+    flows = selectors.visible_flows(tenant=request.tenant, user=request.user)
+    if request.membership.can(Cap.APPROVALS_CONFIGURE):
+        # The tenant admin who configures chains may follow every flow (not the documents).
+        from .models import ApprovalFlow
+
+        flows = ApprovalFlow.objects.filter(tenant=request.tenant)
+    return flows
+
+
+@tenant_view()
+def inbox(request):
+    filterset = InboxFilter(request.GET or None, queryset=selectors.inbox(tenant=request.tenant, user=request.user),
+                            tenant=request.tenant, request=request)
+    page, query = paginate(request, filterset.qs)
+    return render(request, "approvals/inbox.html", {"filter": filterset, "page": page, "query": query})
+
+
+@tenant_view()
+def mine(request):
+    filterset = MineFilter(request.GET or None, queryset=selectors.started_by(tenant=request.tenant, user=request.user),
+                           tenant=request.tenant, request=request)
+    page, query = paginate(request, filterset.qs)
+    return render(request, "approvals/mine.html", {"filter": filterset, "page": page, "query": query})
+
+
+@tenant_view()
+def flow_detail(request, pk):
+    flow = access_object(_visible_flows(request).select_related("applicant", "branch", "tenant"), pk=pk)
+    panel = selectors.flow_panel(flow=flow, user=request.user)
+    return render(request, "approvals/flow.html", {"flow": flow, "panel": panel, "type": get_type(flow.document_type)})
+
+
+def _back(request, flow):
+    target = request.POST.get("next") or flow.url
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = flow.url
+    return redirect(target)
+
+
+@tenant_view()
+@require_POST
+def act(request, pk):
+    flow = access_object(_visible_flows(request).select_related("tenant", "applicant"), pk=pk)
+    task = None
+    task_id = request.POST.get("task")
+    if task_id and str(task_id).isdigit():
+        task = ApprovalTask.objects.filter(flow=flow, pk=int(task_id)).select_related("step").first()
+    form = ActionForm(request.POST, request.FILES, checklist_items=task.step.checklist if task else ())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return _back(request, flow)
+    d = form.cleaned_data
+    action, version, comment = d["action"], d.get("version"), d.get("comment") or ""
+    if action in {"approve", "reject", "return", "transfer"} and task is None:
+        messages.error(request, _("表单已过期，请刷新页面。"))
+        return _back(request, flow)
+    try:
+        if action == "approve":
+            services.approval_approve(task=task, actor=request.user, comment=comment, checklist=d["checklist"],
+                                      version=version, request=request)
+            messages.success(request, _("已处理：%(step)s。") % {"step": task.step.name})
+        elif action == "reject":
+            services.approval_reject(task=task, actor=request.user, reason=comment, version=version, request=request)
+            messages.success(request, _("已驳回，单据退回申请人。"))
+        elif action == "return":
+            services.approval_return(task=task, actor=request.user, to_position=d.get("to_position") or 0,
+                                     reason=comment, version=version, request=request)
+            messages.success(request, _("已退回到前序步骤。"))
+        elif action == "transfer":
+            to_user = User.objects.filter(membership__tenant=request.tenant, pk=d.get("to_user") or 0).first()
+            services.approval_transfer(task=task, actor=request.user, to_user=to_user, comment=comment,
+                                       version=version, request=request)
+            messages.success(request, _("已转交。"))
+        elif action == "withdraw":
+            services.approval_withdraw(flow=flow, actor=request.user, version=version, request=request)
+            messages.success(request, _("已撤回，可以修改后重新提交。"))
+        else:
+            services.approval_comment(flow=flow, actor=request.user, body=comment, attachment=d.get("attachment"),
+                                      request=request)
+            messages.success(request, _("已添加评论。"))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return _back(request, flow)
+
+
+# --- delegations ---------------------------------------------------------------------------
+
+
+@tenant_view()
+def delegations(request):
+    form = DelegationForm(request.POST or None, tenant=request.tenant, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delegation_create(tenant=request.tenant, actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("委托已设置。"))
+            return redirect("approvals:delegations")
+    rows = ApprovalDelegation.objects.filter(tenant=request.tenant).filter(
+        Q(delegator=request.user) | Q(delegate=request.user)
+    ).select_related("delegator", "delegate")
+    page, query = paginate(request, rows)
+    return render(request, "approvals/delegations.html",
+                  {"form": form, "page": page, "query": query, "today": selectors.local_today(request.tenant)})
+
+
+@tenant_view()
+@require_POST
+def delegation_revoke(request, pk):
+    delegation = access_object(ApprovalDelegation.objects.filter(tenant=request.tenant, delegator=request.user), pk=pk)
+    try:
+        services.delegation_revoke(delegation=delegation, actor=request.user, request=request)
+        messages.success(request, _("委托已撤销。"))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("approvals:delegations")
+
+
+# --- chain editor --------------------------------------------------------------------------
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def chains(request):
+    from .models import ApprovalChain
+
+    configured = set(ApprovalChain.objects.filter(tenant=request.tenant).values_list("document_type", flat=True))
+    rows = [
+        {"type": t, "configured": t.key in configured, "steps": [
+            {"name": s.name, "kind": StepKind(s.kind).label, "role": Role(s.role).label, "scope": s.scope,
+             "mode": s.mode, "condition": s.condition}
+            for s in selectors.chain_for(tenant=request.tenant, key=t.key)
+        ]}
+        for t in all_types()
+    ]
+    return render(request, "approvals/chains.html", {"rows": rows})
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def chain_edit(request, key):
+    try:
+        doc_type = get_type(key)
+    except LookupError:
+        raise Http404
+    if request.method == "POST" and request.POST.get("reset"):
+        services.chain_reset(tenant=request.tenant, actor=request.user, key=key, request=request)
+        messages.success(request, _("已恢复默认流程。"))
+        return redirect("approvals:chain_edit", key=key)
+    initial = [spec_initial(s) for s in selectors.chain_for(tenant=request.tenant, key=key)]
+    formset = ChainFormSet(request.POST or None, initial=None if request.method == "POST" else initial,
+                           doc_type=doc_type, prefix="steps")
+    if request.method == "POST" and formset.is_valid():
+        specs = [f.spec() for f in formset.ordered_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=specs, request=request)
+        except ValidationError as exc:
+            formset._non_form_errors = formset.error_class(exc.messages)
+        else:
+            messages.success(request, _("审批流程已保存；已在审批中的单据仍按原流程进行。"))
+            return redirect("approvals:chains")
+    return render(request, "approvals/chain_edit.html",
+                  {"formset": formset, "type": doc_type, "fields": doc_type.condition_fields})
+
+
+def inbox_badge(request) -> int:
+    if getattr(request, "tenant", None) is None:
+        return 0
+    return selectors.inbox_count(tenant=request.tenant, user=request.user)
+
