@@ -10,8 +10,15 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .filters import AuditFilter, MemberFilter
-from .forms import BranchForm, MembershipForm, PasswordResetByAdminForm, RegionForm, TenantSettingsForm, UserCreateForm
-from .models import Branch, Membership, Region
+from .forms import (
+    BranchForm,
+    MembershipForm,
+    PasswordResetByAdminForm,
+    RegionForm,
+    TenantSettingsForm,
+    UserCreateForm,
+)
+from .models import Branch, Membership, Region, Tenant
 from .paging import paginate
 from .permissions import tenant_view
 from .roles import BRANCH_ROLES, CAPABILITY_LABELS, Cap
@@ -199,7 +206,8 @@ def branch_edit(request, pk=None):
 
 @tenant_view(Cap.TENANT_MANAGE)
 def tenant_settings(request):
-    tenant = request.tenant
+    # A fresh copy: a rejected form must not leave bad values on request.tenant.
+    tenant = Tenant.objects.get(pk=request.tenant.pk)
     form = TenantSettingsForm(request.POST or None, instance=tenant)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in TenantSettingsForm.Meta.fields}
