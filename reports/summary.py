@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -24,7 +24,7 @@ ZERO = Decimal("0.00")
 def _rate(done: Decimal, target: Decimal | None) -> Decimal | None:
     if not target:
         return None
-    return (done / target).quantize(Decimal("0.0001"))
+    return (done / target).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
 def _money(value: Decimal | None) -> str | None:

@@ -1,0 +1,62 @@
+import datetime as dt
+
+import pytest
+
+from reports import services
+from reports.workcal import WorkCalendar, missing_years
+
+from .helpers import at
+
+D = dt.date
+
+
+@pytest.fixture
+def cal(org_a):
+    with org_a.scope():
+        yield WorkCalendar(org_a.tenant)
+
+
+def test_friday_report_is_due_monday_at_ten(cal):
+    assert cal.due_at(D(2026, 11, 20)) == at(2026, 11, 23, 10)
+    assert cal.business_day_sent_on(D(2026, 11, 23)) == D(2026, 11, 20)
+
+
+def test_ordinary_weekday_is_due_next_morning(cal):
+    assert cal.due_at(D(2026, 11, 17)) == at(2026, 11, 18, 10)
+
+
+def test_national_day_week_with_make_up_saturday(cal):
+    # 2026: Oct 1-7 off; Saturday Oct 10 is a make-up working day.
+    assert cal.due_at(D(2026, 9, 30)) == at(2026, 10, 8, 10)
+    assert cal.is_working(D(2026, 10, 10))
+    assert cal.due_at(D(2026, 10, 9)) == at(2026, 10, 10, 10)
+    assert cal.business_day_sent_on(D(2026, 10, 12)) == D(2026, 10, 10)
+
+
+def test_spring_festival(cal):
+    # 2026: Saturday Feb 14 is a working day; Feb 15-23 off.
+    assert cal.due_at(D(2026, 2, 13)) == at(2026, 2, 14, 10)
+    assert cal.due_at(D(2026, 2, 14)) == at(2026, 2, 24, 10)
+    assert not cal.is_working(D(2026, 2, 16))
+
+
+def test_year_without_calendar_data_falls_back_to_monday_to_friday(cal):
+    assert missing_years(D(2026, 11, 22)) == [2027]
+    assert cal.is_working(D(2027, 1, 1))  # a Friday; the official holiday is unknown
+    assert cal.due_at(D(2027, 1, 8)) == at(2027, 1, 11, 10)
+    assert not cal.is_working(D(2027, 1, 9))
+
+
+def test_tenant_override_wins(org_a):
+    with org_a.scope():
+        services.override_set(tenant=org_a.tenant, day=D(2027, 1, 1), is_working=False, note="元旦", actor=org_a.users["admin"])
+        cal = WorkCalendar(org_a.tenant)
+        assert cal.due_at(D(2026, 12, 31)) == at(2027, 1, 4, 10)
+        services.override_set(tenant=org_a.tenant, day=D(2026, 11, 21), is_working=True, note="加班", actor=org_a.users["admin"])
+        assert WorkCalendar(org_a.tenant).due_at(D(2026, 11, 20)) == at(2026, 11, 21, 10)
+
+
+def test_deadline_follows_tenant_time(org_a):
+    org_a.tenant.report_deadline_time = dt.time(11, 30)
+    with org_a.scope():
+        assert WorkCalendar(org_a.tenant).due_at(D(2026, 11, 17)) == at(2026, 11, 18, 11, 30)
