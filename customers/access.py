@@ -9,8 +9,6 @@ after commit."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -155,7 +153,3 @@ def access_request_withdraw(*, doc: CustomerAccessRequest, actor, request=None) 
     audit_record(tenant=doc.tenant, actor=actor, verb="customers.access_request_withdraw", obj=doc,
                  before={"status": AccessRequestStatus.PENDING}, after={"status": doc.status}, request=request)
     return doc
-
-
-def grant_expiry_window(days: int):
-    return timezone.now() + timedelta(days=days)

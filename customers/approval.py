@@ -1,31 +1,70 @@
-"""The seam to the shared approval engine (marketing/approvals/).
+"""The access request (客户档案查阅申请) on the shared approval engine (docs/approvals.md).
 
-Until the engine is importable, an access request is decided directly by the general
-manager on the request page (``access_request_approve`` / ``access_request_reject``).
-Once it is, ``register_document_type`` (called from ``CustomersConfig.ready``) registers
-``customers.access_request`` and ``start_approval`` hands new requests to the engine."""
+Default chain: the general manager approves (domain §5). The tenant admin may edit the
+chain in the engine's chain editor. The hooks run inside the engine's transaction with the
+document locked; approval creates the temporary grant (``customers.services.grant_create``)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-def engine_available() -> bool:
-    try:
-        import marketing.approvals.services  # noqa: F401
-    except ImportError:
-        return False
-    return True
+KEY = "customers.access_request"
 
 
-def start_approval(*, document, actor, request=None) -> bool:
-    """Start the chain when the engine exists; otherwise the request waits on its own page."""
-    if not engine_available():
-        return False
-    from marketing.approvals.services import approval_start
+def _approved(doc, actor):
+    from .access import access_request_approve
 
-    approval_start(document=document, actor=actor, request=request)
-    return True
+    access_request_approve(doc=doc, actor=actor)
+
+
+def _rejected(doc, actor, reason):
+    from .access import access_request_reject
+
+    access_request_reject(doc=doc, actor=actor, reason=reason)
+
+
+def _withdrawn(doc, actor):
+    from .access import access_request_withdraw
+
+    access_request_withdraw(doc=doc, actor=actor)
+
+
+def _notes(doc) -> list[str]:
+    return [
+        str(_("批准后申请人可在 %(days)s 天内查阅该客户档案，每次查阅都会记入访问日志。") % {"days": doc.days}),
+    ]
 
 
 def register_document_type() -> None:
-    if not engine_available():
-        return
+    from marketing.approvals.registry import DocumentType, StepSpec, register
+    from marketing.roles import Role
+
+    register(DocumentType(
+        key=KEY,
+        label=_("客户档案查阅申请"),
+        model="customers.CustomerAccessRequest",
+        get_applicant=lambda doc: doc.applicant,
+        get_title=lambda doc: str(doc),
+        get_url=lambda doc: reverse("customers:request_detail", kwargs={"pk": doc.pk}),
+        get_branch=lambda doc: doc.customer.branch,
+        condition_fields={"days": _("授权天数")},
+        condition_values=lambda doc: {"days": doc.days},
+        on_approved=_approved,
+        on_rejected=_rejected,
+        on_withdrawn=_withdrawn,
+        reviewer_notes=_notes,
+        default_chain=[StepSpec(name="总经理审批", role=Role.GENERAL_MANAGER)],
+    ))
+
+
+def start_approval(*, document, actor, request=None):
+    from marketing.approvals.services import approval_start
+
+    return approval_start(document=document, actor=actor, request=request)
+
+
+def panel_for(*, document, user):
+    from marketing.approvals.selectors import flow_for, flow_panel
+
+    return flow_panel(flow=flow_for(tenant=document.tenant, document=document), user=user, document=document)

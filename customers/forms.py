@@ -223,17 +223,6 @@ class AccessRequestForm(forms.Form):
         return data
 
 
-class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("拒绝"))], label=_("决定"))
-    note = forms.CharField(label=_("意见"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
-            self.add_error("note", _("拒绝时请填写理由。"))
-        return data
-
-
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件 (.xlsx)"))
 

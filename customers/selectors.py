@@ -71,6 +71,16 @@ def customer_edit_reach(*, membership: Membership) -> QuerySet[Customer]:
     )
 
 
+def can_manage_grants(*, membership: Membership, customer: Customer) -> bool:
+    """Shares and temporary grants are managed by the owner, archive-wide editors and the
+    general manager; someone a customer is shared with cannot pass it on or revoke others."""
+    return (
+        (membership.can(Cap.CUSTOMERS_EDIT) and customer.owner_id == membership.user_id)
+        or (membership.can(Cap.CUSTOMERS_EDIT) and membership.can(Cap.CUSTOMERS_VIEW_ALL))
+        or can_decide_requests(membership)
+    )
+
+
 def customer_list(*, membership: Membership) -> QuerySet[Customer]:
     return (
         customer_reach(membership=membership)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -57,7 +58,7 @@ def customer_list(request):
         request.GET or None, queryset=selectors.customer_list(membership=request.membership),
         membership=request.membership, request=request,
     )
-    page, query = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    page, query = paginate(request, filterset.qs)
     if filterset.is_bound and filterset.phone_searched and page.object_list:
         # A phone search reveals whose number it is: each hit is a logged read.
         with transaction.atomic():
@@ -84,10 +85,11 @@ def customer_detail(request, pk):
     context.update({
         "c": customer, "can_edit": can_edit,
         "can_export": membership.can(Cap.CUSTOMERS_EXPORT),
-        "can_manage_grants": can_edit or selectors.can_decide_requests(membership),
+        "can_manage_grants": selectors.can_manage_grants(membership=membership, customer=customer),
         "can_reassign": membership.can(Cap.CUSTOMERS_VIEW_ALL) and membership.can(Cap.CUSTOMERS_EDIT),
         "can_see_log": membership.can(Cap.CUSTOMERS_ACCESS_LOG),
-        "share_form": ShareForm(tenant=request.tenant, customer=customer) if can_edit else None,
+        "share_form": ShareForm(tenant=request.tenant, customer=customer)
+        if can_edit and selectors.can_manage_grants(membership=membership, customer=customer) else None,
         "reassign_form": ReassignForm(membership=membership),
         "tag_list": list(customer.tags.all()),
     })
@@ -170,6 +172,8 @@ def customer_reassign(request, pk):
 @require_POST
 def customer_share(request, pk):
     customer = access_customer_for_edit(request, pk)
+    if not selectors.can_manage_grants(membership=request.membership, customer=customer):
+        raise PermissionDenied
     form = ShareForm(request.POST, tenant=request.tenant, customer=customer)
     if form.is_valid():
         try:
@@ -188,11 +192,12 @@ def customer_share(request, pk):
 @require_POST
 def grant_revoke(request, pk):
     membership = request.membership
+    reach = selectors.customer_reach(membership=membership)
     grant = access_object(
-        CustomerUserObjectPermission.all_grants.filter(tenant=request.tenant).select_related("content_object"), pk=pk
+        CustomerUserObjectPermission.all_grants.filter(tenant=request.tenant, content_object__in=reach)
+        .select_related("content_object"), pk=pk,
     )
-    editable = selectors.customer_edit_reach(membership=membership).filter(pk=grant.content_object_id).exists()
-    if not (editable or selectors.can_decide_requests(membership)):
+    if not selectors.can_manage_grants(membership=membership, customer=grant.content_object):
         raise PermissionDenied
     services.grant_revoke(grant=grant, actor=request.user, request=request)
     messages.success(request, _("授权已收回。"))
@@ -274,7 +279,7 @@ def visit_list(request):
     """目标客户基本信息情况统计表 (seed 002): the visits of the customers one may see."""
     filterset = VisitFilter(request.GET or None, queryset=selectors.visits(membership=request.membership),
                             membership=request.membership, request=request)
-    page, query = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none())
+    page, query = paginate(request, filterset.qs)
     return render(request, "customers/visit_list.html", {"filter": filterset, "page": page, "query": query})
 
 
@@ -287,13 +292,13 @@ EXPORT_LIMIT = 5000
 def customer_export(request):
     filterset = CustomerFilter(request.GET or None, queryset=selectors.customer_list(membership=request.membership),
                                membership=request.membership, request=request)
-    if not filterset.is_valid():
+    if filterset.is_bound and not filterset.is_valid():
         messages.error(request, _("筛选条件无效，未导出。"))
         return redirect("customers:list")
     customers = list(filterset.qs[: EXPORT_LIMIT + 1])
     if len(customers) > EXPORT_LIMIT:
         messages.error(request, _("一次最多导出 %(n)s 个客户，请先缩小筛选范围。") % {"n": EXPORT_LIMIT})
-        return redirect(f"{request.path.replace('export/', '')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
     made_for, made_at = _stamp(request)
     with transaction.atomic():
         access.log_reads(tenant=request.tenant, user=request.user, customers=customers,

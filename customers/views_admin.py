@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from marketing.tenancy import access_object
 from . import access, approval, importer, selectors
 from .crypto import mask_phone
 from .filters import AccessLogFilter
-from .forms import AccessRequestForm, DecisionForm, ImportUploadForm
+from .forms import AccessRequestForm, ImportUploadForm
 from .models import AccessRequestStatus, ImportBatch
 
 
@@ -24,7 +24,7 @@ from .models import AccessRequestStatus, ImportBatch
 def access_log(request):
     filterset = AccessLogFilter(request.GET or None, queryset=selectors.access_log(tenant=request.tenant),
                                 tenant=request.tenant, request=request)
-    page, query = paginate(request, filterset.qs if filterset.is_valid() else filterset.queryset.none(), per_page=50)
+    page, query = paginate(request, filterset.qs, per_page=50)
     return render(request, "customers/access_log.html", {"filter": filterset, "page": page, "query": query})
 
 
@@ -72,39 +72,10 @@ def request_create(request):
 
 @tenant_view()
 def request_detail(request, pk):
+    """The request and its approval panel: approve / reject / withdraw happen in the engine."""
     doc = access_object(selectors.access_requests(membership=request.membership), pk=pk)
-    can_decide = (
-        selectors.can_decide_requests(request.membership)
-        and doc.status == AccessRequestStatus.PENDING
-        and doc.applicant_id != request.user.pk
-        and not approval.engine_available()
-    )
-    form = DecisionForm(request.POST or None) if can_decide else None
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "withdraw" and doc.applicant_id == request.user.pk:
-                access.access_request_withdraw(doc=doc, actor=request.user, request=request)
-                messages.success(request, _("申请已撤回。"))
-                return redirect("customers:request_detail", pk=doc.pk)
-            if form is None:
-                raise PermissionDenied
-            if form.is_valid():
-                if form.cleaned_data["decision"] == "approve":
-                    access.access_request_approve(doc=doc, actor=request.user, note=form.cleaned_data["note"],
-                                                  request=request)
-                    messages.success(request, _("已批准，临时授权已生效。"))
-                else:
-                    access.access_request_reject(doc=doc, actor=request.user, reason=form.cleaned_data["note"],
-                                                 request=request)
-                    messages.success(request, _("已拒绝。"))
-                return redirect("customers:request_detail", pk=doc.pk)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-    return render(request, "customers/request_detail.html", {
-        "doc": doc, "form": form, "engine": approval.engine_available(),
-        "can_withdraw": doc.status == AccessRequestStatus.PENDING and doc.applicant_id == request.user.pk,
-    })
+    panel = approval.panel_for(document=doc, user=request.user)
+    return render(request, "customers/request_detail.html", {"doc": doc, "panel": panel})
 
 
 # --- import -------------------------------------------------------------------------------------
