@@ -13,6 +13,7 @@ import smtplib
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,9 +154,10 @@ def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
         day = calendar.previous_working(local.date())
         if not DailySummary.objects.filter(tenant=tenant, business_day=day).exists():
             days.append(day)
-    retry = DailySummary.objects.filter(tenant=tenant, status=SummaryStatus.RETRYING, next_attempt_at__lte=now)
-    stale = DailySummary.objects.filter(tenant=tenant, status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
-    days += [d for d in retry.union(stale).values_list("business_day", flat=True) if d not in days]
+    again = DailySummary.objects.filter(tenant=tenant).filter(
+        Q(status=SummaryStatus.RETRYING, next_attempt_at__lte=now) | Q(status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
+    )
+    days += [d for d in again.values_list("business_day", flat=True) if d not in days]
     return days
 
 

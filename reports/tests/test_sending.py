@@ -1,0 +1,158 @@
+import datetime as dt
+import io
+import smtplib
+import threading
+from unittest import mock
+
+import pypdf
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from openpyxl import load_workbook
+
+from marketing.models import Tenant
+from marketing.tenancy import tenant_scope
+from reports import mailing, services, tasks
+from reports.models import DailySummary, ReminderLog, SummaryStatus
+
+from .helpers import at, file_report
+
+D = dt.date(2026, 11, 20)  # Friday -> sent Monday 23rd 10:00
+
+
+def _send(org, **kw):
+    with org.scope():
+        return mailing.summary_send(tenant=org.tenant, business_day=D, now=kw.pop("now", at(2026, 11, 23, 10)), **kw)
+
+
+def test_summary_email_parts_and_attachments(org_a):
+    with org_a.scope():
+        file_report(org_a, "A1", D, now=at(2026, 11, 23, 9))
+    row = _send(org_a)
+    assert row.status == SummaryStatus.SENT
+    assert len(mail.outbox) == 1
+    msg = mail.outbox[0]
+    assert msg.from_email == "marketing@alpha.test"
+    # branch GM and above, not sales/finance
+    assert "bgm@alpha.test" in msg.to and "gm@alpha.test" in msg.to and "sales@alpha.test" not in msg.to
+    assert msg.extra_headers["Message-ID"] == "<daily-summary.alpha.20261120.1@alpha.test>"
+    assert "甲一分公司" in msg.body and "未报分公司" in msg.body
+    html, mime = msg.alternatives[0]
+    assert mime == "text/html" and "<link" not in html and "<img" not in html and "style=" in html
+    names = {a[0]: a for a in msg.attachments}
+    wb = load_workbook(io.BytesIO(names["daily-summary-2026-11-20.xlsx"][1]))
+    assert wb.worksheets[0].title == "汇总" and wb.worksheets[0].max_row == 4
+    assert len(pypdf.PdfReader(io.BytesIO(names["daily-summary-2026-11-20.pdf"][1])).pages) >= 1
+
+
+def test_sent_once_even_when_task_delivered_twice(org_a):
+    assert _send(org_a).status == SummaryStatus.SENT
+    assert _send(org_a) is None
+    tasks.send_summary(org_a.tenant.pk, D.isoformat())
+    assert len(mail.outbox) == 1
+
+
+def test_dispatcher_acts_at_local_send_time_and_only_once(org_a):
+    with time_machine.travel(at(2026, 11, 23, 9, 59), tick=False):
+        assert tasks.dispatch_summaries() == 0
+    with time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
+        assert tasks.dispatch_summaries() == 1
+        assert tasks.dispatch_summaries() == 0  # second beat: the row exists
+    with time_machine.travel(at(2026, 11, 22, 10, 0), tick=False):  # Sunday
+        assert tasks.dispatch_summaries() == 0
+    with org_a.scope():
+        assert list(DailySummary.objects.values_list("business_day", "status")) == [(D, SummaryStatus.SENT)]
+    assert len(mail.outbox) == 1
+
+
+def test_dispatcher_uses_each_tenants_time_zone(org_a):
+    Tenant.objects.filter(pk=org_a.tenant.pk).update(time_zone="Asia/Tokyo")  # one hour ahead
+    with time_machine.travel(at(2026, 11, 23, 9, 0), tick=False):
+        assert tasks.dispatch_summaries() == 1
+
+
+def test_smtp_failure_retries_with_backoff_then_fails_visibly(org_a):
+    with mock.patch("django.core.mail.message.EmailMessage.send", side_effect=smtplib.SMTPServerDisconnected("down")):
+        row = _send(org_a)
+        assert row.status == SummaryStatus.RETRYING and row.next_attempt_at == at(2026, 11, 23, 10, 1)
+        assert _send(org_a, now=at(2026, 11, 23, 10, 0, 30)) is None  # not yet due
+        now = at(2026, 11, 23, 10, 1)
+        for _attempt in range(mailing.MAX_ATTEMPTS - 1):
+            row = _send(org_a, now=now)
+            now = row.next_attempt_at or now
+    assert row.status == SummaryStatus.FAILED and row.attempts == mailing.MAX_ATTEMPTS and "down" in row.last_error
+    assert _send(org_a, now=now + dt.timedelta(hours=1)) is None  # failed stays failed until resend
+    with org_a.scope():
+        mailing.summary_request_resend(summary=row, actor=org_a.users["mspec"])
+    assert _send(org_a, now=now + dt.timedelta(hours=2), force=True).status == SummaryStatus.SENT
+    assert mail.outbox[-1].extra_headers["Message-ID"].endswith(".2@alpha.test>")
+
+
+def test_stale_claim_from_killed_worker_is_taken_over_with_same_message_id(org_a):
+    with org_a.scope():
+        DailySummary.objects.create(tenant=org_a.tenant, business_day=D, status=SummaryStatus.SENDING,
+                                    claimed_at=at(2026, 11, 23, 10), attempts=1)
+    assert _send(org_a, now=at(2026, 11, 23, 10, 5)) is None  # the worker may still be alive
+    row = _send(org_a, now=at(2026, 11, 23, 10, 20))
+    assert row.status == SummaryStatus.SENT and row.generation == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == "<daily-summary.alpha.20261120.1@alpha.test>"
+
+
+def test_send_command(org_a, capsys):
+    call_command("send_daily_summary", "--tenant", "alpha", "--day", "2026-11-20")
+    assert "sent summary for 2026-11-20" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("send_daily_summary", "--tenant", "alpha", "--day", "2026-11-20")
+    call_command("send_daily_summary", "--tenant", "alpha", "--day", "2026-11-20", "--force")
+    assert len(mail.outbox) == 2
+    with pytest.raises(CommandError, match="not a working day"):
+        call_command("send_daily_summary", "--tenant", "alpha", "--day", "2026-11-21")
+
+
+def test_recipients_adjustable(org_a):
+    with org_a.scope():
+        services.recipient_set(tenant=org_a.tenant, user=org_a.users["bgm2"], include=False, actor=org_a.users["admin"])
+        services.recipient_set(tenant=org_a.tenant, user=org_a.users["mspec"], include=True, actor=org_a.users["admin"])
+    _send(org_a)
+    assert "bgm2@alpha.test" not in mail.outbox[0].to and "mspec@alpha.test" in mail.outbox[0].to
+
+
+def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a):
+    with org_a.scope():
+        file_report(org_a, "A1", D, now=at(2026, 11, 23, 8))
+        assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 29)) == 0
+        assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 30)) == 2
+        assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 31)) == 0
+        assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 24, 10, 0)) == 0  # past deadline
+        assert ReminderLog.objects.count() == 2
+    assert sorted(m.to for m in mail.outbox) == [["allroles@alpha.test"], ["allroles@alpha.test", "bgm2@alpha.test"]]
+    assert all("日报尚未提交" in m.subject for m in mail.outbox)
+    with time_machine.travel(at(2026, 11, 23, 9, 45), tick=False):
+        assert tasks.dispatch_reminders() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_exactly_once_with_concurrent_workers_on_postgres(require_postgres, org_a):
+    barrier = threading.Barrier(4)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            tenant = Tenant.objects.get(pk=org_a.tenant.pk)
+            with tenant_scope(tenant):
+                results.append(mailing.summary_send(tenant=tenant, business_day=D, now=at(2026, 11, 23, 10)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(mail.outbox) == 1
+    assert sum(1 for r in results if r is not None) == 1
