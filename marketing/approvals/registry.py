@@ -15,6 +15,7 @@ joined by ``and`` / ``or`` (``and`` binds tighter; no parentheses). ``op`` is on
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -111,6 +112,10 @@ _OPS = {
 }
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_VALUE = re.compile(r"^[\w.\-]+$")
+
+
 def _parse_value(raw: str):
     lowered = raw.lower()
     if lowered in {"true", "是"}:
@@ -128,7 +133,7 @@ def _parse_clause(text: str) -> tuple[str, str, Any]:
         if symbol in text:
             left, right = text.split(symbol, 1)
             name, raw = left.strip(), right.strip()
-            if not name or not raw:
+            if not _NAME.match(name) or not _VALUE.match(raw):
                 break
             return name, symbol, _parse_value(raw)
     raise ValidationError(_("无法理解的条件：%(c)s"), params={"c": text}, code="bad_condition")

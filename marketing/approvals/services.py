@@ -128,9 +128,10 @@ def _activate(flow: ApprovalFlow, step: ApprovalStep) -> list[ApprovalTask] | No
     people = resolve_people(step=step, flow=flow)
     others = [u for u in people if u.pk != flow.applicant_id]
     if not others:
-        if people:
-            # Only the applicant holds this role (a branch GM filing for their own branch):
-            # their submission is their signature; nobody approves their own document.
+        if people and step.scope == StepScope.BRANCH and step.kind != StepKind.CC:
+            # The applicant is their branch's only holder of the role (a branch GM filing for
+            # their own branch): the submission is that signature. Tenant-wide steps are never
+            # skipped this way, and a flow cannot end without someone else's approval.
             step.status, step.note = StepStatus.SKIPPED, _("申请人本人即该角色，自动跳过")
             step.save(update_fields=["status", "note"])
             return None
@@ -164,6 +165,9 @@ def _advance(flow: ApprovalFlow, *, after_position: int, actor, doc_type: Docume
         if _activate(flow, step) is not None:
             _bump(flow, current_position=step.position)
             return
+    signed = ApprovalTask.objects.filter(flow=flow, step__round=flow.round, status=TaskStatus.APPROVED).exists()
+    if not signed:
+        _refuse(_("该流程没有申请人以外的审批人，不能自动通过，请联系系统管理员调整流程。"), "no_approver")
     _bump(flow, status=FlowStatus.APPROVED, current_position=None, finished_at=_now())
     if doc_type.on_approved:
         doc_type.on_approved(_document(flow, lock=True), actor)
