@@ -30,9 +30,15 @@ def tenant_queryset(model, **extra):
 
 class MemberFilter(TenantFilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search", widget=forms.TextInput(attrs={"placeholder": _("姓名/用户名/邮箱")}))
-    role = django_filters.ChoiceFilter(label=_("角色"), choices=Role.choices, field_name="role_assignments__role")
-    branch = django_filters.ModelChoiceFilter(label=_("分公司"), queryset=tenant_queryset(Branch), method="by_branch")
-    is_active = django_filters.BooleanFilter(label=_("在职"))
+    role = django_filters.ChoiceFilter(
+        label=_("角色"), choices=Role.choices, field_name="role_assignments__role", empty_label=_("全部")
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=_("分公司"), queryset=tenant_queryset(Branch), method="by_branch", empty_label=_("全部")
+    )
+    is_active = django_filters.ChoiceFilter(
+        label=_("状态"), choices=[("1", _("在职")), ("0", _("已停用"))], method="by_active", empty_label=_("全部")
+    )
 
     class Meta:
         model = Membership
@@ -42,6 +48,9 @@ class MemberFilter(TenantFilterSet):
         return queryset.filter(
             Q(user__full_name__icontains=value) | Q(user__username__icontains=value) | Q(user__email__icontains=value)
         )
+
+    def by_active(self, queryset, name, value):
+        return queryset.filter(is_active=(value == "1"))
 
     def by_branch(self, queryset, name, value):
         return queryset.filter(
@@ -55,7 +64,7 @@ class MemberFilter(TenantFilterSet):
 
 class AuditFilter(TenantFilterSet):
     verb = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
-    actor = django_filters.ModelChoiceFilter(label=_("操作人"), queryset=None)
+    actor = django_filters.ModelChoiceFilter(label=_("操作人"), queryset=None, empty_label=_("全部"))
     object_label = django_filters.CharFilter(label=_("对象"), lookup_expr="icontains")
     since = django_filters.DateFilter(label=_("起始日期"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"}))
     until = django_filters.DateFilter(label=_("截止日期"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"}))

@@ -33,7 +33,7 @@ def members(*, tenant, active: bool | None = True) -> QuerySet[Membership]:
     qs = Membership.objects.filter(tenant=tenant).select_related("user").prefetch_related("role_assignments")
     if active is not None:
         qs = qs.filter(is_active=active)
-    return qs.order_by("user__full_name", "user__username")
+    return qs.order_by("user__username")
 
 
 def users_with_roles(*, tenant, roles, branch: Branch | None = None) -> QuerySet[User]:

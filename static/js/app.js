@@ -6,8 +6,9 @@ document.addEventListener("htmx:responseError", function (evt) {
   var target = document.querySelector(".content") || document.body;
   target.prepend(box);
 });
-// Forms with data-confirm ask before submitting.
+// Forms, or their submit buttons, with data-confirm ask before submitting.
 document.addEventListener("submit", function (evt) {
-  var msg = evt.target.getAttribute("data-confirm");
+  var msg = evt.target.getAttribute("data-confirm") ||
+    (evt.submitter && evt.submitter.getAttribute("data-confirm"));
   if (msg && !window.confirm(msg)) { evt.preventDefault(); }
 });
