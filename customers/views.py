@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
@@ -151,9 +150,10 @@ def customer_edit(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_EDIT)
-@require_POST
 def customer_reassign(request, pk):
     customer = access_customer(request, pk)
+    if request.method != "POST":  # after the lookup: a foreign id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     form = ReassignForm(request.POST, membership=request.membership)
     if form.is_valid():
         try:
@@ -169,9 +169,10 @@ def customer_reassign(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)
-@require_POST
 def customer_share(request, pk):
     customer = access_customer_for_edit(request, pk)
+    if request.method != "POST":  # after the lookup: a foreign id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     if not selectors.can_manage_grants(membership=request.membership, customer=customer):
         raise PermissionDenied
     form = ShareForm(request.POST, tenant=request.tenant, customer=customer)
@@ -189,7 +190,6 @@ def customer_share(request, pk):
 
 
 @tenant_view()
-@require_POST
 def grant_revoke(request, pk):
     membership = request.membership
     reach = selectors.customer_reach(membership=membership)
@@ -197,6 +197,8 @@ def grant_revoke(request, pk):
         CustomerUserObjectPermission.all_grants.filter(tenant=request.tenant, content_object__in=reach)
         .select_related("content_object"), pk=pk,
     )
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if not selectors.can_manage_grants(membership=membership, customer=grant.content_object):
         raise PermissionDenied
     services.grant_revoke(grant=grant, actor=request.user, request=request)
@@ -240,9 +242,10 @@ def contact_edit(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)
-@require_POST
 def contact_delete(request, pk):
     contact = _contact_for_edit(request, pk)
+    if request.method != "POST":  # after the lookup: a foreign id is a 404 whatever the method
+        return HttpResponseNotAllowed(["POST"])
     services.contact_delete(contact=contact, actor=request.user, request=request)
     messages.success(request, _("联系人已删除（变更记录中仍可查）。"))
     return redirect("customers:detail", pk=contact.customer_id)

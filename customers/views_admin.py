@@ -108,7 +108,7 @@ def import_template(request):
 
 @tenant_view(Cap.CUSTOMERS_IMPORT)
 def import_preview(request, pk):
-    batch = access_object(ImportBatch.objects.filter(tenant=request.tenant, uploaded_by=request.user), pk=pk)
+    batch = access_object(ImportBatch.objects.filter(tenant=request.tenant), pk=pk)
     if request.method == "POST" and batch.status == ImportBatch.Status.PREVIEW:
         try:
             if request.POST.get("action") == "discard":
