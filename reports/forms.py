@@ -63,7 +63,7 @@ class ReportForm(TenantModelForm):
 
 class PartnerForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label=_("类型"), choices=PartnerKind.choices)
+    kind = forms.ChoiceField(label=_("类型"), choices=PartnerKind.choices, initial=PartnerKind.DEALER)
     name = forms.CharField(label=_("名称"), max_length=100)
     city = forms.CharField(label=_("城市"), max_length=40)
     contact = forms.CharField(label=_("联系人及电话"), max_length=100)
