@@ -6,7 +6,8 @@ from marketing.roles import Cap
 SECTION = _("客户档案")
 
 NAV_ITEMS = [
-    NavItem(SECTION, _("客户档案"), "customers:list", (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN), order=500),
+    NavItem(SECTION, _("客户档案"), "customers:list",
+            (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN, Cap.CUSTOMERS_REQUEST_ACCESS), order=500),
     NavItem(SECTION, _("拜访记录"), "customers:visits", (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN), order=510),
     NavItem(SECTION, _("导入档案"), "customers:import", (Cap.CUSTOMERS_IMPORT,), order=520),
     NavItem(SECTION, _("查阅申请"), "customers:requests", (Cap.CUSTOMERS_REQUEST_ACCESS, Cap.CUSTOMERS_ACCESS_LOG), order=530),

@@ -23,6 +23,8 @@ from .forms import ContactForm, CustomerForm, ReassignForm, ShareForm, VisitForm
 from .models import AccessAction, Contact, CustomerUserObjectPermission, Visit
 
 READERS = (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN)
+# Everyone else lists only what was granted to them (empty without a grant).
+LISTERS = (*READERS, Cap.CUSTOMERS_REQUEST_ACCESS)
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -51,7 +53,7 @@ def _stamp(request) -> tuple[str, str]:
 # --- list, detail --------------------------------------------------------------------------
 
 
-@tenant_view(*READERS, any_of=True)
+@tenant_view(*LISTERS, any_of=True)
 def customer_list(request):
     filterset = CustomerFilter(
         request.GET or None, queryset=selectors.customer_list(membership=request.membership),
@@ -69,6 +71,8 @@ def customer_list(request):
         "can_edit": request.membership.can(Cap.CUSTOMERS_EDIT),
         "can_export": request.membership.can(Cap.CUSTOMERS_EXPORT),
         "can_import": request.membership.can(Cap.CUSTOMERS_IMPORT),
+        "can_request": request.membership.can(Cap.CUSTOMERS_REQUEST_ACCESS),
+        "reader": selectors.can_use_archive(request.membership),
     })
 
 

@@ -233,4 +233,4 @@ def test_navigation_and_home_cards(org_a, client_as, cust_a):
     home = client_as(org_a.users["sales"]).get(reverse("home")).content.decode()
     assert reverse("customers:list") in home
     home = client_as(org_a.users["finance"]).get(reverse("home")).content.decode()
-    assert 'href="/customers/"' not in home and reverse("customers:request_create") in home
+    assert reverse("customers:request_create") in home
