@@ -160,7 +160,7 @@ def main():
                  ("general manager (all)", "gm"), ("executive director (all, baseline)", "exec")]
         results = {}
         for label, params in cases:
-            for role_label, key in roles:
+            for _role_label, key in roles:
                 client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
                 client.force_login(users[key])
                 results[(label, key)] = measure(client, url, params, args.runs)

@@ -17,7 +17,9 @@ from . import access, importer, services
 from .models import Customer, Industry, PurchaseRole, Stage, VisitType
 
 BRANDS = ["大众", "丰田", "本田", "别克", "奥迪", "宝马", "奔驰", "日产", "吉利", "比亚迪", "长安", "哈弗", "现代", "福特", "雪佛兰"]
-WORDS = ["恒信", "永达", "广汇", "庞大", "利星", "中升", "宝利", "远通", "华通", "申湘", "锦江", "东昌", "万众", "瑞通", "盛世", "安驰", "顺达", "鑫源"]
+AREA = {"上海": "021", "杭州": "0571", "南京": "025", "苏州": "0512", "广州": "020", "深圳": "0755", "厦门": "0592",
+        "北京": "010", "天津": "022", "济南": "0531", "成都": "028", "重庆": "023", "沈阳": "024", "大连": "0411"}
+WORDS = ["恒信", "永达", "广汇", "庞大", "利星", "中升", "宝利", "远通", "华通", "申湘", "锦江", "东昌", "万众", "瑞通", "盛世", "安驰", "顺达", "鑫源", "通宝", "联众", "骏达", "宏图", "嘉禾", "金桥", "新纪元", "大昌", "明通", "华胜", "力天", "正通"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈"
 GIVEN = ["伟", "芳", "军", "敏", "磊", "静", "强", "丽", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚", "建华", "志强", "海燕", "晓东", "文斌", "丽娟"]
 TAGS = ["重点客户", "续保意向", "老客户转介绍", "价格敏感", "需高层拜访", "竞品合作中"]
@@ -71,22 +73,28 @@ def seed(*, tenant, personas, rich: bool) -> None:
         Industry.USED_CAR, Industry.RENTAL, Industry.INSURANCE]
     stages = [Stage.TARGET] * 4 + [Stage.NEGOTIATING] * 3 + [Stage.SIGNED] * 2 + [Stage.LOST]
     customers = []
+    used: set[str] = set()
     today = timezone.localdate()
     for i in range(total):
         owner = sales[i % len(sales)]
         branch = home[owner.pk]
         industry = rng.choice(weights)
         name = _industry_name(rng, branch.city or "", industry)
-        if Customer.objects.filter(tenant=tenant, name=name).exists():
-            name = f"{name[:-4]}{i}号{name[-4:]}"
+        for _attempt in range(30):
+            if name not in used:
+                break
+            name = _industry_name(rng, branch.city or "", industry)
+        else:
+            name = name.replace("有限公司", f"第{i}分公司有限公司")
+        used.add(name)
         a, b = _person(rng), _person(rng)
         stake = rng.choice([51, 60, 70, 80])
         customer = services.customer_create(
             tenant=tenant, actor=owner, tags=rng.sample(tags, k=rng.randrange(0, 3)),
             data={
                 "name": name, "industry": industry, "stage": rng.choice(stages), "branch": branch, "owner": owner,
-                "phone": f"0{rng.randrange(20, 999)}-{rng.randrange(10**7, 10**8)}",
-                "address": f"{branch.city}市{rng.choice(['浦东新区', '闵行区', '江干区', '鼓楼区', '天河区', '朝阳区'])}{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
+                "phone": f"{AREA.get(branch.city, '021')}-{rng.randrange(10**7, 10**8)}",
+                "address": f"{branch.city}市{rng.choice(['高新区', '经济开发区', '城东新区', '城西区'])}{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
                 "shareholders": [{"name": a, "stake": f"{stake}.00"}, {"name": b, "stake": f"{100 - stake}.00"}],
                 "characteristics": rng.choice(["年销量约 3000 台，售后产值高", "本地连锁品牌，门店 5 家", "自有车辆 200 余台", "注重口碑，决策谨慎"]),
                 "business_situation": rng.choice(["经营稳定，回款及时", "今年销量下滑约 10%", "正在扩张新店", "资金偏紧"]),
