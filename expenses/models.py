@@ -92,6 +92,14 @@ class ExpenseRequest(TenantOwned):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def amount_display(self) -> str:
+        return f"{self.amount:,.2f}"
+
+    @property
+    def contract_amount_display(self) -> str:
+        return f"{self.contract_amount:,.2f}"
+
+    @property
     def ratio_display(self) -> str:
         return f"{self.ratio * 100:.2f}%"
 

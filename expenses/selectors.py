@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from marketing.models import Membership
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
 
-from .models import ExpenseRequest
+from .models import ExpenseRequest, ExpenseStatus
 
 
 def visible_expenses(*, membership: Membership) -> QuerySet[ExpenseRequest]:
-    qs = ExpenseRequest.objects.filter(tenant_id=membership.tenant_id)
+    # A draft is the applicant's own until it is submitted.
+    qs = ExpenseRequest.objects.filter(tenant_id=membership.tenant_id).filter(
+        ~Q(status=ExpenseStatus.DRAFT) | Q(applicant_id=membership.user_id)
+    )
     if not membership.can(Cap.EXPENSES_VIEW_ALL):
         qs = qs.filter(branch__in=visible_branches(membership=membership).values("pk"))
     return qs

@@ -26,6 +26,10 @@ VIEW_CAPS = (Cap.EXPENSES_REQUEST, Cap.EXPENSES_VIEW_ALL)
 XLSX_MAX_ROWS = 20000
 
 
+def _pct(value) -> str:
+    return f"{value * 100:.2f}%"
+
+
 def _filtered(request):
     return ExpenseFilter(
         request.GET or None, queryset=selectors.expense_list(membership=request.membership),
@@ -39,7 +43,8 @@ def expense_list(request):
     qs = filterset.qs.order_by("-created_at", "-id")
     page, query = paginate(request, qs)
     return render(request, "expenses/list.html", {"filter": filterset, "page": page, "query": query,
-                                                  "limit": request.tenant.expense_ratio_limit})
+                                                  "limit": request.tenant.expense_ratio_limit,
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
 
 
 @tenant_view(*VIEW_CAPS, any_of=True)
@@ -95,7 +100,8 @@ def expense_create(request):
         else:
             messages.success(request, _("已提交审批。") if "submit" in request.POST else _("草稿已保存。"))
             return redirect("expenses:detail", pk=expense.pk)
-    return render(request, "expenses/form.html", {"form": form, "limit": request.tenant.expense_ratio_limit})
+    return render(request, "expenses/form.html", {"form": form, "limit": request.tenant.expense_ratio_limit,
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)
@@ -118,7 +124,8 @@ def expense_edit(request, pk):
             messages.success(request, _("已重新提交审批。") if "submit" in request.POST else _("已保存。"))
             return redirect("expenses:detail", pk=expense.pk)
     return render(request, "expenses/form.html", {"form": form, "e": expense,
-                                                  "limit": request.tenant.expense_ratio_limit})
+                                                  "limit": request.tenant.expense_ratio_limit,
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)

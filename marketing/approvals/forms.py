@@ -73,13 +73,17 @@ class ChainStepForm(forms.Form):
     scope = forms.ChoiceField(label=_("范围"), choices=StepScope.choices)
     mode = forms.ChoiceField(label=_("签署方式"), choices=StepMode.choices)
     condition = forms.CharField(label=_("条件"), max_length=200, required=False,
-                                widget=forms.TextInput(attrs={"placeholder": "is_special == true"}))
+                                widget=forms.TextInput(attrs={"placeholder": _("（无条件）")}))
     checklist = forms.CharField(label=_("核对项"), max_length=300, required=False,
                                 help_text=_("用逗号分隔"))
 
     def __init__(self, *args, doc_type=None, **kwargs):
         self.doc_type = doc_type
         super().__init__(*args, **kwargs)
+
+    def has_changed(self):
+        # A step exists when it has a name: the blank extra row's preset selects do not count.
+        return bool((self.data.get(self.add_prefix("name")) or "").strip()) if self.is_bound else super().has_changed()
 
     def clean_condition(self):
         value = self.cleaned_data.get("condition", "").strip()

@@ -194,7 +194,10 @@ def test_chain_editor_permissions_and_validation(org_a, client_as):
     assert "核对步骤至少需要一个核对项" in bad2.content.decode()
     with org_a.scope():
         assert not ApprovalChain.objects.exists()
-    ok = admin.post(url, {**base, **step, "steps-0-condition": "amount > 10000"})
+    blank_extra = {"steps-1-name": "", "steps-1-kind": "approve", "steps-1-role": "tenant_admin",
+                   "steps-1-scope": "tenant", "steps-1-mode": "any", "steps-1-ORDER": ""}
+    ok = admin.post(url, {**base, "steps-TOTAL_FORMS": "2", **step, **blank_extra,
+                          "steps-0-condition": "amount > 10000"})
     assert ok.status_code == 302
     with org_a.scope():
         chain = ApprovalChain.objects.get()
