@@ -134,6 +134,9 @@ def measure(client, url, params, runs):
             times.append(time.perf_counter() - t0)
         assert response.status_code == 200, response.status_code
         queries = max(queries, len(ctx))
+    if os.environ.get("BENCH_SQL"):
+        for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]:
+            print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:260]}")
     return statistics.median(times) * 1000, queries, response.context["page"].paginator.count
 
 
@@ -163,6 +166,8 @@ def main():
             for _role_label, key in roles:
                 client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
                 client.force_login(users[key])
+                if os.environ.get("BENCH_SQL"):
+                    print(f"{label or 'first page'} / {key}:")
                 results[(label, key)] = measure(client, url, params, args.runs)
         print()
         print(f"{'page':24} {'role':40} {'rows':>7} {'queries':>7} {'median ms':>10} {'ratio':>6}")
