@@ -80,6 +80,7 @@ class ExpenseRequest(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "number"], name="expense_number_unique_per_tenant"),
         ]
         indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="expense_tenant_time_idx"),
             models.Index(fields=["tenant", "branch", "-created_at"], name="expense_branch_time_idx"),
             models.Index(fields=["tenant", "status", "-created_at"], name="expense_status_time_idx"),
         ]

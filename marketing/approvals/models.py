@@ -202,7 +202,7 @@ class ApprovalTask(TenantOwned):
         verbose_name_plural = _("审批任务")
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["tenant", "assignee", "status"], name="approval_task_inbox_idx"),
+            models.Index(fields=["assignee", "status", "created_at", "id"], name="approval_task_inbox_idx"),
         ]
 
     def __str__(self) -> str:
