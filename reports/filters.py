@@ -22,7 +22,7 @@ from .models import (
     WorkdayOverride,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class BranchScopedFilterSet(TenantFilterSet):

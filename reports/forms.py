@@ -29,7 +29,7 @@ class ReportForm(TenantModelForm):
         model = DailyReport
         fields = ["branch", "business_day", "narrative", "customer_visits", "contracts_signed", "problems", "next_plan"]
         widgets = {
-            "business_day": forms.DateInput(attrs={"type": "date"}),
+            "business_day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "narrative": forms.Textarea(attrs={"rows": 5, "placeholder": _("今天分公司发生了什么：拜访、签约、活动、竞品动态……")}),
             "problems": forms.Textarea(attrs={"rows": 3}),
             "next_plan": forms.Textarea(attrs={"rows": 3}),
@@ -119,7 +119,7 @@ class OverrideForm(TenantModelForm):
     class Meta:
         model = WorkdayOverride
         fields = ["day", "is_working", "note"]
-        widgets = {"day": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"day": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def validate_unique(self):
         pass  # an existing override for the day is replaced by the service

@@ -8,7 +8,7 @@ from .models import DailyReport, DailySummary, ImportJob, MonthlyTarget, SignedP
 app_name = "reports"
 
 urlpatterns = [
-    path("", views.report_list, name="index"),
+    path("", views.report_list, name="list"),
     path("file/", views.report_file, name="file"),
     object_path("<int:pk>/", views.report_detail, name="detail", model=DailyReport),
     object_path("<int:pk>/edit/", views.report_edit, name="edit", model=DailyReport),

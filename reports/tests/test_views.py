@@ -133,11 +133,11 @@ def test_edit_after_deadline_is_kept_as_amendment(org_a, client_as, a1_report):
 def test_report_list_is_scoped_and_query_count_is_flat(org_a, client_as, django_assert_max_num_queries, a1_report):
     with org_a.scope():
         file_report(org_a, "A2", D, user="bgm2", now=NOW)
-    bgm = client_as(org_a.users["bgm"]).get(reverse("reports:index")).content.decode()
+    bgm = client_as(org_a.users["bgm"]).get(reverse("reports:list")).content.decode()
     assert "甲一分公司" in bgm and "甲二分公司</td>" not in bgm
     client = client_as(org_a.users["mspec"])
     with django_assert_max_num_queries(9):
-        page = client.get(reverse("reports:index") + f"?branch={org_a.branches['A2'].pk}").content.decode()
+        page = client.get(reverse("reports:list") + f"?branch={org_a.branches['A2'].pk}").content.decode()
     assert "甲二分公司</td>" in page and "甲一分公司</td>" not in page
 
 
