@@ -234,3 +234,9 @@ def test_navigation_and_home_cards(org_a, client_as, cust_a):
     assert reverse("customers:list") in home
     home = client_as(org_a.users["finance"]).get(reverse("home")).content.decode()
     assert reverse("customers:request_create") in home
+
+
+@pytest.mark.django_db
+def test_english_ui(org_a, client_as, cust_a):
+    body = client_as(org_a.users["gm"], language="en").get(reverse("customers:detail", args=[cust_a.pk])).content.decode()
+    assert "Decision makers and influencers" in body and "Change history" in body
