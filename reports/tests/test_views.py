@@ -24,6 +24,17 @@ from .helpers import at, file_report, xlsx
 
 D = dt.date(2026, 11, 20)
 NOW = at(2026, 11, 23, 9)
+# Page queries: session/user/membership + nav badges of every app + the page's own (about 4).
+MAX_QUERIES = 14
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
 
 
 @pytest.fixture(autouse=True)
@@ -136,14 +147,14 @@ def test_report_list_is_scoped_and_query_count_is_flat(org_a, client_as, django_
     bgm = client_as(org_a.users["bgm"]).get(reverse("reports:list")).content.decode()
     assert "甲一分公司" in bgm and "甲二分公司</td>" not in bgm
     client = client_as(org_a.users["mspec"])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(MAX_QUERIES):
         page = client.get(reverse("reports:list") + f"?branch={org_a.branches['A2'].pk}").content.decode()
     assert "甲二分公司</td>" in page and "甲一分公司</td>" not in page
 
 
 def test_board(org_a, org_b, client_as, django_assert_max_num_queries, a1_report):
     client = client_as(org_a.users["mspec"])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(MAX_QUERIES):
         r = client.get(reverse("reports:board"))
     page = r.content.decode()
     assert r.status_code == 200 and 'hx-trigger="every 30s"' in page and "按时" in page and "乙一分公司" not in page
@@ -268,11 +279,11 @@ def summary(org_a, a1_report):
 
 def test_summaries_browse_and_download(org_a, org_b, client_as, summary, django_assert_max_num_queries):
     client = client_as(org_a.users["gm"])
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(MAX_QUERIES):
         assert "2026-11-20" in client.get(reverse("reports:summaries")).content.decode()
     page = client.get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
     assert "甲二的日报内容" in page and "公司合计" in page
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(MAX_QUERIES):
         r = client.get(reverse("reports:summary_file", args=[summary.pk, "xlsx"]))
     assert load_workbook(io.BytesIO(r.content)).worksheets[0].max_row == 4
     assert client.get(reverse("reports:summary_file", args=[summary.pk, "pdf"]))["Content-Type"] == "application/pdf"
@@ -328,3 +339,20 @@ def test_home_cards(org_a, client_as, a1_report):
     assert "1/3" in page
     assert "缺少 2027 年安排" in client_as(org_a.users["admin"]).get(reverse("home")).content.decode()
     assert "已提交" in client_as(org_a.users["bgm"]).get(reverse("home")).content.decode()
+
+
+def test_query_counts_do_not_grow_with_rows(org_a, client_as, a1_report):
+    client = client_as(org_a.users["mspec"])
+    urls = [reverse("reports:list"), reverse("reports:board"), reverse("reports:partners"), reverse("reports:targets")]
+    with org_a.scope():
+        services.target_set(tenant=org_a.tenant, branch=org_a.branches["A1"], month=D, amount=Decimal(5), actor=None)
+    before = [_count(client, u) for u in urls]
+    with org_a.scope():
+        for day in (dt.date(2026, 11, 16), dt.date(2026, 11, 17), dt.date(2026, 11, 18)):
+            for code, user in (("A1", "bgm"), ("A2", "bgm2")):
+                file_report(org_a, code, day, user=user, now=NOW,
+                            partners=[{"kind": "dealer", "name": f"店{day.day}", "city": "杭州", "contact": "王"}])
+            for code in ("A1", "A2", "A3"):
+                services.target_set(tenant=org_a.tenant, branch=org_a.branches[code], month=day.replace(month=day.day % 12 + 1),
+                                    amount=Decimal(5), actor=None)
+    assert [_count(client, u) for u in urls] == before
