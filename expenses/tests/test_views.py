@@ -266,3 +266,47 @@ def test_home_cards_show_inbox_count(org_a, client_as):
     make_expense(org_a)
     body = client_as(org_a.users["bgm"]).get("/").content.decode()
     assert "待我审批" in body and "营销费用审批中" in body
+
+
+@pytest.mark.parametrize("name", ["detail", "edit", "submit", "pay", "pdf"])
+def test_every_object_url_hides_other_branches_and_tenants(org_a, org_b, client_as, name):
+    expense = make_expense(org_a, submit=False)
+    url = reverse(f"expenses:{name}", args=[expense.pk])
+    for user in (org_a.users["sales2"], org_a.users["bgm2"], org_b.users["allroles"]):
+        client = client_as(user)
+        codes = {client.get(url).status_code, client.post(url).status_code}
+        assert codes <= {404, 405, 403}, (user, codes)
+        # no capability -> 403 before any lookup (pay); otherwise the object is simply not there
+        assert 404 in codes or (name == "pay" and codes == {403}), (user, codes)
+    with org_a.scope():
+        expense.refresh_from_db()
+    assert expense.status == ExpenseStatus.DRAFT  # nobody submitted it for the applicant
+
+
+def test_attachment_delete_only_by_applicant_before_submission(org_a, client_as):
+    expense = make_expense(org_a, submit=False, files=[("quote", pdf_upload())])
+    with org_a.scope():
+        att = ExpenseAttachment.objects.get()
+    url = reverse("expenses:attachment_delete", args=[att.pk])
+    assert client_as(org_a.users["sales2"]).post(url).status_code == 404
+    client_as(org_a.users["bgm"]).post(url)  # visible to the branch GM, but not theirs
+    with org_a.scope():
+        assert ExpenseAttachment.objects.filter(pk=att.pk).exists()
+    assert client_as(org_a.users["sales"]).post(url).status_code == 302
+    with org_a.scope():
+        assert not ExpenseAttachment.objects.filter(pk=att.pk).exists()
+    assert expense.pk
+
+
+def test_drafts_are_private_to_the_applicant(org_a, client_as):
+    draft = make_expense(org_a, submit=False)
+    assert client_as(org_a.users["finance"]).get(reverse("expenses:detail", args=[draft.pk])).status_code == 404
+    assert client_as(org_a.users["sales"]).get(reverse("expenses:detail", args=[draft.pk])).status_code == 200
+
+
+def test_reader_without_part_in_the_flow_gets_no_action_forms(org_a, client_as):
+    expense = make_expense(org_a)
+    body = client_as(org_a.users["exec"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
+    assert "审批进度" in body and 'value="comment"' not in body and 'value="approve"' not in body
+    body = client_as(org_a.users["bgm"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
+    assert 'value="approve"' in body and 'value="comment"' in body

@@ -150,11 +150,15 @@ def flow_panel(*, flow: ApprovalFlow | None, user: User, document=None) -> Panel
 
     panel = Panel(flow=flow, rounds=flow_history(flow), is_applicant=flow.applicant_id == user.pk)
     panel.comments = list(ApprovalComment.objects.filter(flow=flow).select_related("author"))
-    panel.can_comment = True
+    stand_in = delegators_of(tenant=flow.tenant, user=user, day=local_today(flow.tenant))
+    # Commenting is for the people in the flow (the same rule as the flow page and its actions).
+    panel.can_comment = panel.is_applicant or any(
+        user.pk in (t.assignee_id, t.acted_by_id) or t.assignee_id in stand_in
+        for _round, steps in panel.rounds for s in steps for t in s.tasks.all()
+    )
     if flow.status == FlowStatus.IN_PROGRESS:
         panel.can_withdraw = panel.is_applicant
         if not panel.is_applicant:
-            stand_in = delegators_of(tenant=flow.tenant, user=user, day=local_today(flow.tenant))
             current = [s for s in (panel.rounds[0][1] if panel.rounds else []) if s.status == StepStatus.ACTIVE]
             for step in current:
                 for task in step.tasks.all():
