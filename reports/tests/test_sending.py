@@ -55,23 +55,24 @@ def test_sent_once_even_when_task_delivered_twice(org_a):
     assert len(mail.outbox) == 1
 
 
-def test_dispatcher_acts_at_local_send_time_and_only_once(org_a):
+def test_dispatcher_acts_at_local_send_time_and_only_once(org_a, org_b):
     with time_machine.travel(at(2026, 11, 23, 9, 59), tick=False):
         assert tasks.dispatch_summaries() == 0
     with time_machine.travel(at(2026, 11, 23, 10, 0), tick=False):
-        assert tasks.dispatch_summaries() == 1
-        assert tasks.dispatch_summaries() == 0  # second beat: the row exists
+        assert tasks.dispatch_summaries() == 2  # one per tenant
+        assert tasks.dispatch_summaries() == 0  # second beat: the rows exist
     with time_machine.travel(at(2026, 11, 22, 10, 0), tick=False):  # Sunday
         assert tasks.dispatch_summaries() == 0
     with org_a.scope():
         assert list(DailySummary.objects.values_list("business_day", "status")) == [(D, SummaryStatus.SENT)]
-    assert len(mail.outbox) == 1
+    assert sorted(m.from_email for m in mail.outbox) == ["marketing@alpha.test", "marketing@beta.test"]
 
 
-def test_dispatcher_uses_each_tenants_time_zone(org_a):
+def test_dispatcher_uses_each_tenants_time_zone(org_a, org_b):
     Tenant.objects.filter(pk=org_a.tenant.pk).update(time_zone="Asia/Tokyo")  # one hour ahead
     with time_machine.travel(at(2026, 11, 23, 9, 0), tick=False):
         assert tasks.dispatch_summaries() == 1
+    assert [m.from_email for m in mail.outbox] == ["marketing@alpha.test"]
 
 
 def test_smtp_failure_retries_with_backoff_then_fails_visibly(org_a):
@@ -131,7 +132,7 @@ def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a):
     assert sorted(m.to for m in mail.outbox) == [["allroles@alpha.test"], ["allroles@alpha.test", "bgm2@alpha.test"]]
     assert all("日报尚未提交" in m.subject for m in mail.outbox)
     with time_machine.travel(at(2026, 11, 23, 9, 45), tick=False):
-        assert tasks.dispatch_reminders() == 1
+        assert tasks.dispatch_reminders() == 2  # both tenants are in their reminder window
 
 
 @pytest.mark.postgres
