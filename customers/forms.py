@@ -192,6 +192,22 @@ class ReassignForm(forms.Form):
         self.fields["owner"].queryset = selectors.owner_choices(membership=membership)
 
 
+class BulkReassignForm(forms.Form):
+    from_user = _UserChoice(label=_("原负责人"), queryset=User.objects.none())
+    to_user = _UserChoice(label=_("新负责人"), queryset=User.objects.none())
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = selectors.owner_filter_choices(membership=membership)
+        self.fields["to_user"].queryset = selectors.owner_choices(membership=membership)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from_user") and data.get("from_user") == data.get("to_user"):
+            self.add_error("to_user", _("新负责人与原负责人相同。"))
+        return data
+
+
 class AccessRequestForm(forms.Form):
     customer_name = forms.CharField(label=_("客户全称"), required=False, max_length=120)
     customer_phone = forms.CharField(label=_("或客户电话"), required=False, max_length=30)

@@ -163,7 +163,14 @@ def access_requests(*, membership: Membership) -> QuerySet[CustomerAccessRequest
     )
     if can_decide_requests(membership):
         return qs
-    return qs.filter(applicant_id=membership.user_id)
+    # Whoever the (tenant-configurable) chain put on the request may open it too.
+    from marketing.approvals.models import ApprovalTask
+
+    on_chain = ApprovalTask.objects.filter(
+        tenant_id=membership.tenant_id, flow__document_type="customers.access_request",
+        assignee_id=membership.user_id,
+    ).values("flow__object_id")
+    return qs.filter(Q(applicant_id=membership.user_id) | Q(pk__in=on_chain))
 
 
 def can_decide_requests(membership: Membership) -> bool:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -268,12 +268,20 @@ def grant_create(*, customer: Customer, actor, user, days: int, request=None) ->
         .first()
     )
     if row is None:
-        row = CustomerUserObjectPermission.all_grants.create(
-            tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer,
-            granted_by=actor, expires_at=expires,
-        )
-    elif row.expires_at is not None:
-        row.expires_at, row.granted_by = max(row.expires_at, expires), actor
+        try:
+            with transaction.atomic():
+                row = CustomerUserObjectPermission.all_grants.create(
+                    tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer,
+                    granted_by=actor, expires_at=expires,
+                )
+        except IntegrityError:
+            # A concurrent grant for the same user and customer won the insert: extend that row.
+            row = (
+                CustomerUserObjectPermission.all_grants.select_for_update()
+                .get(tenant_id=customer.tenant_id, user=user, permission=perm, content_object=customer)
+            )
+    if row.expires_at is not None and row.expires_at < expires:
+        row.expires_at, row.granted_by = expires, actor
         row.save(update_fields=["expires_at", "granted_by"])
     audit_record(
         tenant=customer.tenant, actor=actor, verb="customers.grant_create", obj=customer,

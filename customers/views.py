@@ -19,7 +19,7 @@ from marketing.tenancy import access_object
 
 from . import access, exports, selectors, services
 from .filters import CustomerFilter, VisitFilter
-from .forms import ContactForm, CustomerForm, ReassignForm, ShareForm, VisitForm
+from .forms import BulkReassignForm, ContactForm, CustomerForm, ReassignForm, ShareForm, VisitForm
 from .models import AccessAction, Contact, CustomerUserObjectPermission, Visit
 
 READERS = (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN)
@@ -72,6 +72,7 @@ def customer_list(request):
         "can_export": request.membership.can(Cap.CUSTOMERS_EXPORT),
         "can_import": request.membership.can(Cap.CUSTOMERS_IMPORT),
         "can_request": request.membership.can(Cap.CUSTOMERS_REQUEST_ACCESS),
+        "can_reassign": request.membership.can(Cap.CUSTOMERS_VIEW_ALL) and request.membership.can(Cap.CUSTOMERS_EDIT),
         "reader": selectors.can_use_archive(request.membership),
     })
 
@@ -170,6 +171,23 @@ def customer_reassign(request, pk):
     else:
         messages.error(request, _("请选择有效的新负责人。"))
     return redirect("customers:detail", pk=customer.pk)
+
+
+@tenant_view(Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_EDIT)
+def customer_reassign_bulk(request):
+    """A salesperson leaves: move all their customers at once (each move keeps its history)."""
+    form = BulkReassignForm(request.POST or None, membership=request.membership)
+    if request.method == "POST" and form.is_valid():
+        moved = services.customers_reassign_all(
+            tenant=request.tenant, actor=request.user, from_user=form.cleaned_data["from_user"],
+            to_user=form.cleaned_data["to_user"], request=request,
+        )
+        messages.success(request, _("已将 %(n)s 个客户转给新负责人。") % {"n": moved})
+        return redirect(f"{reverse('customers:list')}?owner={form.cleaned_data['to_user'].pk}")
+    return render(request, "customers/form.html", {
+        "form": form, "title": _("批量变更负责人"),
+        "intro": _("销售离职或调岗时，把其名下全部客户转给另一位销售。每个客户的变更都记入变更记录。"),
+    })
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)

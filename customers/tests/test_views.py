@@ -240,3 +240,18 @@ def test_navigation_and_home_cards(org_a, client_as, cust_a):
 def test_english_ui(org_a, client_as, cust_a):
     body = client_as(org_a.users["gm"], language="en").get(reverse("customers:detail", args=[cust_a.pk])).content.decode()
     assert "Decision makers and influencers" in body and "Change history" in body
+
+
+@pytest.mark.django_db
+def test_bulk_reassign_when_salesperson_leaves(org_a, client_as, cust_a):
+    second = make_customer(org_a, name="第二个")
+    url = reverse("customers:reassign_bulk")
+    assert client_as(org_a.users["sales"]).get(url).status_code == 403
+    client = client_as(org_a.users["mdirector"])
+    same = client.post(url, {"from_user": org_a.users["sales"].pk, "to_user": org_a.users["sales"].pk})
+    assert "新负责人与原负责人相同" in same.content.decode()
+    response = client.post(url, {"from_user": org_a.users["sales"].pk, "to_user": org_a.users["sales2"].pk})
+    assert response.status_code == 302
+    with org_a.scope():
+        assert set(Customer.objects.values_list("owner_id", flat=True)) == {org_a.users["sales2"].pk}
+        assert all(c.history.count() == 2 for c in (cust_a, second))
