@@ -97,7 +97,8 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
     row = summary_claim(tenant=tenant, business_day=business_day, now=now, force=force)
     if row is None:
         return None
-    data = compile_summary(tenant=tenant, business_day=business_day, now=now)
+    with override("zh-hans"):  # the summary is the company's Chinese document, whoever triggers it
+        data = compile_summary(tenant=tenant, business_day=business_day, now=now)
     users = summary_recipients(tenant=tenant)
     addresses = sorted({u.email for u in users if u.email})
     msg_id = message_id(tenant, business_day, row.generation)

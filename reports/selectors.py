@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketing.models import Branch, Membership, User
@@ -48,11 +49,11 @@ def format_delay(delta: dt.timedelta | None) -> str:
     hours, mins = divmod(rest, 60)
     parts = []
     if days:
-        parts.append(f"{days}天")
+        parts.append(gettext("%(n)d天") % {"n": days})
     if hours:
-        parts.append(f"{hours}小时")
+        parts.append(gettext("%(n)d小时") % {"n": hours})
     if mins or not parts:
-        parts.append(f"{mins}分钟")
+        parts.append(gettext("%(n)d分钟") % {"n": mins})
     return "".join(parts)
 
 

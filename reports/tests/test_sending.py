@@ -121,7 +121,7 @@ def test_recipients_adjustable(org_a):
     assert "bgm2@alpha.test" not in mail.outbox[0].to and "mspec@alpha.test" in mail.outbox[0].to
 
 
-def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a):
+def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a, org_b):
     with org_a.scope():
         file_report(org_a, "A1", D, now=at(2026, 11, 23, 8))
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 29)) == 0

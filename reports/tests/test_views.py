@@ -356,3 +356,12 @@ def test_query_counts_do_not_grow_with_rows(org_a, client_as, a1_report):
                 services.target_set(tenant=org_a.tenant, branch=org_a.branches[code], month=day.replace(month=day.day % 12 + 1),
                                     amount=Decimal(5), actor=None)
     assert [_count(client, u) for u in urls] == before
+
+
+def test_english_ui(org_a, client_as, a1_report):
+    client = client_as(org_a.users["mspec"], language="en")
+    page = client.get(reverse("reports:board")).content.decode()
+    assert "Filing board" in page and "On time" in page
+    client = client_as(org_a.users["bgm"], language="en")
+    r = _post_report(client, reverse("reports:file"), branch=str(org_a.branches["A1"].pk), customer_visits="-2")
+    assert "Enter a whole number of 0 or more." in r.content.decode()
