@@ -204,6 +204,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='approvaltask',
-            index=models.Index(fields=['tenant', 'assignee', 'status'], name='approval_task_inbox_idx'),
+            index=models.Index(fields=['assignee', 'status', 'created_at', 'id'], name='approval_task_inbox_idx'),
         ),
     ]
