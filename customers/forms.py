@@ -96,6 +96,9 @@ class CustomerForm(TenantModelForm):
         self.fields["tags"].queryset = selectors.tags(tenant=membership.tenant)
         if not self.instance.pk:
             self.initial.setdefault("owner", membership.user_id)
+            only = list(self.fields["branch"].queryset[:2])
+            if len(only) == 1:
+                self.initial.setdefault("branch", only[0].pk)
         else:
             self.initial["shareholders_text"] = format_shareholders(self.instance.shareholders)
             self.initial["tags"] = list(self.instance.tags.all())
