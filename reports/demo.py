@@ -92,6 +92,7 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
     rows = []
     for d in days:
         for b in branches:
+            rnd = random.Random(f"{tenant.slug}-{b.code}-{d}-money")
             if rich or b == branches[0]:
                 rows.append({"branch_id": b.pk, "day": d, "amount": Decimal(rnd.randint(0, 60000)) + Decimal("0.50")})
     imports.apply_rows(tenant=tenant, kind=ImportKind.COLLECTIONS, rows=rows)
@@ -99,6 +100,7 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
         for index, b in enumerate(branches):
             if (not rich and index > 0) or (rich and index % 6 == 5):
                 continue  # some branches without target: the summary shows a blank ratio
+            rnd = random.Random(f"{tenant.slug}-{b.code}-{m}-target")
             if not MonthlyTarget.objects.filter(tenant=tenant, branch=b, month=m).exists():
                 services.target_set(tenant=tenant, branch=b, month=m, amount=Decimal(rnd.randint(40, 120) * 10000),
                                     actor=marketer)
@@ -113,6 +115,7 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
         for index, b in enumerate(branches):
             if DailyReport.objects.filter(tenant=tenant, branch=b, business_day=d).exists():
                 continue
+            rnd = random.Random(f"{tenant.slug}-{b.code}-{d}")  # same choices on every run: idempotent
             roll = rnd.random()
             current = d == days[-1]
             if (current and roll < 0.35) or (not current and roll < 0.06):
