@@ -93,5 +93,5 @@ class ExpenseForm(TenantModelForm):
 
 
 class PaymentForm(forms.Form):
-    paid_on = forms.DateField(label=_("发放日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("发放日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reference = forms.CharField(label=_("付款凭证号"), max_length=60)

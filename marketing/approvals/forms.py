@@ -47,8 +47,8 @@ class ActionForm(forms.Form):
 
 class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(label=_("代理人"), queryset=User.objects.none())
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     reason = forms.CharField(label=_("事由"), max_length=120, required=False)
 
     def __init__(self, *args, tenant, user, **kwargs):
