@@ -1,7 +1,7 @@
 from django.urls import path
 
 from marketing.approvals import views
-from marketing.approvals.models import ApprovalDelegation, ApprovalFlow
+from marketing.approvals.models import ApprovalComment, ApprovalDelegation, ApprovalFlow
 from marketing.tenancy import object_path
 
 # The shared approval machinery's pages: inbox 待我审批, 我发起的, flows, delegations, chain editor.
@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("mine/", views.mine, name="mine"),
     object_path("flows/<int:pk>/", views.flow_detail, name="flow", model=ApprovalFlow),
     object_path("flows/<int:pk>/act/", views.act, name="act", model=ApprovalFlow),
+    object_path("files/<int:pk>/", views.comment_file, name="comment_file", model=ApprovalComment),
     path("delegations/", views.delegations, name="delegations"),
     object_path("delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke",
                 model=ApprovalDelegation),

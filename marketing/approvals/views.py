@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from marketing.tenancy import access_object
 from . import selectors, services
 from .filters import InboxFilter, MineFilter
 from .forms import ActionForm, ChainFormSet, DelegationForm, spec_initial
-from .models import ApprovalDelegation, ApprovalTask, StepKind
+from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, StepKind
 from .registry import all_types, get_type
 
 
@@ -116,6 +116,17 @@ def act(request, pk):
     except ValidationError as exc:
         _flash_errors(request, exc)
     return _back(request, flow)
+
+
+@tenant_view()
+def comment_file(request, pk):
+    """A file attached to a flow: same reach as the flow page, never a bare media URL."""
+    note = access_object(
+        ApprovalComment.objects.filter(tenant=request.tenant, flow__in=_visible_flows(request).values("pk"))
+        .exclude(attachment=""),
+        pk=pk,
+    )
+    return FileResponse(note.attachment.open("rb"), as_attachment=True, filename=note.attachment_name)
 
 
 # --- delegations ---------------------------------------------------------------------------

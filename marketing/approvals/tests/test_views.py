@@ -130,7 +130,7 @@ def test_reject_without_reason_changes_nothing(org_a, client_as):
     assert expense.status == ExpenseStatus.REJECTED
 
 
-def test_comment_with_attachment_and_bad_files(org_a, client_as):
+def test_comment_with_attachment_and_bad_files(org_a, org_b, client_as):
     expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
     client = client_as(org_a.users["bgm"])
@@ -147,6 +147,11 @@ def test_comment_with_attachment_and_bad_files(org_a, client_as):
         notes = list(ApprovalComment.objects.filter(flow=flow))
     assert [n.attachment_name for n in notes] == ["方案.pdf"]
     assert notes[0].attachment.name.startswith(f"tenants/{org_a.tenant.pk}/approvals/")
+    file_url = reverse("approvals:comment_file", args=[notes[0].pk])
+    download = client_as(org_a.users["sales"]).get(file_url)
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+    assert client_as(org_a.users["hr"]).get(file_url).status_code == 404
+    assert client_as(org_b.users["allroles"]).get(file_url).status_code == 404
 
 
 def test_delegation_page(org_a, org_b, client_as):
