@@ -118,10 +118,10 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
             rnd = random.Random(f"{tenant.slug}-{b.code}-{d}")  # same choices on every run: idempotent
             roll = rnd.random()
             current = d == days[-1]
-            if (current and roll < 0.35) or (not current and roll < 0.06):
-                continue  # missing
             if not rich and index > 0:
-                continue
+                continue  # small tenant: one branch files, so every model has an instance
+            if rich and ((current and roll < 0.35) or (not current and roll < 0.06)):
+                continue  # missing
             late = roll > 0.9 and not current
             submitted = due + dt.timedelta(minutes=rnd.randint(5, 180)) if late else due - dt.timedelta(minutes=rnd.randint(20, 900))
             submitted = min(submitted, now)
@@ -131,7 +131,7 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
                 partners.append({"kind": rnd.choice(PartnerKind.values), "name": f"{b.city}{rnd.choice(['顺达', '恒通', '安驰', '宏远'])}汽车服务",
                                  "city": b.city or "上海", "contact": f"李经理 139{rnd.randint(10000000, 99999999)}"})
             report = services.report_save(
-                tenant=tenant, branch=b, business_day=d, actor=author, now=submitted, submit=not (current and roll > 0.93),
+                tenant=tenant, branch=b, business_day=d, actor=author, now=submitted, submit=not (rich and current and roll > 0.93),
                 data={"narrative": rnd.choice(NARRATIVES).format(city=b.city or "本地"), "customer_visits": rnd.randint(2, 15),
                       "contracts_signed": rnd.randint(0, 6), "problems": rnd.choice(PROBLEMS), "next_plan": rnd.choice(PLANS)},
                 partners=partners,
@@ -145,6 +145,6 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
                               note="公司年终盘点休息", actor=actor)
 
     # Past summaries (sent through the normal path; the dev mail backend writes .eml files).
-    for d in days[-(6 if rich else 1):-1] if rich else days[-1:]:
+    for d in days[-6 if rich else -2 : -1]:  # past days only: today's is the dispatcher's job
         if not DailySummary.objects.filter(tenant=tenant, business_day=d).exists():
             summary_send(tenant=tenant, business_day=d, now=calendar.due_at(d))
