@@ -310,3 +310,15 @@ def test_reader_without_part_in_the_flow_gets_no_action_forms(org_a, client_as):
     assert "审批进度" in body and 'value="comment"' not in body and 'value="approve"' not in body
     body = client_as(org_a.users["bgm"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
     assert 'value="approve"' in body and 'value="comment"' in body
+
+
+def test_xlsx_query_count_is_independent_of_rows(org_a, client_as, django_assert_max_num_queries):
+    client = client_as(org_a.users["finance"])
+    make_expense(org_a)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(reverse("expenses:export") + "?status=submitted").status_code == 200
+    for _i in range(6):
+        make_expense(org_a, applicant="sales2", branch="A2")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("expenses:export") + "?status=submitted")
+    assert len(list(load_workbook(io.BytesIO(response.content)).active.iter_rows())) == 8

@@ -220,3 +220,37 @@ def test_daily_digest_once_per_user_and_day(org_a):
     assert "2 项" in bgm.subject
     assert send_approval_digests(tenant_id=org_a.tenant.pk) == 0
     assert len([m for m in mail.outbox if "审批日报" in m.subject]) == 2
+
+
+def test_return_transfer_withdraw_through_the_page(org_a, client_as):
+    from marketing import services as platform
+    from marketing.roles import Role
+
+    expense = make_expense(org_a)
+    approve(org_a, expense, "bgm")
+    approve(org_a, expense, "mspec")
+    flow = flow_of(org_a, expense)
+    task = pending(org_a, expense, org_a.users["mdirector"])[0]
+    director = client_as(org_a.users["mdirector"])
+    no_reason = _post_act(director, flow, action="return", task=task.pk, version=flow.version, to_position=1)
+    assert "退回必须填写理由" in no_reason.content.decode()
+    _post_act(director, flow, action="return", task=task.pk, version=flow.version, to_position=1, comment="分总复核")
+    assert current_step(org_a, expense) == "分公司总经理签字"
+    with org_a.scope():
+        other_gm = platform.user_create(tenant=org_a.tenant, actor=None, username="bgm_a1b", password="x-Pass-2026!",
+                                        full_name="甲一副总", roles=[Role.BRANCH_GM], branches=[org_a.branches["A1"]])
+    flow = flow_of(org_a, expense)
+    task = pending(org_a, expense, org_a.users["bgm"])[0]
+    wrong = _post_act(client_as(org_a.users["bgm"]), flow, action="transfer", task=task.pk, version=flow.version,
+                      to_user=org_a.users["bgm2"].pk)  # a GM of another branch
+    assert "只能转交给同一角色的其他同事" in wrong.content.decode()
+    _post_act(client_as(org_a.users["bgm"]), flow, action="transfer", task=task.pk, version=flow.version,
+              to_user=other_gm.pk)
+    assert pending(org_a, expense, other_gm)
+    flow = flow_of(org_a, expense)
+    not_mine = _post_act(client_as(org_a.users["bgm"]), flow, action="withdraw", version=flow.version)
+    assert "只有申请人可以撤回" in not_mine.content.decode()
+    _post_act(client_as(org_a.users["sales"]), flow, action="withdraw", version=flow.version)
+    with org_a.scope():
+        expense.refresh_from_db()
+    assert expense.status == ExpenseStatus.WITHDRAWN and pending(org_a, expense) == []
