@@ -25,6 +25,10 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def yes_no():
+    return forms.Select(choices=[("", _("全部")), ("true", _("是")), ("false", _("否"))])
+
+
 class BranchScopedFilterSet(TenantFilterSet):
     """``branch`` choices: the branches the member may see, never another tenant's."""
 
@@ -42,8 +46,9 @@ class ReportFilter(BranchScopedFilterSet):
     since = django_filters.DateFilter(label=_("起始日期"), field_name="business_day", lookup_expr="gte", widget=DATE)
     until = django_filters.DateFilter(label=_("截止日期"), field_name="business_day", lookup_expr="lte", widget=DATE)
     status = django_filters.ChoiceFilter(label=_("状态"), choices=ReportStatus.choices)
-    late = django_filters.BooleanFilter(label=_("迟报"), method="by_late")
-    amended = django_filters.BooleanFilter(label=_("截止后修订"), field_name="amended_at", lookup_expr="isnull", exclude=True)
+    late = django_filters.BooleanFilter(label=_("迟报"), method="by_late", widget=yes_no())
+    amended = django_filters.BooleanFilter(label=_("截止后修订"), field_name="amended_at", lookup_expr="isnull", exclude=True,
+                                          widget=yes_no())
 
     class Meta:
         model = DailyReport
@@ -59,7 +64,7 @@ class ReportFilter(BranchScopedFilterSet):
 class PartnerFilter(BranchScopedFilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search")
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=PartnerKind.choices)
-    paper_received = django_filters.BooleanFilter(label=_("原件已收到"))
+    paper_received = django_filters.BooleanFilter(label=_("原件已收到"), widget=yes_no())
 
     class Meta:
         model = SignedPartner

@@ -174,16 +174,20 @@ def pct(rate: str | None) -> str:
     return f"{Decimal(rate) * 100:.1f}%"
 
 
+def money_text(value: str | None) -> str:
+    return "" if value is None else f"{Decimal(value):,.2f}"
+
+
 def decorate(data: dict) -> dict:
-    """Add display strings used by the HTML and text templates."""
-    for r in data.get("rows", []):
+    """Add display strings (percentages, amounts with thousands separators) for the HTML
+    and text templates."""
+    items = [*data.get("rows", []), *(data.get("regions") or []), *([data["total"]] if data.get("total") else []),
+             *data.get("ranking", [])]
+    for r in items:
         r["rate_pct"] = pct(r["rate"])
-    for r in data.get("regions", []) or []:
-        r["rate_pct"] = pct(r["rate"])
-    if data.get("total"):
-        data["total"]["rate_pct"] = pct(data["total"]["rate"])
-    for r in data.get("ranking", []):
-        r["rate_pct"] = pct(r["rate"])
+        for key in ("day_amount", "mtd", "target"):
+            if key in r:
+                r[f"{key}_text"] = money_text(r[key])
     by_region: OrderedDict[str, list] = OrderedDict()
     for r in data.get("rows", []):
         by_region.setdefault(r["region"], []).append(r)

@@ -157,3 +157,17 @@ def test_exactly_once_with_concurrent_workers_on_postgres(require_postgres, org_
         t.join()
     assert len(mail.outbox) == 1
     assert sum(1 for r in results if r is not None) == 1
+
+
+def test_no_summary_on_holidays_and_make_up_days_follow_the_calendar(org_a, org_b):
+    with time_machine.travel(at(2026, 10, 1, 10, 0), tick=False):  # National Day
+        assert tasks.dispatch_summaries() == 0
+    with time_machine.travel(at(2026, 10, 8, 10, 0), tick=False):  # first working day after the week
+        tasks.dispatch_summaries()
+    with time_machine.travel(at(2026, 10, 10, 10, 0), tick=False):  # make-up Saturday
+        tasks.dispatch_summaries()
+    with time_machine.travel(at(2026, 10, 12, 10, 0), tick=False):  # Monday covers the Saturday
+        tasks.dispatch_summaries()
+    with org_a.scope():
+        days = sorted(DailySummary.objects.values_list("business_day", flat=True))
+    assert days == [dt.date(2026, 9, 30), dt.date(2026, 10, 9), dt.date(2026, 10, 10)]
