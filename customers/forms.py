@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketing.forms import TenantModelForm
@@ -91,7 +92,13 @@ class CustomerForm(TenantModelForm):
         if membership.can(Cap.CUSTOMERS_VIEW_ALL):
             self.fields["branch"].queryset = Branch.objects.filter(tenant=membership.tenant).select_related("region")
         else:
-            self.fields["branch"].queryset = visible_branches(membership=membership)
+            branches = visible_branches(membership=membership)
+            if self.instance.pk:
+                # A reassigned customer may sit in a branch the new owner is not assigned to.
+                branches = Branch.objects.filter(
+                    Q(pk__in=branches.values("pk")) | Q(pk=self.instance.branch_id), tenant=membership.tenant
+                ).select_related("region")
+            self.fields["branch"].queryset = branches
         self.fields["owner"].queryset = selectors.owner_choices(membership=membership)
         self.fields["tags"].queryset = selectors.tags(tenant=membership.tenant)
         if not self.instance.pk:

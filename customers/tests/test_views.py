@@ -255,3 +255,16 @@ def test_bulk_reassign_when_salesperson_leaves(org_a, client_as, cust_a):
     with org_a.scope():
         assert set(Customer.objects.values_list("owner_id", flat=True)) == {org_a.users["sales2"].pk}
         assert all(c.history.count() == 2 for c in (cust_a, second))
+
+
+@pytest.mark.django_db
+def test_reassigned_customer_keeps_its_branch_in_new_owners_form(org_a, client_as):
+    customer = make_customer(org_a, owner_key="sales2", branch="A2", name="原甲二客户")
+    with org_a.scope():
+        services.customer_reassign(customer=customer, actor=org_a.users["mdirector"], owner=org_a.users["sales"])
+    client = client_as(org_a.users["sales"])
+    data = _customer_post(org_a, name="原甲二客户", branch=org_a.branches["A2"].pk)
+    data.pop("owner")
+    assert client.post(reverse("customers:edit", args=[customer.pk]), data).status_code == 302
+    assert "选择一个有效的选项" in client.post(
+        reverse("customers:edit", args=[customer.pk]), dict(data, branch=org_a.branches["A3"].pk)).content.decode()
