@@ -23,3 +23,27 @@ def send_approval_digests(tenant_id: int | None = None) -> int:
         with tenant_scope(tenant):
             sent += digest_send_for_tenant(tenant=tenant)
     return sent
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_approval_notice(
+    *, kind: str, tenant_id: int, flow_id: int, step_id: int | None = None, user_ids=(), actor_id=None,
+    comment: str = "",
+) -> int:
+    """E-mail about one approval event (a step opened, a copy, the end, a rejection)."""
+    from .approvals.models import ApprovalFlow, ApprovalStep
+    from .approvals.notify import compose, deliver
+    from .models import User
+    from .tenancy import tenant_scope
+
+    tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+    if tenant is None:
+        return 0
+    with tenant_scope(tenant):
+        flow = ApprovalFlow.objects.select_related("tenant", "applicant").filter(pk=flow_id).first()
+        if flow is None:
+            return 0
+        step = ApprovalStep.objects.filter(flow=flow, pk=step_id).first() if step_id else None
+        users = list(User.objects.filter(pk__in=list(user_ids), membership__tenant=tenant))
+        actor = User.objects.filter(pk=actor_id, membership__tenant=tenant).first() if actor_id else None
+        return deliver(compose(kind=kind, flow=flow, step=step, users=users, actor=actor, comment=comment))
