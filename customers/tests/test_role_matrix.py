@@ -11,20 +11,20 @@ REQUESTERS = {"admin", "mspec", "finance", "ops", "design", "hr", "bgm", "bgm2",
 
 EXPECTED = {
     # view: {persona: status}; personas not listed get the default in DEFAULTS
-    "list": {p: 200 for p in PERSONAS},
-    "visits": {p: 200 for p in ARCHIVE_WIDE | {"sales", "sales2"}},
-    "detail": {p: 200 for p in ARCHIVE_WIDE | {"sales"}},
-    "history": {p: 200 for p in ARCHIVE_WIDE | {"sales"}},
+    "list": dict.fromkeys(PERSONAS, 200),
+    "visits": dict.fromkeys(ARCHIVE_WIDE | {"sales", "sales2"}, 200),
+    "detail": dict.fromkeys(ARCHIVE_WIDE | {"sales"}, 200),
+    "history": dict.fromkeys(ARCHIVE_WIDE | {"sales"}, 200),
     "edit": {"mdirector": 200, "sales": 200, "sales2": 404},
     "contact_create": {"mdirector": 200, "sales": 200, "sales2": 404},
-    "print": {p: 200 for p in ARCHIVE_WIDE},
-    "export": {p: 200 for p in ARCHIVE_WIDE},
+    "print": dict.fromkeys(ARCHIVE_WIDE, 200),
+    "export": dict.fromkeys(ARCHIVE_WIDE, 200),
     "access_log": {"gm": 200, "admin": 200},
     "import": {"mdirector": 200},
     "create": {"mdirector": 200, "sales": 200, "sales2": 200},
     "reassign_bulk": {"mdirector": 200},
-    "requests": {p: 200 for p in REQUESTERS | {"gm"}},
-    "request_create": {p: 200 for p in REQUESTERS},
+    "requests": dict.fromkeys(REQUESTERS | {"gm"}, 200),
+    "request_create": dict.fromkeys(REQUESTERS, 200),
 }
 # Without the capability: 403; with it but outside the reach: 404 (object pages).
 DEFAULTS = {"detail": 404, "history": 404}
