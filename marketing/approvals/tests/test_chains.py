@@ -374,3 +374,30 @@ def test_condition_syntax_errors(expression):
 
     with pytest.raises(ValidationError):
         parse_condition(expression)
+
+
+def test_resubmission_reevaluates_conditions(org_a):
+    expense = make_expense(org_a)
+    task = pending(org_a, expense, org_a.users["bgm"])[0]
+    with org_a.scope():
+        approvals.approval_reject(task=task, actor=org_a.users["bgm"], reason="请改为特殊活动")
+        sales = org_a.users["sales"]
+        expense_update(expense=expense, membership=membership_of(sales), actor=sales,
+                       data={"activity_kind": ActivityKind.SPECIAL}, submit=True)
+        flow = flow_of(org_a, expense)
+        by_name = {s.name: s.status for s in ApprovalStep.objects.filter(flow=flow, round=2)}
+    assert by_name["总经理审批"] == StepStatus.WAITING
+    assert by_name["市场营销总监审批"] == StepStatus.SKIPPED
+
+
+def test_stand_in_gets_the_email_too(org_a, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    with org_a.scope():
+        approvals.delegation_create(tenant=org_a.tenant, actor=org_a.users["bgm"], delegate=org_a.users["rm"],
+                                    starts_on=dt.date.today(), ends_on=dt.date.today())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_expense(org_a)
+    to = {addr for m in mail.outbox for addr in m.to}
+    assert org_a.users["rm"].email in to and org_a.users["bgm"].email in to
