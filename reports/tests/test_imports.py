@@ -113,3 +113,14 @@ def test_commands(org_a, tmp_path, capsys):
             call_command(name, "--tenant", "alpha", str(bad))
     with pytest.raises(CommandError, match="unknown tenant"):
         call_command("import_targets", "--tenant", "nope", str(good))
+
+
+def test_progress_is_reported_for_large_files(org_a):
+    rows = [["日期", "分公司", "回款金额"]] + [[f"2026-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}", f"A{1 + i // 336 % 3}", 1]
+                                          for i in range(1008)]
+    calls = []
+    with org_a.scope():
+        result = parse_file(tenant=org_a.tenant, kind=COLL, content=xlsx(rows), filename="c.xlsx",
+                            progress=lambda done, total: calls.append((done, total)))
+    assert result.ok and result.total == 1008
+    assert calls == [(500, 1008), (1000, 1008)]
