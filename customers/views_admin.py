@@ -17,7 +17,7 @@ from . import access, approval, importer, selectors
 from .crypto import mask_phone
 from .filters import AccessLogFilter
 from .forms import AccessRequestForm, ImportUploadForm
-from .models import AccessRequestStatus, ImportBatch
+from .models import AccessRequestStatus, ImportBatch, ReadAlert
 
 
 @tenant_view(Cap.CUSTOMERS_ACCESS_LOG)
@@ -25,7 +25,9 @@ def access_log(request):
     filterset = AccessLogFilter(request.GET or None, queryset=selectors.access_log(tenant=request.tenant),
                                 tenant=request.tenant, request=request)
     page, query = paginate(request, filterset.qs, per_page=50)
-    return render(request, "customers/access_log.html", {"filter": filterset, "page": page, "query": query})
+    alerts = ReadAlert.objects.filter(tenant=request.tenant).select_related("user")[:10]
+    return render(request, "customers/access_log.html",
+                  {"filter": filterset, "page": page, "query": query, "alerts": alerts})
 
 
 # --- access requests -------------------------------------------------------------------------

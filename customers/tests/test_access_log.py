@@ -104,6 +104,8 @@ def test_alert_when_hourly_threshold_crossed_sent_once(org_a, client_as, django_
         assert len(mail.outbox) == 1  # old reads fell out of the window
     with org_a.scope():
         assert ReadAlert.objects.filter(tenant=tenant).count() == 1
+    page = client_as(org_a.users["gm"]).get(reverse("customers:access_log"))
+    assert [a.user_id for a in page.context["alerts"]] == [org_a.users["exec"].pk]
 
 
 @pytest.mark.django_db
