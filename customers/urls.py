@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("export/", views.customer_export, name="export"),
     path("visits/", views.visit_list, name="visits"),
+    path("visits/export/", views.visit_export, name="visit_export"),
     path("reassign/", views.customer_reassign_bulk, name="reassign_bulk"),
     object_path("<int:pk>/", views.customer_detail, name="detail", model=Customer),
     object_path("<int:pk>/edit/", views.customer_edit, name="edit", model=Customer),

@@ -305,7 +305,10 @@ def visit_list(request):
     filterset = VisitFilter(request.GET or None, queryset=selectors.visits(membership=request.membership),
                             membership=request.membership, request=request)
     page, query = paginate(request, filterset.qs)
-    return render(request, "customers/visit_list.html", {"filter": filterset, "page": page, "query": query})
+    return render(request, "customers/visit_list.html", {
+        "filter": filterset, "page": page, "query": query,
+        "can_export": request.membership.can(Cap.CUSTOMERS_EXPORT),
+    })
 
 
 # --- export and print ---------------------------------------------------------------------------
@@ -332,6 +335,29 @@ def customer_export(request):
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
+    return response
+
+
+@tenant_view(Cap.CUSTOMERS_EXPORT)
+def visit_export(request):
+    filterset = VisitFilter(request.GET or None, queryset=selectors.visits(membership=request.membership),
+                            membership=request.membership, request=request)
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, _("筛选条件无效，未导出。"))
+        return redirect("customers:visits")
+    visits = list(filterset.qs[: EXPORT_LIMIT + 1])
+    if len(visits) > EXPORT_LIMIT:
+        messages.error(request, _("一次最多导出 %(n)s 条拜访记录，请先缩小筛选范围。") % {"n": EXPORT_LIMIT})
+        return redirect(f"{reverse('customers:visits')}?{request.GET.urlencode()}")
+    made_for, made_at = _stamp(request)
+    with transaction.atomic():
+        access.log_reads(tenant=request.tenant, user=request.user,
+                         customers=sorted({v.customer_id for v in visits}), action=AccessAction.EXPORT,
+                         request=request)
+    data = exports.visits_xlsx(visits=visits, made_for=made_for, made_at=made_at)
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="visits-{stamp}.xlsx"'
     return response
 
 

@@ -209,3 +209,23 @@ def test_large_import_is_bulk_with_history(org_a, django_assert_max_num_queries)
         assert Customer.tags.through.objects.count() == 2400
         sample = Customer.objects.get(name="客户0007")
         assert sample.phone == "13900000007" and sample.tag_names == "新、重点"
+
+
+@pytest.mark.django_db
+def test_visit_export_is_stamped_logged_and_limited_to_export_roles(org_a, client_as, cust_a):
+    from datetime import date
+
+    from customers.models import CustomerAccessLog
+
+    with org_a.scope():
+        services.visit_create(customer=cust_a, actor=org_a.users["sales"], data={
+            "visited_on": date(2026, 5, 1), "visited_by": org_a.users["sales"], "visit_type": "visit",
+            "needs": "=cmd|' /C calc'!A0"})
+    assert client_as(org_a.users["sales"]).get(reverse("customers:visit_export")).status_code == 403
+    response = client_as(org_a.users["gm"]).get(reverse("customers:visit_export"))
+    ws = load_workbook(io.BytesIO(response.content)).active
+    assert org_a.users["gm"].display_name in ws["A1"].value
+    needs = ws.cell(row=3, column=7)
+    assert needs.value.startswith("=cmd") and needs.data_type == "s"
+    with org_a.scope():
+        assert list(CustomerAccessLog.objects.values_list("customer_id", "action")) == [(cust_a.pk, "export")]
