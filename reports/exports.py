@@ -197,7 +197,7 @@ def summary_pdf(data: dict) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
     _register_font()
     TextBlock = _text_block_class()  # noqa: N806
@@ -205,15 +205,14 @@ def summary_pdf(data: dict) -> bytes:
     h1 = ParagraphStyle("h1", parent=base, fontSize=16, leading=22, spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=base, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
     small = ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=colors.HexColor("#555555"))
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), _FONT, 8.5),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF9")),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9D2E3")),
-            ("ALIGN", (2, 1), (-2, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ]
-    )
+    common = [
+        ("FONT", (0, 0), (-1, -1), _FONT, 8.5),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF9")),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9D2E3")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]
+    style = TableStyle([*common, ("ALIGN", (2, 1), (-2, -1), "RIGHT")])
+    ranking_style = TableStyle([*common, ("ALIGN", (3, 1), (-1, -1), "RIGHT")])
     widths = [28 * mm, 38 * mm, 20 * mm, 32 * mm, 36 * mm, 32 * mm, 22 * mm, 40 * mm]
     doc_width = landscape(A4)[0] - 24 * mm
     story = [
@@ -239,10 +238,12 @@ def summary_pdf(data: dict) -> bytes:
             table.append([region, "小计", *fig(subtotals[region]), ""])
         for start in range(0, len(table) - 1, 40):  # small tables: long regions split
             chunk = [table[0], *table[1 + start : 41 + start]]
-            story.append(Table(chunk, colWidths=widths, style=style, repeatRows=1))
+            story.append(Table(chunk, colWidths=widths, style=style, repeatRows=1, hAlign="LEFT"))
     if data.get("total"):
-        story.append(Paragraph("公司合计", h2))
-        story.append(Table([STATE_COLUMN_TITLES, ["全部", "合计", *fig(data["total"]), ""]], colWidths=widths, style=style))
+        story.append(KeepTogether([
+            Paragraph("公司合计", h2),
+            Table([STATE_COLUMN_TITLES, ["全部", "合计", *fig(data["total"]), ""]], colWidths=widths, style=style, hAlign="LEFT"),
+        ]))
     if data["ranking"]:
         story.append(Paragraph("完成率排名", h2))
         ranking = [["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"]]
@@ -250,7 +251,8 @@ def summary_pdf(data: dict) -> bytes:
                      _pct_text(r["rate"])] for r in data["ranking"]]
         for start in range(0, len(ranking) - 1, 50):
             chunk = [ranking[0], *ranking[1 + start : 51 + start]]
-            story.append(Table(chunk, colWidths=[16 * mm, 30 * mm, 40 * mm, 36 * mm, 36 * mm, 24 * mm], style=style, repeatRows=1))
+            story.append(Table(chunk, colWidths=[16 * mm, 30 * mm, 40 * mm, 36 * mm, 36 * mm, 24 * mm], style=ranking_style,
+                               repeatRows=1, hAlign="LEFT"))
     story.append(Paragraph("未报分公司", h2))
     not_filed = "、".join(f"{r['branch']}（{r['state_label']}）" for r in data["not_filed"]) or "无"
     story.append(Paragraph(escape(not_filed), base))
