@@ -78,7 +78,7 @@ def report_reach(*, membership: Membership) -> QuerySet[DailyReport]:
 
 
 def may_see_reports(membership: Membership) -> bool:
-    return membership.can(Cap.REPORTS_VIEW_ALL) or can_file(membership)
+    return membership.can(Cap.REPORTS_VIEW_ALL) or membership.can(Cap.REPORTS_FILE) or can_file(membership)
 
 
 @dataclass

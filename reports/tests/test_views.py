@@ -365,3 +365,23 @@ def test_english_ui(org_a, client_as, a1_report):
     client = client_as(org_a.users["bgm"], language="en")
     r = _post_report(client, reverse("reports:file"), branch=str(org_a.branches["A1"].pk), customer_visits="-2")
     assert "Enter a whole number of 0 or more." in r.content.decode()
+
+
+def test_summary_files_and_resend_of_another_tenant_answer_404(org_a, org_b, client_as, summary):
+    with org_a.scope():
+        DailySummary.objects.filter(pk=summary.pk).update(status=SummaryStatus.FAILED)
+    other = client_as(org_b.users["allroles"])
+    for fmt in ("xlsx", "pdf"):
+        assert other.get(reverse("reports:summary_file", args=[summary.pk, fmt])).status_code == 404
+    assert other.post(reverse("reports:summary_resend", args=[summary.pk])).status_code == 404
+    summary.refresh_from_db()
+    assert summary.status == SummaryStatus.FAILED and summary.generation == 1
+
+
+def test_gm_no_longer_filing_still_reads_own_reports(org_a, client_as, a1_report):
+    org_a.tenant.report_filing_roles = ["salesperson"]
+    org_a.tenant.save()
+    client = client_as(org_a.users["bgm"])
+    assert client.get(reverse("reports:file")).status_code == 403
+    assert client.get(reverse("reports:detail", args=[a1_report.pk])).status_code == 200
+    assert "修改" not in client.get(reverse("reports:detail", args=[a1_report.pk])).content.decode().split("page-head")[1][:600]
