@@ -14,6 +14,7 @@ import os
 import re
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -31,8 +32,16 @@ def _derive(purpose: bytes, master: str) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"customers", info=purpose).derive(master.encode())
 
 
-def _aead() -> AESGCM:
-    return AESGCM(_derive(b"field-encryption", settings.FIELD_ENCRYPTION_KEY))
+def _aead(master: str | None = None) -> AESGCM:
+    return AESGCM(_derive(b"field-encryption", master or settings.FIELD_ENCRYPTION_KEY))
+
+
+def previous_keys() -> list[str]:
+    """Keys being rotated out (``FIELD_ENCRYPTION_KEY_PREVIOUS``, comma-separated, from the
+    environment): still accepted for reading until ``rotate_customer_key`` has re-encrypted
+    every row with the current key."""
+    raw = getattr(settings, "FIELD_ENCRYPTION_KEY_PREVIOUS", None) or os.environ.get("FIELD_ENCRYPTION_KEY_PREVIOUS", "")
+    return [k.strip() for k in raw.split(",") if k.strip()]
 
 
 def encrypt(plain: str) -> str:
@@ -49,7 +58,15 @@ def decrypt(token: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not an encrypted value")
     blob = base64.urlsafe_b64decode(token[len(PREFIX) :])
-    return _aead().decrypt(blob[:12], blob[12:], b"customers").decode("utf-8")
+    try:
+        return _aead().decrypt(blob[:12], blob[12:], b"customers").decode("utf-8")
+    except InvalidTag:
+        for old in previous_keys():
+            try:
+                return _aead(old).decrypt(blob[:12], blob[12:], b"customers").decode("utf-8")
+            except InvalidTag:
+                continue
+        raise
 
 
 def normalize_phone(value: str) -> str:
