@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
@@ -77,6 +78,7 @@ def customer_list(request):
     })
 
 
+@never_cache
 @tenant_view()
 def customer_detail(request, pk):
     customer = access_customer(request, pk)
@@ -100,6 +102,7 @@ def customer_detail(request, pk):
     return render(request, "customers/customer_detail.html", context)
 
 
+@never_cache
 @tenant_view()
 def customer_history(request, pk):
     from .history import customer_history as build
@@ -316,6 +319,7 @@ def visit_list(request):
 EXPORT_LIMIT = 5000
 
 
+@never_cache
 @tenant_view(Cap.CUSTOMERS_EXPORT)
 def customer_export(request):
     filterset = CustomerFilter(request.GET or None, queryset=selectors.customer_list(membership=request.membership),
@@ -338,6 +342,7 @@ def customer_export(request):
     return response
 
 
+@never_cache
 @tenant_view(Cap.CUSTOMERS_EXPORT)
 def visit_export(request):
     filterset = VisitFilter(request.GET or None, queryset=selectors.visits(membership=request.membership),
@@ -361,6 +366,7 @@ def visit_export(request):
     return response
 
 
+@never_cache
 @tenant_view(Cap.CUSTOMERS_EXPORT)
 def customer_print(request, pk):
     customer = access_customer(request, pk)

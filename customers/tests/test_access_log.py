@@ -126,3 +126,11 @@ def test_access_log_page_roles_and_filters(org_a, org_b, client_as, cust_a):
     assert len(response.context["page"]) == 0
     response = client_as(org_b.users["gm"]).get(url, {"user": org_a.users["exec"].pk})
     assert "user" in response.context["filter"].form.errors
+
+
+@pytest.mark.django_db
+def test_confidential_pages_are_not_cached(org_a, client_as, cust_a):
+    client = client_as(org_a.users["gm"])
+    for url in [reverse("customers:detail", args=[cust_a.pk]), reverse("customers:print", args=[cust_a.pk]),
+                reverse("customers:export")]:
+        assert "no-store" in client.get(url)["Cache-Control"], url
