@@ -172,7 +172,8 @@ def main():
     try:
         tenant, users = build(args)
         url = reverse("customers:list")
-        cases = [("", {}), ("stage=signed, page 3", {"stage": "signed", "page": "3"})]
+        cases = [("", {}), ("stage=signed, page 3", {"stage": "signed", "page": "3"}),
+                 ("name search", {"q": "客户0123"}), ("phone search (exact)", {"phone": "021-60004567"})]
         roles = [("salesperson (owned + shared + grants)", "s007"), ("branch GM (grants only)", "bgm"),
                  ("general manager (all)", "gm"), ("executive director (all, baseline)", "exec")]
         results = {}
