@@ -68,6 +68,15 @@ class WorkCalendar:
         return self.previous_working(now.astimezone(self.tenant.zone).date())
 
 
+def default_filing_day(calendar: WorkCalendar, now: dt.datetime) -> dt.date:
+    """What a branch most likely files now: before today's deadline the report still due this
+    morning (previous working day); after it, today's own report (if today is a working day)."""
+    local = now.astimezone(calendar.tenant.zone)
+    if calendar.is_working(local.date()) and local.time() >= calendar.tenant.report_deadline_time:
+        return local.date()
+    return calendar.previous_working(local.date())
+
+
 def missing_years(today: dt.date) -> list[int]:
     """Years around today that the official calendar does not cover (this year and next)."""
     return [y for y in (today.year, today.year + 1) if not year_covered(y)]

@@ -60,3 +60,11 @@ def test_deadline_follows_tenant_time(org_a):
     org_a.tenant.report_deadline_time = dt.time(11, 30)
     with org_a.scope():
         assert WorkCalendar(org_a.tenant).due_at(D(2026, 11, 17)) == at(2026, 11, 18, 11, 30)
+
+
+def test_default_filing_day(cal):
+    from reports.workcal import default_filing_day
+
+    assert default_filing_day(cal, at(2026, 11, 23, 9, 59)) == D(2026, 11, 20)  # Monday morning: Friday's
+    assert default_filing_day(cal, at(2026, 11, 23, 18)) == D(2026, 11, 23)  # Monday evening: Monday's
+    assert default_filing_day(cal, at(2026, 11, 22, 18)) == D(2026, 11, 20)  # Sunday: Friday's

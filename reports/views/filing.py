@@ -19,7 +19,7 @@ from .. import selectors, services
 from ..filters import ReportFilter
 from ..forms import PartnerFormSet, ReportForm, partner_rows
 from ..models import DailyReport
-from ..workcal import WorkCalendar
+from ..workcal import WorkCalendar, default_filing_day
 
 
 def _require_reports(request):
@@ -93,7 +93,7 @@ def report_file(request):
     _require_filer(request)
     branches = selectors.filing_branches(membership=request.membership)
     calendar = WorkCalendar(request.tenant)
-    initial = {"business_day": calendar.current_business_day(timezone.now())}
+    initial = {"business_day": default_filing_day(calendar, timezone.now())}
     if request.method == "GET":
         branch = branches.filter(pk=request.GET.get("branch") or 0).first() if str(request.GET.get("branch", "")).isdigit() else None
         if branch is None and branches.count() == 1:
