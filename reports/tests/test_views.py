@@ -385,3 +385,14 @@ def test_gm_no_longer_filing_still_reads_own_reports(org_a, client_as, a1_report
     assert client.get(reverse("reports:file")).status_code == 403
     assert client.get(reverse("reports:detail", args=[a1_report.pk])).status_code == 200
     assert "修改" not in client.get(reverse("reports:detail", args=[a1_report.pk])).content.decode().split("page-head")[1][:600]
+
+
+def test_file_opens_existing_report_unless_picking_another_day(org_a, client_as, a1_report):
+    client = client_as(org_a.users["bgm"])
+    r = client.get(reverse("reports:file") + "?day=2026-11-20")
+    assert r.status_code == 302 and r.url == reverse("reports:edit", args=[a1_report.pk])
+    assert client.get(reverse("reports:file") + "?day=2026-11-20&pick=1").status_code == 200
+    # the same branch and day posted again edits the one report instead of creating a second
+    _post_report(client, reverse("reports:file"), branch=str(org_a.branches["A1"].pk), narrative="同一天再次提交")
+    with org_a.scope():
+        assert DailyReport.objects.get().narrative == "同一天再次提交"

@@ -106,7 +106,7 @@ def report_file(request):
         if branch is not None:
             initial["branch"] = branch
             existing = DailyReport.objects.filter(tenant=request.tenant, branch=branch, business_day=day).first()
-            if existing is not None:
+            if existing is not None and not request.GET.get("pick"):
                 return redirect("reports:edit", pk=existing.pk)
     form = ReportForm(request.POST or None, tenant=request.tenant, branches=branches, initial=initial)
     formset = PartnerFormSet(request.POST or None, prefix="p")
