@@ -15,6 +15,15 @@ class TenantFilterSet(django_filters.FilterSet):
         self.tenant = tenant
         super().__init__(*args, **kwargs)
 
+    @property
+    def form(self):
+        form = super().form
+        # Select boxes say 全部 ("all") rather than Django's "---------".
+        for field in form.fields.values():
+            if getattr(field, "empty_label", None) == "---------":
+                field.empty_label = _("全部")
+        return form
+
 
 def tenant_queryset(model, **extra):
     """Callable queryset for django-filter: evaluated per request, scoped to its tenant."""

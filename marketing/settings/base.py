@@ -198,6 +198,8 @@ CACHES = {
 # --- third-party apps ---------------------------------------------------------------
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users get nothing.
 GUARDIAN_RAISE_403 = False
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
+FILTERS_NULL_CHOICE_LABEL = _("未填写")
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
