@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from marketing.roles import Cap
 
 from . import selectors
-from .models import DailyReport
+from .models import DailyReport, SummaryStatus
 from .workcal import WorkCalendar, missing_years
 
 
@@ -40,6 +40,17 @@ def home_cards(request) -> list[dict]:
             "url": reverse("reports:file"),
             "tone": "ok" if branches and filed == len(branches) else "warn",
         })
+    if membership.can(Cap.SUMMARIES_VIEW) or membership.can(Cap.SUMMARIES_MANAGE):
+        latest = selectors.summaries_for(membership=membership).order_by("-business_day").first()
+        if latest is not None:
+            failed = latest.status == SummaryStatus.FAILED
+            cards.append({
+                "title": _("最新每日汇总"),
+                "value": latest.business_day.strftime("%m-%d"),
+                "hint": latest.get_status_display(),
+                "url": reverse("reports:summary_detail", args=[latest.pk]),
+                "tone": "bad" if failed else ("ok" if latest.status == SummaryStatus.SENT else "warn"),
+            })
     if membership.can(Cap.REPORTS_CALENDAR):
         years = missing_years(now.astimezone(tenant.zone).date())
         if years:

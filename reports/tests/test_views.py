@@ -334,6 +334,11 @@ def test_roster_and_collections_lists(org_a, client_as):
         assert client_as(org_a.users["sales"]).get(reverse(name)).status_code == 403
 
 
+def test_home_card_for_latest_summary(org_a, client_as, summary):
+    page = client_as(org_a.users["gm"]).get(reverse("home")).content.decode()
+    assert "最新每日汇总" in page and reverse("reports:summary_detail", args=[summary.pk]) in page
+
+
 def test_home_cards(org_a, client_as, a1_report):
     page = client_as(org_a.users["mspec"]).get(reverse("home")).content.decode()
     assert "1/3" in page
