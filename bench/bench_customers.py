@@ -40,6 +40,8 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 MAX_QUERIES = 14
+# A phone search is a logged read: + the log insert and the hourly alert check/claim.
+MAX_QUERIES_LOGGED = 18
 
 
 def build(args):
@@ -191,10 +193,11 @@ def main():
             base = results[label]["exec"][0]
             for role_label, key in roles:
                 ms, sql_ms, queries, rows = results[label][key]
-                ok &= queries <= MAX_QUERIES
+                ok &= queries <= (MAX_QUERIES_LOGGED if "phone" in label else MAX_QUERIES)
                 print(f"{label or 'first page':22} {role_label:40} {rows:7d} {queries:7d} {ms:10.1f} {sql_ms:7.1f}"
                       f" {ms / base:6.2f}")
-        print(f"\nquery budget per page: {MAX_QUERIES} -> {'OK' if ok else 'EXCEEDED'}")
+        print(f"\nquery budget per page: {MAX_QUERIES} (phone search, logged: {MAX_QUERIES_LOGGED})"
+              f" -> {'OK' if ok else 'EXCEEDED'}")
         return 0 if ok else 1
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketing.filters import TenantFilterSet
@@ -10,7 +9,7 @@ from marketing.selectors import visible_branches
 
 from . import selectors
 from .crypto import normalize_phone, phone_hash
-from .models import AccessAction, Contact, CustomerAccessLog, Industry, Stage, Tag, VisitType
+from .models import AccessAction, Contact, Customer, CustomerAccessLog, Industry, Stage, Tag, VisitType
 
 
 def _branch_choices(membership):
@@ -48,8 +47,10 @@ class CustomerFilter(TenantFilterSet):
         # Exact match through the keyed hash: the customer's own number or any contact's.
         digest = phone_hash(value)
         self.phone_searched = True
-        contacts = Contact.objects.filter(tenant=self.tenant, phone_hash=digest).values("customer_id")
-        return queryset.filter(Q(phone_hash=digest) | Q(pk__in=contacts))
+        # A UNION of two indexed lookups (an OR across the two tables would scan the archive).
+        own = Customer.objects.filter(tenant=self.tenant, phone_hash=digest).order_by().values("pk")
+        contacts = Contact.objects.filter(tenant=self.tenant, phone_hash=digest).order_by().values("customer_id")
+        return queryset.filter(pk__in=own.union(contacts))
 
 
 class VisitFilter(TenantFilterSet):
