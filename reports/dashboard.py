@@ -55,8 +55,8 @@ def home_cards(request) -> list[dict]:
         years = missing_years(now.astimezone(tenant.zone).date())
         if years:
             cards.append({
-                "title": _("工作日历"),
-                "value": _("缺少 %(y)s 年安排") % {"y": "、".join(str(y) for y in years)},
+                "title": _("缺少官方节假日安排的年份"),
+                "value": "、".join(str(y) for y in years),
                 "hint": _("暂按周一至周五计算，请添加法定节假日调整"),
                 "url": reverse("reports:calendar"),
                 "tone": "warn",

@@ -342,7 +342,7 @@ def test_home_card_for_latest_summary(org_a, client_as, summary):
 def test_home_cards(org_a, client_as, a1_report):
     page = client_as(org_a.users["mspec"]).get(reverse("home")).content.decode()
     assert "1/3" in page
-    assert "缺少 2027 年安排" in client_as(org_a.users["admin"]).get(reverse("home")).content.decode()
+    assert "缺少官方节假日安排的年份" in client_as(org_a.users["admin"]).get(reverse("home")).content.decode()
     assert "已提交" in client_as(org_a.users["bgm"]).get(reverse("home")).content.decode()
 
 
