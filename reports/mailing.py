@@ -76,6 +76,11 @@ def summary_claim(*, tenant, business_day: dt.date, now: dt.datetime, force: boo
         if row.status == SummaryStatus.RETRYING and (row.next_attempt_at is None or row.next_attempt_at <= now):
             row.attempts += 1
         elif row.status == SummaryStatus.SENDING and now - row.claimed_at > LEASE:
+            if row.attempts >= MAX_ATTEMPTS:  # workers keep dying on this one: stop and show it
+                row.status = SummaryStatus.FAILED
+                row.last_error = (row.last_error + "\n" if row.last_error else "") + "worker lost too often"
+                row.save(update_fields=["status", "last_error"])
+                return None
             row.attempts += 1  # the previous worker died mid-run: same generation, same Message-ID
         elif force and row.status in (SummaryStatus.SENT, SummaryStatus.FAILED, SummaryStatus.RETRYING):
             row.generation += 1
@@ -97,22 +102,24 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
     row = summary_claim(tenant=tenant, business_day=business_day, now=now, force=force)
     if row is None:
         return None
-    with override("zh-hans"):  # the summary is the company's Chinese document, whoever triggers it
-        data = compile_summary(tenant=tenant, business_day=business_day, now=now)
-    users = summary_recipients(tenant=tenant)
-    addresses = sorted({u.email for u in users if u.email})
-    msg_id = message_id(tenant, business_day, row.generation)
-    DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
     try:
+        with override("zh-hans"):  # the summary is the company's Chinese document, whoever triggers it
+            data = compile_summary(tenant=tenant, business_day=business_day, now=now)
+        users = summary_recipients(tenant=tenant)
+        addresses = sorted({u.email for u in users if u.email})
+        msg_id = message_id(tenant, business_day, row.generation)
+        DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
         if not addresses:
             raise ValidationError(_("没有收件人（请在收件人设置中添加）。"), code="no_recipients")
         build_summary_message(tenant=tenant, data=data, recipients=addresses, msg_id=msg_id).send(fail_silently=False)
-    except (smtplib.SMTPException, OSError, ValidationError) as exc:
+    except Exception as exc:  # SMTP/network errors retry; anything else is recorded, never left "sending"
         error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
-        log.warning("daily summary %s/%s attempt %s failed: %s", tenant.slug, business_day, row.attempts, error)
+        transient = isinstance(exc, smtplib.SMTPException | OSError)
+        log.warning("daily summary %s/%s attempt %s failed: %s", tenant.slug, business_day, row.attempts, error,
+                    exc_info=not transient and not isinstance(exc, ValidationError))
         with transaction.atomic():
             row = DailySummary.objects.select_for_update().get(pk=row.pk)
-            final = row.attempts >= MAX_ATTEMPTS or isinstance(exc, ValidationError)
+            final = row.attempts >= MAX_ATTEMPTS or not transient
             row.status = SummaryStatus.FAILED if final else SummaryStatus.RETRYING
             row.next_attempt_at = None if final else now + backoff(row.attempts)
             row.last_error = error[:2000]

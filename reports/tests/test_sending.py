@@ -171,3 +171,19 @@ def test_no_summary_on_holidays_and_make_up_days_follow_the_calendar(org_a, org_
     with org_a.scope():
         days = sorted(DailySummary.objects.values_list("business_day", flat=True))
     assert days == [dt.date(2026, 9, 30), dt.date(2026, 10, 9), dt.date(2026, 10, 10)]
+
+
+def test_unexpected_error_is_recorded_as_failed_not_left_sending(org_a):
+    with mock.patch("reports.mailing.summary_xlsx", side_effect=RuntimeError("bug")):
+        row = _send(org_a)
+    assert row.status == SummaryStatus.FAILED and "RuntimeError: bug" in row.last_error
+    assert len(mail.outbox) == 0
+
+
+def test_worker_dying_every_time_ends_failed(org_a):
+    with org_a.scope():
+        DailySummary.objects.create(tenant=org_a.tenant, business_day=D, status=SummaryStatus.SENDING,
+                                    claimed_at=at(2026, 11, 23, 10), attempts=mailing.MAX_ATTEMPTS)
+    assert _send(org_a, now=at(2026, 11, 23, 11)) is None
+    with org_a.scope():
+        assert DailySummary.objects.get().status == SummaryStatus.FAILED
