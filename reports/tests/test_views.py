@@ -397,7 +397,9 @@ def test_file_opens_existing_report_unless_picking_another_day(org_a, client_as,
     r = client.get(reverse("reports:file") + "?day=2026-11-20")
     assert r.status_code == 302 and r.url == reverse("reports:edit", args=[a1_report.pk])
     assert client.get(reverse("reports:file") + "?day=2026-11-20&pick=1").status_code == 200
-    # the same branch and day posted again edits the one report instead of creating a second
-    _post_report(client, reverse("reports:file"), branch=str(org_a.branches["A1"].pk), narrative="同一天再次提交")
+    # the "new report" form never overwrites an existing report (nor drops its partners)
+    r = _post_report(client, reverse("reports:file"), branch=str(org_a.branches["A1"].pk), narrative="同一天再次提交")
+    assert "的日报已存在" in r.content.decode() and "同一天再次提交" in r.content.decode()
     with org_a.scope():
-        assert DailyReport.objects.get().narrative == "同一天再次提交"
+        assert DailyReport.objects.get().narrative == "今日拜访客户"
+        assert SignedPartner.objects.count() == 1

@@ -56,12 +56,17 @@ def _partner_initial(report):
             for p in report.partners.order_by("id")]
 
 
-def _save(request, *, form, formset, branches, report=None):
+def _save(request, *, form, formset, report=None):
     if not (form.is_valid() and formset.is_valid()):
         return None
     data = form.cleaned_data
     branch = report.branch if report else data["branch"]
     day = report.business_day if report else data["business_day"]
+    if report is None and DailyReport.objects.filter(tenant=request.tenant, branch=branch, business_day=day).exists():
+        # Never overwrite (or drop the partners of) a report from the "new report" form.
+        form.add_error("business_day", _("%(branch)s %(day)s 的日报已存在，请打开原日报修改。")
+                       % {"branch": branch.name, "day": day.isoformat()})
+        return None
     try:
         return services.report_save(
             tenant=request.tenant, branch=branch, business_day=day, actor=request.user,
@@ -111,7 +116,7 @@ def report_file(request):
     form = ReportForm(request.POST or None, tenant=request.tenant, branches=branches, initial=initial)
     formset = PartnerFormSet(request.POST or None, prefix="p")
     if request.method == "POST":
-        report = _save(request, form=form, formset=formset, branches=branches)
+        report = _save(request, form=form, formset=formset)
         if report is not None:
             return _after_save(request, report)
     return render(request, "reports/report_form.html", {"form": form, "formset": formset, "report": None,
@@ -126,7 +131,7 @@ def report_edit(request, pk):
     form = ReportForm(request.POST or None, instance=report, tenant=request.tenant, branches=branches)
     formset = PartnerFormSet(request.POST or None, prefix="p", initial=_partner_initial(report))
     if request.method == "POST":
-        saved = _save(request, form=form, formset=formset, branches=branches, report=report)
+        saved = _save(request, form=form, formset=formset, report=report)
         if saved is not None:
             return _after_save(request, saved)
     return render(request, "reports/report_form.html", {
