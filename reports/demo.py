@@ -123,7 +123,8 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
             if rich and ((current and roll < 0.35) or (not current and roll < 0.06)):
                 continue  # missing
             late = roll > 0.9 and not current
-            submitted = due + dt.timedelta(minutes=rnd.randint(5, 180)) if late else due - dt.timedelta(minutes=rnd.randint(20, 900))
+            early = rnd.choice([rnd.randint(15, 110), rnd.randint(660, 960)])  # 08:10-09:45, or the evening before
+            submitted = due + dt.timedelta(minutes=rnd.randint(5, 180)) if late else due - dt.timedelta(minutes=early)
             submitted = min(submitted, now)
             author = next(iter(filers.values()), actor)
             partners = []

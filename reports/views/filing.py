@@ -148,9 +148,25 @@ def report_detail(request, pk):
     can_edit = selectors.filing_branches(membership=request.membership).filter(pk=report.branch_id).exists()
     return render(request, "reports/report_detail.html", {
         "report": report, "state_label": selectors.FilingState.LABELS[state], "tone": selectors.FilingState.TONES[state],
-        "late_by": selectors.format_delay(report.late_by), "amendments": report.amendments.select_related("changed_by"),
+        "late_by": selectors.format_delay(report.late_by), "amendments": _amendment_rows(report),
         "can_edit": can_edit,
     })
+
+
+def _amendment_rows(report) -> list[dict]:
+    labels = {f.name: f.verbose_name for f in DailyReport._meta.fields}
+    labels["partners"] = _("新签经销商 / 修理厂")
+
+    def show(value):
+        if isinstance(value, list):
+            return "；".join(f"{p.get('name', '')}（{p.get('city', '')}，{p.get('contact', '')}）" for p in value) or "—"
+        return "—" if value in (None, "") else value
+
+    return [
+        {"at": a.changed_at, "by": a.changed_by, "changes": [
+            (labels.get(k, k), show(a.before.get(k)), show(v)) for k, v in a.after.items()]}
+        for a in report.amendments.select_related("changed_by")
+    ]
 
 
 def _board_context(request):
