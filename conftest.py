@@ -92,6 +92,16 @@ def _org(spec: TenantSpec) -> Org:
     return Org(tenant=tenant, users=users, branches=branches, regions=regions)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build both test tenants once per session; each test's transaction is rolled back, so
+    every test starts from the same two tenants. (Transactional tests flush the database;
+    ``org_a``/``org_b`` then rebuild them, since ``build_tenant`` is idempotent.)"""
+    with django_db_blocker.unblock():
+        build_tenant(SPEC_A, password=TEST_PASSWORD)
+        build_tenant(SPEC_B, password=TEST_PASSWORD)
+
+
 @pytest.fixture
 def org_a(db) -> Org:
     return _org(SPEC_A)
