@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Branch, Region, Tenant, TenantOwned
 from .roles import BRANCH_ROLES, Role
+from .services import TENANT_SETTINGS_FIELDS
 
 
 def tenant_safe_formfield(db_field, **kwargs):
@@ -143,19 +144,7 @@ class TenantSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = [
-            "name",
-            "time_zone",
-            "marketing_mailbox",
-            "report_deadline_time",
-            "reminder_time",
-            "summary_send_time",
-            "sales_positions",
-            "report_filing_roles",
-            "expense_ratio_limit",
-            "customer_grant_days",
-            "customer_read_alert_per_hour",
-        ]
+        fields = TENANT_SETTINGS_FIELDS
         widgets = {
             "report_deadline_time": forms.TimeInput(attrs={"type": "time"}),
             "reminder_time": forms.TimeInput(attrs={"type": "time"}),

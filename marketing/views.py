@@ -166,42 +166,42 @@ def org(request):
     return render(request, "marketing/org.html", {"regions": regions})
 
 
-@tenant_view(Cap.TENANT_MANAGE)
-def region_edit(request, pk=None):
-    region = access_object(Region.objects.filter(tenant=request.tenant), pk=pk) if pk else None
-    form = RegionForm(request.POST or None, instance=region, tenant=request.tenant)
+def _org_object_edit(request, *, model, form_class, create, update, pk, titles):
+    """Create or edit a region or branch: the two pages differ only in model and service."""
+    obj = access_object(model.objects.filter(tenant=request.tenant), pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=obj, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        data = {f: form.cleaned_data[f] for f in RegionForm.Meta.fields}
+        data = {f: form.cleaned_data[f] for f in form_class.Meta.fields}
         try:
-            if region:
-                services.region_update(region=region, actor=request.user, request=request, **data)
+            if obj:
+                update(obj, actor=request.user, request=request, **data)
             else:
-                services.region_create(tenant=request.tenant, actor=request.user, request=request, **data)
+                create(tenant=request.tenant, actor=request.user, request=request, **data)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("marketing:org")
-    return render(request, "marketing/simple_form.html", {"form": form, "title": _("编辑地区") if region else _("新建地区"), "back": "marketing:org"})
+    title = titles[0] if obj else titles[1]
+    return render(request, "marketing/simple_form.html", {"form": form, "title": title, "back": "marketing:org"})
+
+
+@tenant_view(Cap.TENANT_MANAGE)
+def region_edit(request, pk=None):
+    return _org_object_edit(
+        request, model=Region, form_class=RegionForm, pk=pk,
+        create=services.region_create, update=lambda o, **kw: services.region_update(region=o, **kw),
+        titles=(_("编辑地区"), _("新建地区")),
+    )
 
 
 @tenant_view(Cap.TENANT_MANAGE)
 def branch_edit(request, pk=None):
-    branch = access_object(Branch.objects.filter(tenant=request.tenant), pk=pk) if pk else None
-    form = BranchForm(request.POST or None, instance=branch, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        data = {f: form.cleaned_data[f] for f in BranchForm.Meta.fields}
-        try:
-            if branch:
-                services.branch_update(branch=branch, actor=request.user, request=request, **data)
-            else:
-                services.branch_create(tenant=request.tenant, actor=request.user, request=request, **data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("marketing:org")
-    return render(request, "marketing/simple_form.html", {"form": form, "title": _("编辑分公司") if branch else _("新建分公司"), "back": "marketing:org"})
+    return _org_object_edit(
+        request, model=Branch, form_class=BranchForm, pk=pk,
+        create=services.branch_create, update=lambda o, **kw: services.branch_update(branch=o, **kw),
+        titles=(_("编辑分公司"), _("新建分公司")),
+    )
 
 
 @tenant_view(Cap.TENANT_MANAGE)
