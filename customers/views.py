@@ -319,27 +319,40 @@ def visit_list(request):
 EXPORT_LIMIT = 5000
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx_export(request, *, filterset, list_url_name, too_many, customer_ids, render, filename):
+    """The shared path of the customer and visit exports: validate the filters, refuse more
+    than EXPORT_LIMIT rows, log one read per customer, then render and name the file."""
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, _("筛选条件无效，未导出。"))
+        return redirect(list_url_name)
+    rows = list(filterset.qs[: EXPORT_LIMIT + 1])
+    if len(rows) > EXPORT_LIMIT:
+        messages.error(request, too_many % {"n": EXPORT_LIMIT})
+        return redirect(f"{reverse(list_url_name)}?{request.GET.urlencode()}")
+    made_for, made_at = _stamp(request)
+    with transaction.atomic():
+        access.log_reads(tenant=request.tenant, user=request.user, customers=customer_ids(rows),
+                         action=AccessAction.EXPORT, request=request)
+    response = HttpResponse(render(rows, made_for, made_at), content_type=XLSX)
+    stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
+    return response
+
+
 @never_cache
 @tenant_view(Cap.CUSTOMERS_EXPORT)
 def customer_export(request):
     filterset = CustomerFilter(request.GET or None, queryset=selectors.customer_list(membership=request.membership),
                                membership=request.membership, request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        messages.error(request, _("筛选条件无效，未导出。"))
-        return redirect("customers:list")
-    customers = list(filterset.qs[: EXPORT_LIMIT + 1])
-    if len(customers) > EXPORT_LIMIT:
-        messages.error(request, _("一次最多导出 %(n)s 个客户，请先缩小筛选范围。") % {"n": EXPORT_LIMIT})
-        return redirect(f"{reverse('customers:list')}?{request.GET.urlencode()}")
-    made_for, made_at = _stamp(request)
-    with transaction.atomic():
-        access.log_reads(tenant=request.tenant, user=request.user, customers=customers,
-                         action=AccessAction.EXPORT, request=request)
-    data = exports.customers_xlsx(customers=customers, made_for=made_for, made_at=made_at)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.xlsx"'
-    return response
+    return _xlsx_export(
+        request, filterset=filterset, list_url_name="customers:list", filename="customers",
+        too_many=_("一次最多导出 %(n)s 个客户，请先缩小筛选范围。"),
+        customer_ids=lambda customers: customers,
+        render=lambda rows, made_for, made_at: exports.customers_xlsx(customers=rows, made_for=made_for, made_at=made_at),
+    )
 
 
 @never_cache
@@ -347,23 +360,12 @@ def customer_export(request):
 def visit_export(request):
     filterset = VisitFilter(request.GET or None, queryset=selectors.visits(membership=request.membership),
                             membership=request.membership, request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        messages.error(request, _("筛选条件无效，未导出。"))
-        return redirect("customers:visits")
-    visits = list(filterset.qs[: EXPORT_LIMIT + 1])
-    if len(visits) > EXPORT_LIMIT:
-        messages.error(request, _("一次最多导出 %(n)s 条拜访记录，请先缩小筛选范围。") % {"n": EXPORT_LIMIT})
-        return redirect(f"{reverse('customers:visits')}?{request.GET.urlencode()}")
-    made_for, made_at = _stamp(request)
-    with transaction.atomic():
-        access.log_reads(tenant=request.tenant, user=request.user,
-                         customers=sorted({v.customer_id for v in visits}), action=AccessAction.EXPORT,
-                         request=request)
-    data = exports.visits_xlsx(visits=visits, made_for=made_for, made_at=made_at)
-    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = timezone.localtime(timezone.now(), request.tenant.zone).strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="visits-{stamp}.xlsx"'
-    return response
+    return _xlsx_export(
+        request, filterset=filterset, list_url_name="customers:visits", filename="visits",
+        too_many=_("一次最多导出 %(n)s 条拜访记录，请先缩小筛选范围。"),
+        customer_ids=lambda visits: sorted({v.customer_id for v in visits}),
+        render=lambda rows, made_for, made_at: exports.visits_xlsx(visits=rows, made_for=made_for, made_at=made_at),
+    )
 
 
 @never_cache
