@@ -17,13 +17,13 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from marketing.exports import CJK_FONT, as_text, cjk_font
 
 from .crypto import mask_phone
 
-FONT = "STSong-Light"
+FONT = CJK_FONT
 
 
 def _text_cell(ws, row: int, col: int, value) -> Cell:
@@ -31,9 +31,7 @@ def _text_cell(ws, row: int, col: int, value) -> Cell:
     if value is None:
         return cell
     if isinstance(value, str):
-        # Assign the value, then force the type: openpyxl would read '=…' as a formula.
-        cell.value = value
-        cell.data_type = "s"
+        as_text(cell, value)
     else:
         cell.value = value
     return cell
@@ -101,7 +99,7 @@ def visits_xlsx(*, visits, made_for: str, made_at: str) -> bytes:
 
 
 def _styles():
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    cjk_font()
     base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=13)
     return {
         "base": base,

@@ -12,9 +12,9 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from marketing.exports import as_text, cjk_font
 
 XLSX_HEADERS = [
     "申请编号", "分公司", "申请人", "活动名称", "活动类型", "相关合同金额", "费用金额", "费用比例", "比例上限",
@@ -22,10 +22,6 @@ XLSX_HEADERS = [
 ]
 
 
-def _text(cell, value) -> None:
-    # Strings stay strings: "=HYPERLINK(...)" typed by a user must not become a formula.
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"
 
 
 def expenses_xlsx(rows, *, tz) -> bytes:
@@ -49,7 +45,7 @@ def expenses_xlsx(rows, *, tz) -> bytes:
                 cell.value = value
                 cell.number_format = "0.00%" if c in (8, 9) else "#,##0.00"
             elif value is None or isinstance(value, str):
-                _text(cell, value)
+                as_text(cell, value)
             else:
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd hh:mm" if hasattr(value, "hour") else "yyyy-mm-dd"
@@ -62,13 +58,8 @@ def expenses_xlsx(rows, *, tz) -> bytes:
     return out.getvalue()
 
 
-_FONT = "STSong-Light"
-
-
 def _font() -> str:
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
-    return _FONT
+    return cjk_font()
 
 
 def expense_pdf(expense, *, tenant, steps, tz) -> bytes:

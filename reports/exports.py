@@ -11,6 +11,8 @@ from decimal import Decimal
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from marketing.exports import CJK_FONT, as_text, cjk_font
+
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
@@ -47,8 +49,7 @@ def summary_xlsx(data: dict) -> bytes:
         return ws
 
     def text(ws, value, wrapped=False):
-        c = WriteOnlyCell(ws, value="" if value is None else str(value))
-        c.data_type = "s"  # never a formula, whatever the text starts with
+        c = as_text(WriteOnlyCell(ws), value)
         if wrapped:
             c.alignment = wrap
         return c
@@ -101,15 +102,11 @@ def summary_xlsx(data: dict) -> bytes:
     return out.getvalue()
 
 
-_FONT = "STSong-Light"
+_FONT = CJK_FONT
 
 
 def _register_font() -> None:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if _FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    cjk_font()
 
 
 def _money_text(value: str | None) -> str:
