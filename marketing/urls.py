@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -45,7 +44,5 @@ urlpatterns = [
     path("approvals/", include("marketing.approvals_urls")),
 ]
 
-if settings.DEBUG:
-    from django.views.static import serve
-
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only
+# through views that check the reader's reach (expense and approval attachment downloads).

@@ -87,3 +87,26 @@ def test_other_tenants_ids_answer_404(two_demo_tenants, client_as):
         if all(code == 404 for code in own):
             problems.append(f"{name}: own tenant's ids also 404 ({own}); the walk proves nothing")
     assert problems == [], "\n".join(problems)
+
+
+
+def test_uploaded_files_have_no_unchecked_url(settings):
+    """Files live under tenants/<id>/...; only reach-checked views may serve them, so no
+    /media/ route exists, even when the URLconf is built with DEBUG on."""
+    import importlib
+
+    import pytest
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    import marketing.urls
+
+    settings.DEBUG = True
+    try:
+        importlib.reload(marketing.urls)
+        clear_url_caches()
+        with pytest.raises(Resolver404):
+            resolve("/media/tenants/1/expenses/1/x.pdf")
+    finally:
+        settings.DEBUG = False
+        importlib.reload(marketing.urls)
+        clear_url_caches()
