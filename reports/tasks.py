@@ -65,9 +65,7 @@ def dispatch_reminders() -> int:
     return queued
 
 
-@shared_task
-def validate_import(tenant_id: int, job_id: int) -> str:
-    from .imports import import_validate
+def _run_import_step(tenant_id: int, job_id: int, step) -> str:
     from .models import ImportJob
 
     tenant = _tenant(tenant_id)
@@ -77,19 +75,18 @@ def validate_import(tenant_id: int, job_id: int) -> str:
         job = ImportJob.objects.filter(tenant=tenant, pk=job_id).first()
         if job is None:
             return "no job"
-        return import_validate(job=job).status
+        return step(job=job).status
+
+
+@shared_task
+def validate_import(tenant_id: int, job_id: int) -> str:
+    from .imports import import_validate
+
+    return _run_import_step(tenant_id, job_id, import_validate)
 
 
 @shared_task
 def apply_import(tenant_id: int, job_id: int) -> str:
     from .imports import import_apply
-    from .models import ImportJob
 
-    tenant = _tenant(tenant_id)
-    if tenant is None:
-        return "no tenant"
-    with tenant_scope(tenant):
-        job = ImportJob.objects.filter(tenant=tenant, pk=job_id).first()
-        if job is None:
-            return "no job"
-        return import_apply(job=job).status
+    return _run_import_step(tenant_id, job_id, import_apply)
