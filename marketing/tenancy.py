@@ -106,15 +106,11 @@ def object_path(
     name: str,
     model: type[models.Model] | str,
     extra: dict | None = None,
-    personal: bool = False,
 ):
     """``path()`` for a URL whose ``pk`` kwarg names an instance of ``model``. ``extra`` gives
-    values for any other kwargs (e.g. ``{"fmt": "xlsx"}``). ``personal=True`` marks pages
-    only the object's own creator may open (an import preview), so the walk's "own tenant's
-    id is reachable" control does not apply. The URL walk test reads these marks and fails
-    on any URL with an int kwarg that lacks one."""
+    values for any other kwargs (e.g. ``{"fmt": "xlsx"}``). The URL walk test reads these
+    marks and fails on any URL with an int kwarg that lacks one."""
     pattern = path(route, view, name=name)
     pattern.object_model = model if isinstance(model, str) else model._meta.label
     pattern.object_extra = extra or {}
-    pattern.object_personal = personal
     return pattern

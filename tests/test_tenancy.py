@@ -17,12 +17,6 @@ def _has_tenant_fk(model) -> bool:
     return isinstance(field, models.ForeignKey) and field.related_model._meta.label == "marketing.Tenant"
 
 
-def _is_history_model(model) -> bool:
-    # django-simple-history's Historical* rows copy the tenant column of the tracked model and
-    # are read only through the tracked object's access helpers.
-    return model.__name__.startswith("Historical") and hasattr(model, "instance_type")
-
-
 def test_every_model_is_classified():
     unclassified = []
     for model in apps.get_models(include_auto_created=False):
@@ -42,7 +36,7 @@ def test_tenant_owned_models_fail_closed_outside_a_scope(org_a):
     scoped = [
         m
         for m in apps.get_models()
-        if _has_tenant_fk(m) and not _is_history_model(m) and m._meta.label not in GLOBAL_MODELS
+        if _has_tenant_fk(m) and m._meta.label not in GLOBAL_MODELS
     ]
     assert Branch in scoped and Membership in scoped
     for model in scoped:
