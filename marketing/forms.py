@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
@@ -132,7 +134,16 @@ class BranchForm(TenantModelForm):
         fields = ["region", "name", "code", "city", "is_headquarters", "is_active", "sort_order"]
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    """China's zone first, then every other IANA zone, so a typo cannot be saved."""
+    first = "Asia/Shanghai"
+    return [(first, first)] + [(z, z) for z in sorted(zoneinfo.available_timezones()) if z != first and "/" in z]
+
+
 class TenantSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("时区"), choices=(), error_messages={"invalid_choice": _("未知的时区：%(value)s")}
+    )
     sales_positions = forms.CharField(
         label=_("计入销售人数的岗位"), help_text=_("用逗号分隔，例如：销售,业务员,销售经理,大区经理"), required=False
     )
@@ -154,6 +165,7 @@ class TenantSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["sales_positions"] = ",".join(self.instance.sales_positions or [])
+        self.fields["time_zone"].choices = time_zone_choices()
 
     def clean_sales_positions(self):
         raw = self.cleaned_data.get("sales_positions") or ""
