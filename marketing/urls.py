@@ -41,7 +41,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("customers/", include("customers.urls")),
-    path("approvals/", include("marketing.approvals_urls")),
+    path("approvals/", include("marketing.approvals.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "marketing",
+    "marketing.approvals",
     "reports",
     "contracts",
     "expenses",
