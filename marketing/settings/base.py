@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "marketing",
     "reports",
+    "reports.submissions",
     "contracts",
     "expenses",
     "customers",
