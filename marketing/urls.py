@@ -38,6 +38,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include(app_urls)),
     path("reports/", include("reports.urls")),
+    path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("customers/", include("customers.urls")),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "marketing",
     "marketing.approvals",
     "reports",
+    "reports.submissions",
     "contracts",
     "expenses",
     "customers",
