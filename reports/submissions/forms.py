@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from marketing.forms import TenantModelForm
 from marketing.models import User
@@ -166,15 +166,15 @@ class SubmissionForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    comment = forms.CharField(label=_l("审阅意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(label=gettext_lazy("审阅意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 # --- the rule editor -------------------------------------------------------------------
 
 FIELD_TYPES = {t.value for t in FieldType}
-WEEKDAY_CHOICES = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")),
-                   (5, _l("周六")), (6, _l("周日"))]
+WEEKDAY_CHOICES = [(0, gettext_lazy("周一")), (1, gettext_lazy("周二")), (2, gettext_lazy("周三")), (3, gettext_lazy("周四")), (4, gettext_lazy("周五")),
+                   (5, gettext_lazy("周六")), (6, gettext_lazy("周日"))]
 
 
 def parse_field_spec(text: str) -> list[dict]:
@@ -232,16 +232,16 @@ def format_field_spec(fields: list[dict]) -> str:
 
 class RuleForm(TenantModelForm):
     role_choices = [(r.value, r.label) for r in Role]
-    submitter_roles = forms.MultipleChoiceField(label=_l("填报角色"), choices=role_choices, widget=forms.CheckboxSelectMultiple)
-    reviewer_roles = forms.MultipleChoiceField(label=_l("审阅角色"), choices=role_choices, required=False,
+    submitter_roles = forms.MultipleChoiceField(label=gettext_lazy("填报角色"), choices=role_choices, widget=forms.CheckboxSelectMultiple)
+    reviewer_roles = forms.MultipleChoiceField(label=gettext_lazy("审阅角色"), choices=role_choices, required=False,
                                                widget=forms.CheckboxSelectMultiple)
-    digest_roles = forms.MultipleChoiceField(label=_l("汇总接收角色"), choices=role_choices, required=False,
+    digest_roles = forms.MultipleChoiceField(label=gettext_lazy("汇总接收角色"), choices=role_choices, required=False,
                                              widget=forms.CheckboxSelectMultiple)
-    weekdays = forms.TypedMultipleChoiceField(label=_l("每周截止日"), choices=WEEKDAY_CHOICES, coerce=int, required=False,
+    weekdays = forms.TypedMultipleChoiceField(label=gettext_lazy("每周截止日"), choices=WEEKDAY_CHOICES, coerce=int, required=False,
                                               widget=forms.CheckboxSelectMultiple)
     field_spec = forms.CharField(
-        label=_l("填报内容"), widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
-        help_text=_l("每行一个字段：编码 | 名称 | 类型 | 必填 | 说明 | 表格列。类型：text 单行、textarea 多行、number 数字、"
+        label=gettext_lazy("填报内容"), widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
+        help_text=gettext_lazy("每行一个字段：编码 | 名称 | 类型 | 必填 | 说明 | 表格列。类型：text 单行、textarea 多行、number 数字、"
                      "money 金额、date 日期、customer 客户、person 人员、attachment 附件、table 表格；"
                      "表格列写作 编码:名称:类型，用分号分隔。"),
     )
