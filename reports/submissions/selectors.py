@@ -18,7 +18,7 @@ from .models import Submission, SubmissionRule, SubmissionStatus, SubmitterScope
 
 
 def rules(*, tenant, active_only: bool = True) -> QuerySet[SubmissionRule]:
-    qs = SubmissionRule.objects.filter(tenant=tenant)
+    qs = SubmissionRule.objects.filter(tenant=tenant).select_related("tenant")
     return qs.filter(is_active=True) if active_only else qs
 
 
@@ -128,29 +128,28 @@ def board(*, rule: SubmissionRule, period: dt.date, now: dt.datetime, membership
 
 
 def my_due(*, membership: Membership, now: dt.datetime) -> list[dict]:
-    """The member's own submissions due this period, for the home page."""
+    """The member's own submissions due this period, for the home page: four queries
+    whatever the number of rules (rules, calendar, branches, submissions)."""
+    mine = [r for r in rules(tenant=membership.tenant) if is_submitter(membership, r)]
+    if not mine:
+        return []
     cal = WorkCalendar(membership.tenant)
+    periods = {r.pk: cadence.current_period(r, now, cal) for r in mine}
+    branches = []
+    if any(r.scope == SubmitterScope.BRANCH for r in mine):
+        branches = list(visible_branches(membership=membership).filter(is_active=True))
+    subs = Submission.objects.filter(tenant=membership.tenant, rule__in=mine, period__in=set(periods.values())).filter(
+        Q(branch__in=[b.pk for b in branches]) | Q(branch__isnull=True, submitter_id=membership.user_id)
+    )
+    found = {(s.rule_id, s.period, s.branch_id): s for s in subs}
     items = []
-    mine_branches = None
-    for rule in rules(tenant=membership.tenant):
-        if not is_submitter(membership, rule):
-            continue
-        period = cadence.current_period(rule, now, cal)
+    for rule in mine:
+        period = periods[rule.pk]
         due = cadence.due_at(rule, period, cal)
-        subs = Submission.objects.filter(tenant=membership.tenant, rule=rule, period=period)
-        if rule.scope == SubmitterScope.BRANCH:
-            if mine_branches is None:
-                mine_branches = list(visible_branches(membership=membership).filter(is_active=True))
-            done = {s.branch_id: s for s in subs.filter(branch__in=[b.pk for b in mine_branches])}
-            for branch in mine_branches:
-                sub = done.get(branch.pk)
-                key, label, tone = row_status(sub, due, now)
-                items.append({"rule": rule, "period": period, "due_at": due, "branch": branch,
-                              "submission": sub, "label": label, "tone": tone, "key": key})
-        else:
-            sub = subs.filter(submitter_id=membership.user_id, branch__isnull=True).first()
+        for branch in branches if rule.scope == SubmitterScope.BRANCH else [None]:
+            sub = found.get((rule.pk, period, branch.pk if branch else None))
             key, label, tone = row_status(sub, due, now)
-            items.append({"rule": rule, "period": period, "due_at": due, "branch": None,
+            items.append({"rule": rule, "period": period, "due_at": due, "branch": branch,
                           "submission": sub, "label": label, "tone": tone, "key": key})
     return items
 

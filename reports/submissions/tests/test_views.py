@@ -147,3 +147,15 @@ def test_home_card_lists_my_submissions_due(org_a, client_as):
     with time_machine.travel(NOW, tick=False):
         home = client_as(org_a.users["sales"]).get("/").content.decode()
     assert "待交的计划与报表" in home
+
+
+@pytest.mark.django_db
+def test_my_due_costs_the_same_queries_whatever_the_rules(org_a, django_assert_max_num_queries):
+    from reports.submissions import selectors
+
+    with org_a.scope():
+        m = Membership.objects.select_related("tenant").prefetch_related("role_assignments").get(user=org_a.users["allroles"])
+        with django_assert_max_num_queries(4):
+            items = selectors.my_due(membership=m, now=NOW)
+        # allroles submits every shipped rule: branch rules for A1-A3 and person rules once.
+        assert len(items) == 3 * 3 + 5
