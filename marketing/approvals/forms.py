@@ -66,10 +66,25 @@ class DelegationForm(forms.Form):
         return data
 
 
+def approver_choices(tenant) -> list:
+    """One dropdown for who signs: a role, a position (岗位) or a named person."""
+    from .selectors import positions
+
+    groups = [(_("角色"), [(f"role:{value}", label) for value, label in Role.choices])]
+    if tenant is not None:
+        groups.append((_("岗位"), [(f"position:{p.name}", p.name) for p in positions(tenant=tenant)]))
+        people = User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True)
+        groups.append((_("指定人员"), [(f"user:{u.pk}", u.display_name)
+                                     for u in people.order_by("full_name", "username")]))
+    return groups
+
+
 class ChainStepForm(forms.Form):
     name = forms.CharField(label=_("步骤名称"), max_length=60)
     kind = forms.ChoiceField(label=_("步骤类型"), choices=StepKind.choices)
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    approver = forms.ChoiceField(label=_("处理人"), choices=())
+    role = forms.ChoiceField(label=_("备选角色"), choices=[("", _("（无）")), *Role.choices], required=False,
+                             help_text=_("岗位无人任职时由该角色处理"))
     scope = forms.ChoiceField(label=_("范围"), choices=StepScope.choices)
     mode = forms.ChoiceField(label=_("签署方式"), choices=StepMode.choices)
     condition = forms.CharField(label=_("条件"), max_length=200, required=False,
@@ -77,9 +92,10 @@ class ChainStepForm(forms.Form):
     checklist = forms.CharField(label=_("核对项"), max_length=300, required=False,
                                 help_text=_("用逗号分隔"))
 
-    def __init__(self, *args, doc_type=None, **kwargs):
+    def __init__(self, *args, doc_type=None, tenant=None, **kwargs):
         self.doc_type = doc_type
         super().__init__(*args, **kwargs)
+        self.fields["approver"].choices = approver_choices(tenant)
 
     def has_changed(self):
         # A step exists when it has a name: the blank extra row's preset selects do not count.
@@ -103,17 +119,22 @@ class ChainStepForm(forms.Form):
 
     def spec(self) -> StepSpec:
         d = self.cleaned_data
-        return StepSpec(name=d["name"], role=d["role"], kind=d["kind"], scope=d["scope"], mode=d["mode"],
-                        condition=d["condition"], checklist=d["checklist"])
+        kind, _sep, value = d["approver"].partition(":")
+        role = value if kind == "role" else (d.get("role") or "" if kind == "position" else "")
+        return StepSpec(name=d["name"], role=role, kind=d["kind"], scope=d["scope"], mode=d["mode"],
+                        condition=d["condition"], checklist=d["checklist"],
+                        position=value if kind == "position" else "",
+                        user_id=int(value) if kind == "user" else None)
 
 
 class _BaseChainFormSet(forms.BaseFormSet):
-    def __init__(self, *args, doc_type=None, **kwargs):
+    def __init__(self, *args, doc_type=None, tenant=None, **kwargs):
         self.doc_type = doc_type
+        self.tenant = tenant
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
-        return {"doc_type": self.doc_type}
+        return {"doc_type": self.doc_type, "tenant": self.tenant}
 
     def clean(self):
         if any(self.errors):
@@ -129,6 +150,47 @@ ChainFormSet = forms.formset_factory(
 )
 
 
+def approver_value(spec: StepSpec) -> str:
+    if spec.user_id:
+        return f"user:{spec.user_id}"
+    if spec.position:
+        return f"position:{spec.position}"
+    return f"role:{spec.role}"
+
+
 def spec_initial(spec: StepSpec) -> dict:
-    return {"name": spec.name, "kind": spec.kind, "role": spec.role, "scope": spec.scope, "mode": spec.mode,
+    return {"name": spec.name, "kind": spec.kind, "approver": approver_value(spec),
+            "role": spec.role if spec.position else "", "scope": spec.scope, "mode": spec.mode,
             "condition": spec.condition, "checklist": ", ".join(spec.checklist)}
+
+
+class PositionForm(forms.Form):
+    name = forms.CharField(label=_("岗位名称"), max_length=60)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+    sort_order = forms.IntegerField(label=_("排序"), min_value=0, max_value=32767, required=False, initial=0)
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+
+class HolderForm(forms.Form):
+    """Who holds the position, and where: leave both empty for tenant-wide."""
+
+    user = forms.ModelChoiceField(label=_("人员"), queryset=User.objects.none())
+    region = forms.ModelChoiceField(label=_("地区"), queryset=None, required=False, empty_label=_("（全公司）"))
+    branch = forms.ModelChoiceField(label=_("分公司"), queryset=None, required=False, empty_label=_("（不限）"),
+                                    help_text=_("地区和分公司只选其一；都不选表示全公司。"))
+
+    def __init__(self, *args, tenant, **kwargs):
+        from marketing.models import Branch, Region
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = User.objects.filter(
+            membership__tenant=tenant, membership__is_active=True, is_active=True
+        ).order_by("full_name", "username")
+        self.fields["region"].queryset = Region.objects.filter(tenant=tenant)
+        self.fields["branch"].queryset = Branch.objects.filter(tenant=tenant).select_related("region")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("region") and data.get("branch"):
+            self.add_error("branch", _("地区和分公司只选其一。"))
+        return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,8 +20,8 @@ from marketing.tenancy import access_object
 
 from . import selectors, services
 from .filters import InboxFilter, MineFilter
-from .forms import ActionForm, ChainFormSet, DelegationForm, spec_initial
-from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, StepKind
+from .forms import ActionForm, ChainFormSet, DelegationForm, HolderForm, PositionForm, spec_initial
+from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, Position, PositionHolder, StepKind
 from .registry import all_types, get_type
 
 
@@ -172,9 +172,10 @@ def chains(request):
     from .models import ApprovalChain
 
     configured = set(ApprovalChain.objects.filter(tenant=request.tenant).values_list("document_type", flat=True))
+    people = {u.pk: u.display_name for u in User.objects.filter(membership__tenant=request.tenant)}
     rows = [
         {"type": t, "configured": t.key in configured, "steps": [
-            {"name": s.name, "kind": StepKind(s.kind).label, "role": Role(s.role).label, "scope": s.scope,
+            {"name": s.name, "kind": StepKind(s.kind).label, "role": spec_approver_label(s, people), "scope": s.scope,
              "mode": s.mode, "condition": s.condition}
             for s in selectors.chain_for(tenant=request.tenant, key=t.key)
         ]}
@@ -195,7 +196,7 @@ def chain_edit(request, key):
         return redirect("approvals:chain_edit", key=key)
     initial = [spec_initial(s) for s in selectors.chain_for(tenant=request.tenant, key=key)]
     formset = ChainFormSet(request.POST or None, initial=None if request.method == "POST" else initial,
-                           doc_type=doc_type, prefix="steps")
+                           doc_type=doc_type, tenant=request.tenant, prefix="steps")
     if request.method == "POST" and formset.is_valid():
         specs = [f.spec() for f in formset.ordered_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         try:
@@ -209,8 +210,95 @@ def chain_edit(request, key):
                   {"formset": formset, "type": doc_type, "fields": doc_type.condition_fields})
 
 
+def spec_approver_label(spec, people) -> str:
+    """Who signs a configured step, for the chain overview."""
+    if spec.user_id:
+        return people.get(spec.user_id, "—")
+    if spec.position:
+        return f"{spec.position}" + (f" / {Role(spec.role).label}" if spec.role else "")
+    return str(Role(spec.role).label) if spec.role else "—"
+
+
 def inbox_badge(request) -> int:
     if getattr(request, "tenant", None) is None:
         return 0
     return selectors.inbox_count(tenant=request.tenant, user=request.user)
 
+
+
+# --- positions (岗位) --------------------------------------------------------------------------
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def positions(request):
+    form = PositionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            position = services.position_create(tenant=request.tenant, actor=request.user, name=d["name"],
+                                                description=d["description"], sort_order=d.get("sort_order") or 0,
+                                                request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("name", message)
+        else:
+            messages.success(request, _("岗位“%(n)s”已创建，请添加任职人员。") % {"n": position.name})
+            return redirect("approvals:position", pk=position.pk)
+    rows = selectors.positions(tenant=request.tenant, active=None).annotate(holder_count=Count("holders"))
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q)
+    if request.GET.get("active") in {"1", "0"}:
+        rows = rows.filter(is_active=request.GET["active"] == "1")
+    page, query = paginate(request, rows)
+    return render(request, "approvals/positions.html", {"form": form, "page": page, "query": query, "q": q})
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def position_detail(request, pk):
+    position = access_object(Position.objects.filter(tenant=request.tenant), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = PositionForm(request.POST if action == "update" else None, initial={
+        "name": position.name, "description": position.description, "sort_order": position.sort_order,
+        "is_active": position.is_active,
+    })
+    holder_form = HolderForm(request.POST if action == "assign" else None, tenant=request.tenant)
+    if action == "update" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.position_update(position=position, actor=request.user, name=d["name"],
+                                     description=d["description"], is_active=d["is_active"],
+                                     sort_order=d.get("sort_order") or 0, request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("name", message)
+        else:
+            messages.success(request, _("岗位已保存。"))
+            return redirect("approvals:position", pk=position.pk)
+    if action == "assign" and holder_form.is_valid():
+        d = holder_form.cleaned_data
+        try:
+            services.position_assign(position=position, actor=request.user, user=d["user"], region=d.get("region"),
+                                     branch=d.get("branch"), request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                holder_form.add_error(None, message)
+        else:
+            messages.success(request, _("已添加任职人员。"))
+            return redirect("approvals:position", pk=position.pk)
+    return render(request, "approvals/position.html", {
+        "position": position, "form": form, "holder_form": holder_form,
+        "holders": selectors.holders_of(position=position),
+    })
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+@require_POST
+def position_holder_remove(request, pk):
+    holder = access_object(PositionHolder.objects.filter(tenant=request.tenant).select_related("position"), pk=pk)
+    try:
+        services.position_unassign(holder=holder, actor=request.user, request=request)
+        messages.success(request, _("已移除任职人员。"))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("approvals:position", pk=holder.position_id)
