@@ -305,3 +305,57 @@ def flow_panel(*, flow: ApprovalFlow | None, user: User, document=None) -> Panel
                 if doc_type.reviewer_notes and document is not None:
                     panel.notes = list(doc_type.reviewer_notes(document))
     return panel
+
+
+# --- route preview -----------------------------------------------------------------------------
+
+
+@dataclass
+class RouteStep:
+    spec: StepSpec
+    applies: bool
+    people: list = field(default_factory=list)
+    note: str = ""
+
+
+def route_preview(*, tenant, specs: list[StepSpec], values: dict, branch=None, applicant=None) -> list[RouteStep]:
+    """What a request with ``values`` (filed by ``applicant`` for ``branch``) would go through:
+    for each step, whether its condition holds and who would be asked -- resolved now, the
+    same way a running step is when it opens. Nothing is written."""
+    from .registry import condition_holds
+
+    values = dict(values)
+    values.setdefault("branch", branch.code if branch is not None else None)
+    values.setdefault("region", branch.region.code if branch is not None else None)
+    named = positions_by_name(tenant=tenant, names=[s.position for s in specs])
+    region = branch.region if branch is not None else None
+    applicant_id = getattr(applicant, "pk", None)
+    if region is None and applicant is not None:
+        granted = BranchUserObjectPermission.objects.filter(
+            user_id=applicant_id, permission__codename="act_for_branch"
+        ).values("content_object_id")
+        regions = set(Branch.objects.filter(tenant=tenant, pk__in=granted).values_list("region_id", flat=True))
+        region = Region.objects.filter(tenant=tenant, pk=regions.pop()).first() if len(regions) == 1 else None
+    route = []
+    for spec in specs:
+        if not condition_holds(spec.condition, values):
+            route.append(RouteStep(spec=spec, applies=False, note=_("条件不满足，跳过")))
+            continue
+        try:
+            people = people_for(tenant=tenant, scope=spec.scope, role=spec.role, position=named.get(spec.position),
+                                user_id=spec.user_id, branch=branch, region=region, applicant_id=applicant_id,
+                                step_name=spec.name)
+        except ValidationError as exc:
+            route.append(RouteStep(spec=spec, applies=True, note=" ".join(exc.messages)))
+            continue
+        others = [u for u in people if u.pk != applicant_id]
+        note = ""
+        if not others:
+            if people and spec.scope != StepScope.TENANT and spec.kind != StepKind.CC:
+                note = _("申请人本人即该角色，自动跳过")
+            else:
+                note = _("找不到处理人，提交时会被拒绝")
+        elif spec.mode == "all" and spec.kind != StepKind.CC:
+            note = _("会签：以上每个人都要签")
+        route.append(RouteStep(spec=spec, applies=True, people=others, note=note))
+    return route

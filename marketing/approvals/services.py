@@ -205,6 +205,8 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
         _bump(flow, round=flow.round + 1, status=FlowStatus.IN_PROGRESS, started_at=_now(),
               finished_at=None, current_position=None, **snapshot)
     values = doc_type.values_of(document)
+    values.setdefault("branch", branch.code if branch is not None else None)
+    values.setdefault("region", branch.region.code if branch is not None else None)
     specs = chain_for(tenant=tenant, key=doc_type.key)
     if not specs:
         _refuse(_("该单据类型没有配置审批流程。"), "no_chain")

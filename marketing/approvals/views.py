@@ -20,9 +20,20 @@ from marketing.tenancy import access_object
 
 from . import selectors, services
 from .filters import InboxFilter, MineFilter
-from .forms import ActionForm, ChainFormSet, DelegationForm, HolderForm, PositionForm, spec_initial
+from .forms import (
+    ActionForm,
+    ChainFormSet,
+    DelegationForm,
+    HolderForm,
+    PositionForm,
+    PreviewForm,
+    blank_row,
+    chain_post_from_rows,
+    chain_rows_from_post,
+    spec_initial,
+)
 from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, Position, PositionHolder, StepKind
-from .registry import all_types, get_type
+from .registry import all_types, condition_fields, get_type
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -184,8 +195,27 @@ def chains(request):
     return render(request, "approvals/chains.html", {"rows": rows})
 
 
+def _edit_rows(request, rows):
+    """Apply the editor's row buttons (add / up / down / remove) to the posted rows."""
+    op = request.POST.get("op", "")
+    verb, _sep, index = op.partition(":")
+    i = int(index) if index.isdigit() else -1
+    if verb == "add" and len(rows) < 20:
+        rows.append(blank_row())
+    elif verb == "up" and 0 < i < len(rows):
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+    elif verb == "down" and 0 <= i < len(rows) - 1:
+        rows[i + 1], rows[i] = rows[i], rows[i + 1]
+    elif verb == "remove" and 0 <= i < len(rows):
+        rows.pop(i)
+    return rows
+
+
 @tenant_view(Cap.APPROVALS_CONFIGURE)
 def chain_edit(request, key):
+    """The chain editor. Every button posts the whole form, so nothing typed is lost: 保存
+    saves; ↑/↓/删除/添加步骤 rearrange the rows and show them again; 预览路线 shows the route a
+    sample request would take through the chain as it stands on the page (unsaved)."""
     try:
         doc_type = get_type(key)
     except LookupError:
@@ -194,20 +224,34 @@ def chain_edit(request, key):
         services.chain_reset(tenant=request.tenant, actor=request.user, key=key, request=request)
         messages.success(request, _("已恢复默认流程。"))
         return redirect("approvals:chain_edit", key=key)
-    initial = [spec_initial(s) for s in selectors.chain_for(tenant=request.tenant, key=key)]
-    formset = ChainFormSet(request.POST or None, initial=None if request.method == "POST" else initial,
-                           doc_type=doc_type, tenant=request.tenant, prefix="steps")
-    if request.method == "POST" and formset.is_valid():
-        specs = [f.spec() for f in formset.ordered_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    fields = condition_fields(doc_type, request.tenant)
+    op = request.POST.get("op", "save") if request.method == "POST" else ""
+    if request.method == "POST":
+        rows = _edit_rows(request, chain_rows_from_post(request.POST))
+    else:
+        rows = [spec_initial(s, fields) for s in selectors.chain_for(tenant=request.tenant, key=key)]
+    formset = ChainFormSet(chain_post_from_rows(rows), doc_type=doc_type, tenant=request.tenant, prefix="steps")
+    preview_form = PreviewForm(request.POST if op == "preview" else None, doc_type=doc_type, tenant=request.tenant,
+                               prefix="sample")
+    route = None
+    if op == "save" and formset.is_valid():
         try:
-            services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=specs, request=request)
+            services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=formset.specs(),
+                                request=request)
         except ValidationError as exc:
             formset._non_form_errors = formset.error_class(exc.messages)
         else:
             messages.success(request, _("审批流程已保存；已在审批中的单据仍按原流程进行。"))
             return redirect("approvals:chains")
-    return render(request, "approvals/chain_edit.html",
-                  {"formset": formset, "type": doc_type, "fields": doc_type.condition_fields})
+    if op == "preview" and formset.is_valid() and preview_form.is_valid():
+        d = preview_form.cleaned_data
+        route = selectors.route_preview(tenant=request.tenant, specs=formset.specs(), values=preview_form.values(),
+                                        branch=d.get("branch"), applicant=d.get("applicant"))
+    bound = request.method == "POST" and op in ("save", "preview")
+    return render(request, "approvals/chain_edit.html", {
+        "formset": formset, "type": doc_type, "fields": fields, "show_errors": bound,
+        "preview_form": preview_form, "route": route,
+    })
 
 
 def spec_approver_label(spec, people) -> str:
