@@ -33,7 +33,7 @@ from .forms import (
     spec_initial,
 )
 from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, Position, PositionHolder, StepKind
-from .registry import all_types, condition_fields, get_type
+from .registry import OPS_BY_TYPE, all_types, condition_fields, get_type
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -251,6 +251,8 @@ def chain_edit(request, key):
     return render(request, "approvals/chain_edit.html", {
         "formset": formset, "type": doc_type, "fields": fields, "show_errors": bound,
         "preview_form": preview_form, "route": route,
+        "field_types": {name: {"type": f.type, "ops": list(OPS_BY_TYPE.get(f.type, ("==", "!=")))}
+                        for name, f in fields.items()},
     })
 
 
