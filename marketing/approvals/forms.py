@@ -84,10 +84,15 @@ def approver_choices(tenant) -> list:
     groups = [(_("角色"), [(f"role:{value}", label) for value, label in Role.choices])]
     if tenant is not None:
         groups.append((_("岗位"), [(f"position:{p.name}", p.name) for p in positions(tenant=tenant)]))
-        people = User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True)
-        groups.append((_("指定人员"), [(f"user:{u.pk}", u.display_name)
-                                     for u in people.order_by("full_name", "username")]))
+    groups.append((_("指定人员"), [("people:", _("指定人员（在“人员”中选择，可多选）"))]))
     return groups
+
+
+def member_choices(tenant) -> list:
+    if tenant is None:
+        return []
+    people = User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True)
+    return [(str(u.pk), u.display_name) for u in people.order_by("full_name", "username")]
 
 
 CONDITION_ROWS = 3
@@ -105,6 +110,9 @@ class ChainStepForm(forms.Form):
     approver = forms.ChoiceField(label=_("处理人"), choices=())
     role = forms.ChoiceField(label=_("备选角色"), choices=[("", _("（无）")), *Role.choices], required=False,
                              help_text=_("岗位无人任职时由该角色处理"))
+    people = forms.MultipleChoiceField(label=_("人员"), choices=(), required=False,
+                                       widget=forms.SelectMultiple(attrs={"size": 3}),
+                                       help_text=_("处理人选“指定人员”时使用"))
     scope = forms.ChoiceField(label=_("范围"), choices=StepScope.choices)
     mode = forms.ChoiceField(label=_("签署方式"), choices=StepMode.choices)
     checklist = forms.CharField(label=_("核对项"), max_length=300, required=False, help_text=_("用逗号分隔"))
@@ -116,6 +124,7 @@ class ChainStepForm(forms.Form):
         self.doc_type = doc_type
         super().__init__(*args, **kwargs)
         self.fields["approver"].choices = approver_choices(tenant)
+        self.fields["people"].choices = member_choices(tenant)
         self.cond_fields = condition_fields(doc_type, tenant) if doc_type is not None else {}
         field_choices = [("", _("（不设条件）"))] + [(n, f.label) for n, f in self.cond_fields.items()]
         value_choices = [(_("是/否"), BOOL_VALUES)] + [
@@ -137,7 +146,7 @@ class ChainStepForm(forms.Form):
 
     # Template helpers: the fixed part, and the condition rows as (field, op, values, number, text).
     def main_fields(self):
-        return [self[n] for n in ("name", "kind", "approver", "role", "scope", "mode", "checklist")]
+        return [self[n] for n in ("name", "kind", "approver", "role", "people", "scope", "mode", "checklist")]
 
     def condition_rows(self):
         return [tuple(self[f"c{i}_{part}"] for part in ("field", "op", "values", "number", "text"))
@@ -204,6 +213,8 @@ class ChainStepForm(forms.Form):
                 self.add_error(None, exc)
         if data.get("kind") == StepKind.VERIFY and not data.get("checklist"):
             self.add_error("checklist", _("核对步骤至少需要一个核对项。"))
+        if data.get("approver") == "people:" and not data.get("people"):
+            self.add_error("people", _("请选择至少一位处理人。"))
         return data
 
     def spec(self) -> StepSpec:
@@ -213,7 +224,7 @@ class ChainStepForm(forms.Form):
         return StepSpec(name=d["name"], role=role, kind=d["kind"], scope=d["scope"], mode=d["mode"],
                         condition=d["condition"], checklist=d["checklist"],
                         position=value if kind == "position" else "",
-                        user_id=int(value) if kind == "user" else None)
+                        user_ids=tuple(int(v) for v in d.get("people") or ()) if kind == "people" else ())
 
 
 class _BaseChainFormSet(forms.BaseFormSet):
@@ -239,7 +250,7 @@ class _BaseChainFormSet(forms.BaseFormSet):
 ChainFormSet = forms.formset_factory(ChainStepForm, formset=_BaseChainFormSet, extra=0, max_num=20,
                                      validate_max=True)
 
-STEP_FIELDS = ["name", "kind", "approver", "role", "scope", "mode", "checklist", "match", "condition"] + [
+STEP_FIELDS = ["name", "kind", "approver", "role", "people", "scope", "mode", "checklist", "match", "condition"] + [
     f"c{i}_{part}" for i in range(CONDITION_ROWS) for part in ("field", "op", "values", "number", "text")
 ]
 
@@ -255,7 +266,7 @@ def chain_rows_from_post(post, prefix="steps") -> list[dict]:
         row = {}
         for name in STEP_FIELDS:
             key = f"{prefix}-{i}-{name}"
-            row[name] = post.getlist(key) if name.endswith("_values") else post.get(key, "")
+            row[name] = post.getlist(key) if name.endswith("_values") or name == "people" else post.get(key, "")
         rows.append(row)
     return rows
 
@@ -284,8 +295,8 @@ def blank_row() -> dict:
 
 
 def approver_value(spec: StepSpec) -> str:
-    if spec.user_id:
-        return f"user:{spec.user_id}"
+    if spec.user_ids:
+        return "people:"
     if spec.position:
         return f"position:{spec.position}"
     return f"role:{spec.role}"
@@ -296,8 +307,8 @@ def spec_initial(spec: StepSpec, fields: dict | None = None) -> dict:
     ``condition_fields(doc_type, tenant)``, to put each value in the right box."""
     fields = fields or {}
     row = {"name": spec.name, "kind": spec.kind, "approver": approver_value(spec),
-           "role": spec.role if spec.position else "", "scope": spec.scope, "mode": spec.mode,
-           "checklist": ", ".join(spec.checklist), "match": "all", "condition": ""}
+           "role": spec.role if spec.position else "", "people": [str(u) for u in spec.user_ids],
+           "scope": spec.scope, "mode": spec.mode, "checklist": ", ".join(spec.checklist), "match": "all", "condition": ""}
     shown = condition_rows(spec.condition)
     if shown is None or len(shown[1]) > CONDITION_ROWS:
         row["condition"] = spec.condition  # kept verbatim; the template says so

@@ -119,8 +119,9 @@ class ApproverMixin:
     @property
     def approver_label(self) -> str:
         scope = {StepScope.BRANCH: _("（本分公司）"), StepScope.REGION: _("（本地区）")}.get(self.scope, "")
-        if self.approver_user_id:
-            return str(self.approver_user)
+        if self.approver_users:
+            people = User.objects.filter(pk__in=self.approver_users)
+            return "、".join(u.display_name for u in people.order_by("full_name", "username")) or "—"
         if self.approver_position_id:
             fallback = f" / {self.get_role_display()}" if self.role else ""
             return f"{self.approver_position}{scope}{fallback}"
@@ -159,9 +160,7 @@ class ApprovalChainStep(ApproverMixin, TenantOwned):
     approver_position = models.ForeignKey(
         Position, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
     )
-    approver_user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("指定人员")
-    )
+    approver_users = models.JSONField(_("指定人员"), default=list, blank=True)  # user ids, in order
     scope = models.CharField(_("范围"), max_length=10, choices=StepScope.choices, default=StepScope.TENANT)
     mode = models.CharField(_("签署方式"), max_length=5, choices=StepMode.choices, default=StepMode.ANY)
     condition = models.CharField(_("条件"), max_length=200, blank=True)
@@ -246,9 +245,7 @@ class ApprovalStep(ApproverMixin, TenantOwned):
     approver_position = models.ForeignKey(
         Position, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
     )
-    approver_user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("指定人员")
-    )
+    approver_users = models.JSONField(_("指定人员"), default=list, blank=True)  # user ids, in order
     scope = models.CharField(_("范围"), max_length=10, choices=StepScope.choices)
     mode = models.CharField(_("签署方式"), max_length=5, choices=StepMode.choices)
     condition = models.CharField(_("条件"), max_length=200, blank=True)

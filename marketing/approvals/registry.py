@@ -33,7 +33,7 @@ from .models import StepKind, StepMode, StepScope
 
 @dataclass(frozen=True)
 class StepSpec:
-    """One step of a chain. Who signs, most specific first: ``user_id`` (a named person), else
+    """One step of a chain. Who signs, most specific first: ``user_ids`` (named people), else
     the holders of the tenant's position named ``position`` (岗位, by name), else -- and also
     when that position does not exist or nobody holds it in scope -- the holders of ``role``."""
 
@@ -45,7 +45,7 @@ class StepSpec:
     condition: str = ""
     checklist: tuple[str, ...] = ()
     position: str = ""
-    user_id: int | None = None
+    user_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def register(doc_type: DocumentType) -> DocumentType:
         raise ValueError(f"approval document type {doc_type.key!r} is already registered")
     for spec in doc_type.default_chain:
         validate_condition(spec.condition, doc_type)
-        if not (spec.role or spec.position or spec.user_id):
+        if not (spec.role or spec.position or spec.user_ids):
             raise ValueError(f"step {spec.name!r} of {doc_type.key!r} names no role, position or person")
     _REGISTRY[doc_type.key] = doc_type
     return doc_type

@@ -49,7 +49,7 @@ def chain_for(*, tenant, key: str) -> list[StepSpec]:
     return [
         StepSpec(name=s.name, role=s.role, kind=s.kind, scope=s.scope, mode=s.mode, condition=s.condition,
                  checklist=tuple(s.checklist or ()), position=s.approver_position.name if s.approver_position else "",
-                 user_id=s.approver_user_id)
+                 user_ids=tuple(s.approver_users or ()))
         for s in chain.steps.all()
     ]
 
@@ -199,7 +199,7 @@ def role_holders(*, tenant, role: str, scope: str, branch=None, region=None) -> 
     return list(users_with_roles(tenant=tenant, roles=[role], branch=branch if scope == StepScope.BRANCH else None))
 
 
-def people_for(*, tenant, scope: str, role: str = "", position=None, user_id=None, branch=None, region=None,
+def people_for(*, tenant, scope: str, role: str = "", position=None, user_ids=(), branch=None, region=None,
                applicant_id=None, step_name: str = "") -> list[User]:
     """Who signs a step (see ``StepSpec``): the named person, else the position's holders,
     else the role's holders, within the scope (the document's branch or region)."""
@@ -209,8 +209,8 @@ def people_for(*, tenant, scope: str, role: str = "", position=None, user_id=Non
     if scope == StepScope.REGION and region is None:
         raise ValidationError(_("步骤“%(s)s”需要单据所属地区，但单据没有分公司，申请人也不属于唯一的地区。"),
                               code="no_region", params={"s": step_name})
-    if user_id:
-        return list(_active_users(tenant, [user_id]))
+    if user_ids:
+        return list(_active_users(tenant, list(user_ids)))
     people = position_holders(tenant=tenant, position=position, scope=scope, branch=branch, region=region,
                               exclude_id=applicant_id)
     if people and any(u.pk != applicant_id for u in people):
@@ -224,7 +224,7 @@ def resolve_people(*, step: ApprovalStep, flow: ApprovalFlow) -> list[User]:
     region = region_of(flow=flow) if step.scope == StepScope.REGION else None
     return people_for(
         tenant=flow.tenant, scope=step.scope, role=step.role, position=step.approver_position,
-        user_id=step.approver_user_id, branch=branch, region=region, applicant_id=flow.applicant_id,
+        user_ids=step.approver_users, branch=branch, region=region, applicant_id=flow.applicant_id,
         step_name=step.name,
     )
 
@@ -343,7 +343,7 @@ def route_preview(*, tenant, specs: list[StepSpec], values: dict, branch=None, a
             continue
         try:
             people = people_for(tenant=tenant, scope=spec.scope, role=spec.role, position=named.get(spec.position),
-                                user_id=spec.user_id, branch=branch, region=region, applicant_id=applicant_id,
+                                user_ids=spec.user_ids, branch=branch, region=region, applicant_id=applicant_id,
                                 step_name=spec.name)
         except ValidationError as exc:
             route.append(RouteStep(spec=spec, applies=True, note=" ".join(exc.messages)))

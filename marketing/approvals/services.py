@@ -219,7 +219,7 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
                 tenant=tenant, flow=flow, round=flow.round, position=position, name=spec.name, kind=spec.kind,
                 role=spec.role, scope=spec.scope, mode=spec.mode, condition=spec.condition,
                 checklist=list(spec.checklist), approver_position=named.get(spec.position),
-                approver_user_id=spec.user_id,
+                approver_users=list(spec.user_ids),
                 status=StepStatus.WAITING if applies else StepStatus.SKIPPED,
                 note="" if applies else _("条件不满足，跳过"),
             )
@@ -438,17 +438,17 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
     named = positions_by_name(tenant=tenant, names=[s.position for s in steps])
     members = set(
         User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True,
-                            pk__in=[s.user_id for s in steps if s.user_id]).values_list("pk", flat=True)
+                            pk__in=[u for s in steps for u in s.user_ids]).values_list("pk", flat=True)
     )
     for spec in steps:
         validate_condition(spec.condition, doc_type)
         if spec.kind == StepKind.VERIFY and not spec.checklist:
             _refuse(_("核对步骤“%(s)s”至少需要一个核对项。"), "empty_checklist", s=spec.name)
-        if not (spec.role or spec.position or spec.user_id):
+        if not (spec.role or spec.position or spec.user_ids):
             _refuse(_("步骤“%(s)s”没有指定处理人（角色、岗位或人员）。"), "no_approver_set", s=spec.name)
         if spec.position and (spec.position not in named or not named[spec.position].is_active):
             _refuse(_("步骤“%(s)s”的岗位“%(p)s”不存在或已停用。"), "bad_position", s=spec.name, p=spec.position)
-        if spec.user_id and spec.user_id not in members:
+        if any(u not in members for u in spec.user_ids):
             _refuse(_("步骤“%(s)s”指定的人员不是本公司在职成员。"), "bad_user", s=spec.name)
     chain, _created = ApprovalChain.objects.select_for_update().get_or_create(tenant=tenant, document_type=key)
     before = [_spec_dict(s) for s in chain_for(tenant=tenant, key=key)]
@@ -457,7 +457,7 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
         [
             ApprovalChainStep(tenant=tenant, chain=chain, position=i, name=s.name, kind=s.kind, role=s.role,
                               scope=s.scope, mode=s.mode, condition=s.condition, checklist=list(s.checklist),
-                              approver_position=named.get(s.position), approver_user_id=s.user_id)
+                              approver_position=named.get(s.position), approver_users=list(s.user_ids))
             for i, s in enumerate(steps, start=1)
         ]
     )
@@ -482,7 +482,7 @@ def chain_reset(*, tenant: Tenant, actor: User, key: str, request=None) -> None:
 def _spec_dict(spec: StepSpec) -> dict:
     return {"name": spec.name, "kind": spec.kind, "role": spec.role, "scope": spec.scope, "mode": spec.mode,
             "condition": spec.condition, "checklist": list(spec.checklist), "position": spec.position,
-            "user": spec.user_id}
+            "users": list(spec.user_ids)}
 
 
 # --- positions (岗位) --------------------------------------------------------------------------

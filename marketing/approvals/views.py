@@ -258,8 +258,8 @@ def chain_edit(request, key):
 
 def spec_approver_label(spec, people) -> str:
     """Who signs a configured step, for the chain overview."""
-    if spec.user_id:
-        return people.get(spec.user_id, "—")
+    if spec.user_ids:
+        return "、".join(people.get(u, "—") for u in spec.user_ids)
     if spec.position:
         return f"{spec.position}" + (f" / {Role(spec.role).label}" if spec.role else "")
     return str(Role(spec.role).label) if spec.role else "—"

@@ -124,11 +124,12 @@ def test_an_inactive_holder_or_position_signs_nothing(org_a):
 
 
 def test_a_named_person_step(org_a):
-    _chain(org_a, StepSpec(name="执行董事审批", user_id=org_a.users["exec"].pk))
+    named = (org_a.users["exec"].pk, org_a.users["hr"].pk)
+    _chain(org_a, StepSpec(name="执行董事与人事会签", user_ids=named, mode="all"))
     expense = make_expense(org_a)
-    assert _names(org_a, expense) == {org_a.users["exec"].pk}
+    assert _names(org_a, expense) == set(named)
     with org_a.scope():
-        assert chain_for(tenant=org_a.tenant, key=KEY)[0].user_id == org_a.users["exec"].pk
+        assert chain_for(tenant=org_a.tenant, key=KEY)[0].user_ids == named
 
 
 def test_chain_round_trips_the_position_by_name(org_a):
@@ -145,7 +146,7 @@ def test_chain_save_refuses_unknown_positions_people_and_empty_approvers(org_a, 
     cases = [
         (StepSpec(name="x", position="不存在的岗位"), "bad_position"),
         (StepSpec(name="x", position="只在乙公司"), "bad_position"),
-        (StepSpec(name="x", user_id=org_b.users["gm"].pk), "bad_user"),
+        (StepSpec(name="x", user_ids=(org_b.users["gm"].pk,)), "bad_user"),
         (StepSpec(name="x"), "no_approver_set"),
     ]
     for spec, code in cases:
