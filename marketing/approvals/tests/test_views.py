@@ -190,19 +190,19 @@ def test_chain_editor_permissions_and_validation(org_a, client_as):
     assert page.status_code == 200 and "分公司总经理签字" in page.content.decode()
     assert admin.get(reverse("approvals:chain_edit", args=["nope.type"])).status_code == 404
     base = {"steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "0", "steps-MIN_NUM_FORMS": "0",
-            "steps-MAX_NUM_FORMS": "20"}
-    step = {"steps-0-name": "总经理审批", "steps-0-kind": "approve", "steps-0-role": "general_manager",
-            "steps-0-scope": "tenant", "steps-0-mode": "any", "steps-0-ORDER": "1"}
-    bad = admin.post(url, {**base, **step, "steps-0-condition": "amount >> 5"})
-    assert bad.status_code == 200 and ("无法理解的条件" in bad.content.decode() or "不存在" in bad.content.decode())
+            "steps-MAX_NUM_FORMS": "20", "op": "save"}
+    step = {"steps-0-name": "总经理审批", "steps-0-kind": "approve", "steps-0-approver": "role:general_manager",
+            "steps-0-scope": "tenant", "steps-0-mode": "any"}
+    bad = admin.post(url, {**base, **step, "steps-0-c0_field": "amount", "steps-0-c0_op": ">"})
+    assert bad.status_code == 200 and "请填写用于比较的数值" in bad.content.decode()
     bad2 = admin.post(url, {**base, **step, "steps-0-kind": "verify"})
     assert "核对步骤至少需要一个核对项" in bad2.content.decode()
     with org_a.scope():
         assert not ApprovalChain.objects.exists()
-    blank_extra = {"steps-1-name": "", "steps-1-kind": "approve", "steps-1-role": "tenant_admin",
-                   "steps-1-scope": "tenant", "steps-1-mode": "any", "steps-1-ORDER": ""}
+    blank_extra = {"steps-1-name": "", "steps-1-kind": "approve", "steps-1-approver": "role:tenant_admin",
+                   "steps-1-scope": "tenant", "steps-1-mode": "any"}
     ok = admin.post(url, {**base, "steps-TOTAL_FORMS": "2", **step, **blank_extra,
-                          "steps-0-condition": "amount > 10000"})
+                          "steps-0-c0_field": "amount", "steps-0-c0_op": ">", "steps-0-c0_number": "10000"})
     assert ok.status_code == 302
     with org_a.scope():
         chain = ApprovalChain.objects.get()
