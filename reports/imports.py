@@ -3,8 +3,9 @@
 Each import is: upload (``import_create``) -> validate every row (``import_validate``,
 reports progress on the job row) -> preview -> confirm (``import_apply``). Apply is
 atomic and re-validates the file; a file with any bad row imports nothing. Re-importing
-the same file changes nothing; a corrected file replaces the figures of the dates
-(collections), months (targets) or the whole roster it covers."""
+the same file changes nothing; a corrected file replaces the (branch, day) collections and
+(branch, month) targets it lists -- never another branch's figure, unless the user chose
+(and confirmed separately) to replace the whole days/months -- or the whole roster."""
 
 from __future__ import annotations
 
@@ -264,12 +265,97 @@ def _parse_row(kind: str, get: dict, branches: dict[str, int]) -> tuple[dict, li
     return row, messages
 
 
-def _preview(rows: list[dict]) -> list[dict]:
-    return [{k: (format(v, "f") if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v)
-             for k, v in r.items()} for r in rows[:PREVIEW_ROWS]]
+SCOPE_KEY = {ImportKind.COLLECTIONS: "day", ImportKind.TARGETS: "month"}
+
+
+def _key_text(kind: str, value: dt.date) -> str:
+    return value.strftime("%Y-%m") if kind == ImportKind.TARGETS else value.isoformat()
+
+
+def plan_rows(*, tenant, kind: str, rows: list[dict], replace_scope: bool = False) -> dict:
+    """What applying ``rows`` changes, without writing. Collections and targets replace only
+    the (branch, day) / (branch, month) pairs the file lists; with ``replace_scope`` (an
+    explicit, separately confirmed choice) the other branches' figures of the file's days or
+    months are deleted too. Returns the existing amounts and the pairs per outcome."""
+    key = SCOPE_KEY[kind]
+    model = Collection if kind == ImportKind.COLLECTIONS else MonthlyTarget
+    covered = {r[key] for r in rows}
+    found = model.objects.filter(tenant=tenant, **{f"{key}__in": covered}).values_list("pk", "branch_id", key, "amount")
+    pks, existing = {}, {}
+    for pk, b, d, a in found:
+        pks[(b, d)], existing[(b, d)] = pk, a
+    wanted = {(r["branch_id"], r[key]): r["amount"] for r in rows}
+    others = sorted((p for p in existing if p not in wanted), key=lambda p: (p[1], p[0]))
+    return {
+        "existing": existing,
+        "wanted": wanted,
+        "created": [p for p in wanted if p not in existing],
+        "updated": [p for p in wanted if p in existing and existing[p] != wanted[p]],
+        "unchanged": [p for p in wanted if p in existing and existing[p] == wanted[p]],
+        "others": others,  # listed nowhere in the file: kept, or deleted with replace_scope
+        "other_pks": [pks[p] for p in others],
+        "replace_scope": replace_scope,
+    }
+
+
+def _branch_names(tenant) -> dict[int, str]:
+    return dict(Branch.objects.filter(tenant=tenant).values_list("pk", "name"))
+
+
+def _amount_text(value) -> str | None:
+    return None if value is None else format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+def _preview(*, tenant, kind: str, rows: list[dict]) -> list[dict]:
+    """The first rows as a person reads them: branch names, not ids; for figures the old
+    and the new amount and what the row does (new / changed / same); phones masked."""
+    names = _branch_names(tenant)
+    if kind == ImportKind.ROSTER:
+        from customers.crypto import mask_phone
+
+        return [{
+            "row": r["row"], "branch": names.get(r["branch_id"], ""), "name": r["name"], "position": r["position"],
+            "hire_date": r["hire_date"].isoformat(), "leave_date": r["leave_date"].isoformat() if r["leave_date"] else None,
+            "phone": mask_phone(r["phone"]),
+        } for r in rows[:PREVIEW_ROWS]]
+    key = SCOPE_KEY[kind]
+    plan = plan_rows(tenant=tenant, kind=kind, rows=rows[:PREVIEW_ROWS])
+    out = []
+    for r in rows[:PREVIEW_ROWS]:
+        old = plan["existing"].get((r["branch_id"], r[key]))
+        change = "new" if old is None else ("same" if old == r["amount"] else "changed")
+        out.append({"row": r["row"], "branch": names.get(r["branch_id"], ""), "key": _key_text(kind, r[key]),
+                    "old": _amount_text(old), "new": _amount_text(r["amount"]), "change": change})
+    return out
+
+
+def _plan_summary(*, tenant, kind: str, rows: list[dict]) -> dict:
+    """Counts for the preview page (and the figures a whole-scope replacement would delete)."""
+    if kind not in SCOPE_KEY:
+        return {"replaced": RosterEntry.objects.filter(tenant=tenant).count()}
+    plan = plan_rows(tenant=tenant, kind=kind, rows=rows)
+    return {"created": len(plan["created"]), "updated": len(plan["updated"]), "unchanged": len(plan["unchanged"]),
+            "others": len(plan["others"])}
+
+
+def scope_deletions(*, job: ImportJob, limit: int = 200) -> list[dict]:
+    """For the separate confirmation of "replace the whole month/day": the figures of other
+    branches in the file's months/days that it would delete."""
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename)
+    if not result.ok or job.kind not in SCOPE_KEY:
+        return []
+    plan = plan_rows(tenant=job.tenant, kind=job.kind, rows=result.rows, replace_scope=True)
+    names = _branch_names(job.tenant)
+    return [{"branch": names.get(b, ""), "key": _key_text(job.kind, d), "amount": _amount_text(plan["existing"][(b, d)])}
+            for b, d in plan["others"][:limit]]
 
 
 # --- services -----------------------------------------------------------------------
+
+
+def job_content(job: ImportJob) -> bytes:
+    return bytes(job.content or b"")
+
 
 
 @transaction.atomic
@@ -297,14 +383,16 @@ def import_validate(*, job: ImportJob) -> ImportJob:
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
 
-    result = parse_file(tenant=job.tenant, kind=job.kind, content=bytes(job.content), filename=job.filename, progress=progress)
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename, progress=progress)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.total_rows = job.processed_rows = result.total
         job.errors = result.errors[:500]
-        job.preview = _preview(result.rows)
+        job.preview = _preview(tenant=job.tenant, kind=job.kind, rows=result.rows) if result.ok else []
         job.status = ImportStatus.READY if result.ok else ImportStatus.INVALID
         job.result = {"rows": len(result.rows), "error_rows": len(result.errors), **_coverage(job.kind, result.rows)}
+        if result.ok:
+            job.result["plan"] = _plan_summary(tenant=job.tenant, kind=job.kind, rows=result.rows)
         if not result.ok:
             job.finished_at = timezone.now()
         job.save(update_fields=["total_rows", "processed_rows", "errors", "preview", "status", "result", "finished_at"])
@@ -323,14 +411,17 @@ def _coverage(kind: str, rows: list[dict]) -> dict:
     return {}
 
 
-def apply_rows(*, tenant, kind: str, rows: list[dict]) -> dict:
-    """Replace the figures the file covers. Call inside a transaction."""
+def apply_rows(*, tenant, kind: str, rows: list[dict], replace_scope: bool = False) -> dict:
+    """Write the file's figures. Call inside a transaction. Roster: the whole roster (HR's
+    file is the full 通讯录). Collections/targets: only the pairs the file lists (upsert, so
+    a parallel single edit cannot make it fail); ``replace_scope`` also deletes the other
+    branches' figures of the file's days/months."""
     if kind == ImportKind.ROSTER:
         wanted = {(r["branch_id"], r["name"], r["position"], r["hire_date"], r["leave_date"], r["phone"]) for r in rows}
         existing_qs = RosterEntry.objects.filter(tenant=tenant)
         existing = set(existing_qs.values_list("branch_id", "name", "position", "hire_date", "leave_date", "phone"))
         if wanted == existing:
-            return {"changed": False, "created": 0, "deleted": 0}
+            return {"changed": False, "created": 0, "updated": 0, "unchanged": len(wanted), "deleted": 0}
         deleted = existing_qs.count()
         existing_qs.delete()
         RosterEntry.objects.bulk_create(
@@ -338,36 +429,43 @@ def apply_rows(*, tenant, kind: str, rows: list[dict]) -> dict:
              for b, n, p, h, lv, ph in sorted(wanted, key=lambda t: (t[0], t[1], t[3]))],
             batch_size=1000,
         )
-        return {"changed": True, "created": len(wanted), "deleted": deleted}
-    if kind == ImportKind.COLLECTIONS:
-        model, key = Collection, "day"
-    else:
-        model, key = MonthlyTarget, "month"
-    covered = {r[key] for r in rows}
-    wanted = {(r["branch_id"], r[key]): r["amount"] for r in rows}
-    existing_qs = model.objects.filter(tenant=tenant, **{f"{key}__in": covered})
-    existing = {(b, d): a for b, d, a in existing_qs.values_list("branch_id", key, "amount")}
-    if existing == wanted:
-        return {"changed": False, "created": 0, "deleted": 0}
-    deleted = len(existing)
-    existing_qs.delete()
-    model.objects.bulk_create(
-        [model(tenant=tenant, branch_id=b, amount=a, **{key: d}) for (b, d), a in wanted.items()], batch_size=1000
-    )
-    return {"changed": True, "created": len(wanted), "deleted": deleted}
+        return {"changed": True, "created": len(wanted), "updated": 0, "unchanged": 0, "deleted": deleted}
+    key = SCOPE_KEY[kind]
+    model = Collection if kind == ImportKind.COLLECTIONS else MonthlyTarget
+    plan = plan_rows(tenant=tenant, kind=kind, rows=rows, replace_scope=replace_scope)
+    write = [*plan["created"], *plan["updated"]]
+    deleted = 0
+    if replace_scope and plan["other_pks"]:
+        deleted, _detail = model.objects.filter(tenant=tenant, pk__in=plan["other_pks"]).delete()
+    if write:
+        now = timezone.now()
+        extra = {"updated_at": now} if model is MonthlyTarget else {}
+        model.objects.bulk_create(
+            [model(tenant=tenant, branch_id=b, amount=plan["wanted"][(b, d)], **{key: d}, **extra) for b, d in write],
+            batch_size=1000, update_conflicts=True, unique_fields=["tenant", "branch", key],
+            update_fields=["amount", *extra],
+        )
+    return {"changed": bool(write or deleted), "created": len(plan["created"]), "updated": len(plan["updated"]),
+            "unchanged": len(plan["unchanged"]), "deleted": deleted}
 
 
 @transaction.atomic
-def import_confirm(*, job: ImportJob, actor, request=None) -> ImportJob:
-    """The user confirmed the preview: READY -> APPLYING; the task does the work."""
+def import_confirm(*, job: ImportJob, actor, request=None, replace_scope: bool = False) -> ImportJob:
+    """The user confirmed the preview: READY -> APPLYING; the task does the work.
+    ``replace_scope`` (collections/targets only, confirmed separately on its own page)
+    also deletes the other branches' figures of the file's days/months."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportStatus.READY:
         raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()}, code="not_ready")
+    if replace_scope and job.kind not in SCOPE_KEY:
+        raise ValidationError(_("该数据类型没有“整月/整日替换”选项。"), code="bad_scope")
     job.status = ImportStatus.APPLYING
     job.processed_rows = 0
-    job.save(update_fields=["status", "processed_rows"])
+    job.result = {**job.result, "replace_scope": replace_scope}
+    job.save(update_fields=["status", "processed_rows", "result"])
     audit_record(tenant=job.tenant, actor=actor, verb="reports.import_confirm", obj=job,
-                 before={"status": ImportStatus.READY}, after={"status": job.status}, request=request)
+                 before={"status": ImportStatus.READY}, after={"status": job.status, "replace_scope": replace_scope},
+                 request=request)
     from .tasks import apply_import
 
     transaction.on_commit(lambda: apply_import.delay(job.tenant_id, job.pk))
@@ -383,7 +481,7 @@ def import_apply(*, job: ImportJob) -> ImportJob:
     def progress(done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
 
-    result = parse_file(tenant=job.tenant, kind=job.kind, content=bytes(job.content), filename=job.filename, progress=progress)
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename, progress=progress)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportStatus.APPLYING:
@@ -395,7 +493,8 @@ def import_apply(*, job: ImportJob) -> ImportJob:
             job.errors = result.errors[:500]
             job.save(update_fields=["status", "errors", "finished_at", "processed_rows", "total_rows"])
             return job
-        outcome = apply_rows(tenant=job.tenant, kind=job.kind, rows=result.rows)
+        outcome = apply_rows(tenant=job.tenant, kind=job.kind, rows=result.rows,
+                             replace_scope=bool(job.result.get("replace_scope")))
         job.status = ImportStatus.DONE
         job.result = {**job.result, **outcome}
         job.save(update_fields=["status", "processed_rows", "total_rows", "result", "finished_at"])
@@ -404,13 +503,14 @@ def import_apply(*, job: ImportJob) -> ImportJob:
     return job
 
 
-def import_file_now(*, tenant, kind: str, filename: str, content: bytes, actor=None) -> tuple[ParseResult, dict | None]:
+def import_file_now(*, tenant, kind: str, filename: str, content: bytes, actor=None,
+                    replace_scope: bool = False) -> tuple[ParseResult, dict | None]:
     """For the management commands: validate and, if every row is good, apply at once."""
     result = parse_file(tenant=tenant, kind=kind, content=content, filename=filename)
     if not result.ok:
         return result, None
     with transaction.atomic():
-        outcome = apply_rows(tenant=tenant, kind=kind, rows=result.rows)
+        outcome = apply_rows(tenant=tenant, kind=kind, rows=result.rows, replace_scope=replace_scope)
         audit_record(tenant=tenant, actor=actor, verb="reports.import_command", object_label=filename,
-                     after={"kind": kind, "rows": result.total, **outcome})
+                     after={"kind": kind, "rows": result.total, "replace_scope": replace_scope, **outcome})
     return result, outcome

@@ -69,9 +69,20 @@ def import_progress(request, pk):
 @require_POST
 @tenant_view(Cap.REPORTS_IMPORT)
 def import_confirm_view(request, pk):
+    """Default: only the pairs the file lists. ``scope=whole`` (replace the whole months /
+    days) first shows what would be deleted and needs a second, separate confirmation."""
     job = _job(request, pk)
+    whole = request.POST.get("scope") == "whole"
+    if whole and request.POST.get("confirm_whole") != "1":
+        if job.status != "ready":
+            messages.error(request, _("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()})
+            return redirect("reports:import_detail", pk=job.pk)
+        job = access_object(ImportJob.objects.filter(tenant=request.tenant), pk=pk)
+        return render(request, "reports/import_replace_confirm.html", {
+            "job": job, "deletions": imports.scope_deletions(job=job),
+        })
     try:
-        imports.import_confirm(job=job, actor=request.user, request=request)
+        imports.import_confirm(job=job, actor=request.user, request=request, replace_scope=whole)
         messages.success(request, _("已开始导入。"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
