@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
-from .summary import NO_TARGET, current, has_target
+from .summary import NO_TARGET, current, has_target, pct
 
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,6 +89,11 @@ def summary_xlsx(data: dict) -> bytes:
         ws.append([])
         ws.append([text(ws, RATE_NOTE)])
 
+    if data.get("correction"):
+        ws = sheet("更正内容", ["项目", "指标", "首次发送", "现为"], (20, 14, 16, 16))
+        for c in data["correction"]["changes"]:
+            ws.append([text(ws, c["what"]), text(ws, c["field"]), text(ws, c["old"]), text(ws, c["new"])])
+
     ws = sheet("完成率排名", ["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"], (8, 12, 16, 16, 14, 10))
     for item in data["ranking"]:
         ws.append([item["rank"], text(ws, item["region"]), text(ws, item["branch"]),
@@ -127,7 +132,7 @@ def _money_text(value: str | None) -> str:
 
 
 def _pct_text(value: str | None) -> str:
-    return "" if value is None else f"{Decimal(value) * 100:.1f}%"
+    return pct(value)
 
 
 @lru_cache(maxsize=8192)
@@ -230,6 +235,11 @@ def summary_pdf(data: dict) -> bytes:
         Paragraph(escape(f"{data['tenant']} 分公司动态日报汇总"), h1),
         Paragraph(escape(f"业务日期 {data['business_day']} · 统计月份 {data['month']}"), small),
     ]
+    if data.get("correction"):
+        first_at = (data.get("resend") or {}).get("first_sent_at") or ""
+        story.append(Paragraph(escape(f"更正版：本汇总替代 {first_at} 首次发送的版本，以下内容有变化"), h2))
+        story += [Paragraph(escape(f"{c['what']} {c['field']}：{c['old']} → {c['new']}"), base)
+                  for c in data["correction"]["changes"]]
 
     def fig(item, branch=False):
         rate = NO_TARGET if branch and not has_target(item) else _pct_text(item["rate"])

@@ -274,6 +274,9 @@ class DailySummary(TenantOwned):
     recipients = models.JSONField(_("收件人"), default=list, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     data = models.JSONField(_("汇总内容"), default=dict, blank=True)
+    # the figures of the first generation that went out, to mark a later resend 更正版
+    first_figures = models.JSONField(_("首次发送的数字"), default=dict, blank=True)
+    first_sent_at = models.DateTimeField(_("首次发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("每日汇总")

@@ -200,7 +200,7 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         return data
     rows = [r for r in data.get("rows", []) if r["branch_id"] in branch_ids]
     names = {r["branch"] for r in rows}
-    return {
+    out = {
         **data,
         "rows": rows,
         "regions": [],
@@ -210,12 +210,16 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         "not_filed": [r for r in data.get("not_filed", []) if r["branch"] in names],
         "restricted": True,
     }
+    if data.get("correction"):  # only the changes of the reader's own branches
+        mine = [c for c in data["correction"]["changes"] if c["what"] in names]
+        out["correction"] = {"changes": mine} if mine else None
+    return out
 
 
 def pct(rate: str | None) -> str:
     if rate is None:
         return ""
-    return f"{Decimal(rate) * 100:.1f}%"
+    return f"{(Decimal(rate) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def money_text(value: str | None) -> str:
