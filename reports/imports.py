@@ -32,25 +32,27 @@ MAX_IMPORT_ROWS = 200_000
 PREVIEW_ROWS = 50
 PROGRESS_EVERY = 500
 
-# canonical column -> accepted headers (compared lower-cased, spaces removed)
+# canonical column -> accepted headers (compared after _norm: spaces, a "(元)" unit and
+# "*"/":" markers removed, lower-cased). Synonyms are the names HR's and finance's own
+# exports use.
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     ImportKind.ROSTER: {
-        "name": ("姓名", "name"),
-        "branch": ("分公司", "branch"),
-        "position": ("岗位", "职位", "position"),
-        "hire_date": ("入职日期", "hiredate", "hire_date"),
-        "leave_date": ("离职日期", "leavedate", "leave_date"),
-        "phone": ("手机", "手机号", "phone", "mobile"),
+        "name": ("姓名", "员工姓名", "人员姓名", "名字", "name"),
+        "branch": ("分公司", "所属分公司", "分公司名称", "分支机构", "所属机构", "机构", "branch"),
+        "position": ("岗位", "职位", "职务", "岗位名称", "position", "title"),
+        "hire_date": ("入职日期", "入职时间", "到岗日期", "hiredate", "hire_date"),
+        "leave_date": ("离职日期", "离职时间", "leavedate", "leave_date"),
+        "phone": ("手机", "手机号", "手机号码", "联系电话", "联系方式", "电话", "phone", "mobile"),
     },
     ImportKind.COLLECTIONS: {
-        "day": ("日期", "date"),
-        "branch": ("分公司", "branch"),
-        "amount": ("回款金额", "回款", "amount"),
+        "day": ("日期", "回款日期", "到账日期", "收款日期", "date", "day"),
+        "branch": ("分公司", "所属分公司", "分公司名称", "分支机构", "机构", "branch"),
+        "amount": ("回款金额", "回款", "回款额", "到账金额", "收款金额", "金额", "amount"),
     },
     ImportKind.TARGETS: {
-        "month": ("月份", "month"),
-        "branch": ("分公司", "branch"),
-        "amount": ("目标金额", "目标", "target", "amount"),
+        "month": ("月份", "考核月份", "目标月份", "年月", "month"),
+        "branch": ("分公司", "所属分公司", "分公司名称", "分支机构", "机构", "branch"),
+        "amount": ("目标金额", "目标", "月度目标", "考核目标", "目标回款", "指标", "target", "amount"),
     },
 }
 OPTIONAL = {"leave_date", "phone"}
@@ -58,10 +60,65 @@ HEADER_LABELS = {
     "name": "姓名", "branch": "分公司", "position": "岗位", "hire_date": "入职日期", "leave_date": "离职日期",
     "phone": "手机", "day": "日期", "amount": "金额", "month": "月份",
 }
+HEADER_SEARCH_ROWS = 10  # a title row or two (merged "2026年11月回款统计表") above the header
+TOTAL_LABELS = {"合计", "总计", "小计", "合计金额", "total", "sum"}  # a totals line is not a branch
+
+# the downloadable template of each import: (header, example rows)
+TEMPLATES: dict[str, tuple[list[str], list[list]]] = {
+    ImportKind.ROSTER: (["姓名", "分公司", "岗位", "入职日期", "离职日期", "手机"],
+                        [["张三", "上海分公司", "销售", "2025-03-01", "", "13800138000"]]),
+    ImportKind.COLLECTIONS: (["日期", "分公司", "回款金额"], [["2026-11-20", "上海分公司", "12000.00"]]),
+    ImportKind.TARGETS: (["月份", "分公司", "目标金额"], [["2026-11", "上海分公司", "500000.00"]]),
+}
 
 
 def _norm(header) -> str:
-    return "".join(str(header or "").split()).lower()
+    text = "".join(str(header or "").split()).lower()
+    for unit in ("（元）", "(元)", "（人民币）", "(人民币)"):
+        text = text.replace(unit, "")
+    return text.strip("*:：")
+
+
+def _match_header(kind: str, values) -> dict[str, int]:
+    spec = COLUMNS[kind]
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(values or ()):
+        name = _norm(cell)
+        if not name:
+            continue
+        for canonical, aliases in spec.items():
+            if canonical not in positions and name in {_norm(a) for a in aliases}:
+                positions[canonical] = index
+                break
+    return positions
+
+
+def template_xlsx(kind: str) -> bytes:
+    """The import's template: the header the import expects, one example row, and a sheet
+    that explains the columns and the accepted synonyms."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, examples = TEMPLATES[kind]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in examples:
+        ws.append(row)
+    for index in range(len(header)):
+        ws.column_dimensions[chr(ord("A") + index)].width = 16
+    help_ws = wb.create_sheet("说明")
+    help_ws.append(["列", "必填", "也接受的表头"])
+    for canonical, aliases in COLUMNS[kind].items():
+        help_ws.append([aliases[0], "否" if canonical in OPTIONAL else "是", "、".join(aliases[1:])])
+    help_ws.append([])
+    help_ws.append(["表头上方可以有一两行标题；列顺序不限；“合计/总计”行会被跳过。只读取第一个工作表。"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 @dataclass
@@ -69,6 +126,8 @@ class ParseResult:
     rows: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)  # {"row": int|None, "messages": [...]}
     total: int = 0
+    skipped: list[int] = field(default_factory=list)  # totals lines (合计/总计), by sheet row
+    header_row: int = 1
 
     @property
     def ok(self) -> bool:
@@ -147,22 +206,34 @@ def parse_file(*, tenant, kind: str, content: bytes, filename: str, progress: Ca
         return result
     try:
         rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None or not any(c not in (None, "") for c in header):
+        spec = COLUMNS[kind]
+        required = [c for c in spec if c not in OPTIONAL]
+        positions: dict[str, int] = {}
+        best: dict[str, int] = {}
+        header_row = 0
+        nonblank = False
+        for values in rows:
+            header_row += 1
+            nonblank = nonblank or any(c not in (None, "") for c in (values or ()))
+            found = _match_header(kind, values)
+            if len(found) > len(best):
+                best = found
+            if all(c in found for c in required):
+                positions = found
+                break
+            if header_row >= HEADER_SEARCH_ROWS:
+                break
+        if not positions and not nonblank:
             result.errors.append({"row": None, "messages": [_("文件为空：没有表头和数据。")]})
             return result
-        spec = COLUMNS[kind]
-        positions: dict[str, int] = {}
-        for index, cell in enumerate(header):
-            name = _norm(cell)
-            for canonical, aliases in spec.items():
-                if name in {_norm(a) for a in aliases} and canonical not in positions:
-                    positions[canonical] = index
-        missing = [HEADER_LABELS[c] for c in spec if c not in positions and c not in OPTIONAL]
-        if missing:
-            result.errors.append({"row": None, "messages": [_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)}]})
+        if not positions:
+            missing = [HEADER_LABELS[c] for c in required if c not in best]
+            result.errors.append({"row": None, "messages": [
+                _("缺少必需的列：%(cols)s（在前 %(n)d 行中没有找到表头；可下载导入模板对照）") % {
+                    "cols": "、".join(missing), "n": HEADER_SEARCH_ROWS}]})
             return result
-        total_guess = max((ws.max_row or 1) - 1, 0)
+        result.header_row = header_row
+        total_guess = max((ws.max_row or 1) - header_row, 0)
         if total_guess > MAX_IMPORT_ROWS:
             result.errors.append({"row": None, "messages": [_("行数超过 %(n)d 行上限。") % {"n": MAX_IMPORT_ROWS}]})
             return result
@@ -171,13 +242,17 @@ def parse_file(*, tenant, kind: str, content: bytes, filename: str, progress: Ca
             branches[_norm(name)] = pk
             branches[_norm(code)] = pk
         seen: dict[tuple, int] = {}
-        row_no = 1
+        row_no = header_row
         for values in rows:
             row_no += 1
             if values is None or all(v in (None, "") for v in values):
                 continue
-            result.total += 1
             get = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
+            if _norm(get.get("branch")) in TOTAL_LABELS or (
+                    _norm(values[0]) in TOTAL_LABELS and not str(get.get("branch") or "").strip()):
+                result.skipped.append(row_no)  # the sheet's totals line
+                continue
+            result.total += 1
             row, messages = _parse_row(kind, get, branches)
             if not messages:
                 key = _row_key(kind, row)
@@ -390,7 +465,8 @@ def import_validate(*, job: ImportJob) -> ImportJob:
         job.errors = result.errors[:500]
         job.preview = _preview(tenant=job.tenant, kind=job.kind, rows=result.rows) if result.ok else []
         job.status = ImportStatus.READY if result.ok else ImportStatus.INVALID
-        job.result = {"rows": len(result.rows), "error_rows": len(result.errors), **_coverage(job.kind, result.rows)}
+        job.result = {"rows": len(result.rows), "error_rows": len(result.errors), "header_row": result.header_row,
+                      "skipped_rows": result.skipped[:20], **_coverage(job.kind, result.rows)}
         if result.ok:
             job.result["plan"] = _plan_summary(tenant=job.tenant, kind=job.kind, rows=result.rows)
         if not result.ok:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +46,18 @@ def import_list(request):
     filterset = ImportFilter(request.GET or None, queryset=selectors.import_jobs(tenant=request.tenant), tenant=request.tenant, request=request)
     page, query = paginate(request, filterset.qs)
     return render(request, "reports/import_list.html", {"form": form, "filter": filterset, "page": page, "query": query})
+
+
+@tenant_view(Cap.REPORTS_IMPORT)
+def import_template(request, kind):
+    """The downloadable template of one import (header, an example row, the synonyms)."""
+    if kind not in imports.TEMPLATES:
+        raise Http404
+    from ..exports import XLSX_CONTENT_TYPE
+
+    response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="import-template-{kind}.xlsx"'
+    return response
 
 
 def _job(request, pk) -> ImportJob:
