@@ -23,7 +23,7 @@ from marketing.audit import audit_record
 from marketing.models import Branch
 from marketing.selectors import users_with_roles
 
-from . import corrections
+from . import audience, corrections
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
@@ -118,7 +118,9 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
         DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
         if not addresses:
             raise ValidationError(_("没有收件人（请在收件人设置中添加）。"), code="no_recipients")
-        build_summary_message(tenant=tenant, data=data, recipients=addresses, msg_id=msg_id).send(fail_silently=False)
+        for parcel in audience.parcels(tenant=tenant, data=data, users=users, msg_id=msg_id):  # who sees what
+            build_summary_message(tenant=tenant, data=parcel.data, recipients=parcel.addresses,
+                                  msg_id=parcel.msg_id).send(fail_silently=False)
     except Exception as exc:  # SMTP/network errors retry; anything else is recorded, never left "sending"
         error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
         transient = isinstance(exc, smtplib.SMTPException | OSError)

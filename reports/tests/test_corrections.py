@@ -64,7 +64,9 @@ def test_resend_after_a_target_change_is_marked_and_lists_changes(org_a, client_
         assert row.first_figures["rows"]["A1"]["target"] == "1000.00"
     page = client_as(org_a.users["mspec"]).get(reverse("reports:summary_detail", args=[row.pk])).content.decode()
     assert "更正版" in page and "51.9%" in page
-    # a branch GM's view lists only the changes of their own branch
+    # with the tenant's "branch GMs get all branches" off, a branch GM's view lists only the
+    # changes of their own branch
+    type(org_a.tenant).objects.filter(pk=org_a.tenant.pk).update(summary_all_branches_to_branch_gm=False)
     bgm = client_as(org_a.users["bgm2"]).get(reverse("reports:summary_detail", args=[row.pk])).content.decode()
     assert "甲二分公司" in bgm and "甲一分公司" not in bgm
 
