@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import zipfile
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,13 +23,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
+from marketing.crypto import decrypt_bytes, encrypt_bytes, is_encrypted
 from marketing.models import Branch
+from marketing.xlsx import Limits, XlsxError, read_rows
 
 from .models import Collection, ImportJob, ImportKind, ImportStatus, MonthlyTarget, RosterEntry
+
+log = logging.getLogger(__name__)
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 200_000
 PREVIEW_ROWS = 50
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12: the columns hold 12 digits before the point
 PROGRESS_EVERY = 500
 
 # canonical column -> accepted headers (compared after _norm: spaces, a "(元)" unit and
@@ -134,10 +139,6 @@ class ParseResult:
         return not self.errors
 
 
-class FileError(Exception):
-    pass
-
-
 def _parse_date(value) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -178,100 +179,96 @@ def _parse_amount(value) -> Decimal:
     return amount
 
 
-def _open_rows(content: bytes, filename: str):
-    if not content:
-        raise FileError(_("文件为空。"))
-    if len(content) > MAX_IMPORT_BYTES:
-        raise FileError(_("文件超过 %(mb)d MB 上限。") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})
-    if not filename.lower().endswith((".xlsx", ".xlsm")) or not zipfile.is_zipfile(io.BytesIO(content)):
-        raise FileError(_("文件类型不正确：请上传 Excel .xlsx 文件。"))
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise FileError(_("文件类型不正确：请上传 Excel .xlsx 文件。"))
-    ws = wb.worksheets[0]
-    return wb, ws
+LIMITS = Limits(max_bytes=MAX_IMPORT_BYTES, max_rows=MAX_IMPORT_ROWS + HEADER_SEARCH_ROWS + 1000)
 
 
 def parse_file(*, tenant, kind: str, content: bytes, filename: str, progress: Callable[[int, int], None] | None = None) -> ParseResult:
     """Validate every row. Returns normalised rows (branch ids, dates, Decimals) and the
     errors by spreadsheet row number. Nothing is written."""
     result = ParseResult()
-    try:
-        wb, ws = _open_rows(content, filename)
-    except FileError as exc:
-        result.errors.append({"row": None, "messages": [str(exc)]})
+    if not filename.lower().endswith((".xlsx", ".xlsm")):
+        result.errors.append({"row": None, "messages": [_("文件类型不正确：请上传 Excel .xlsx 文件。")]})
         return result
     try:
-        rows = ws.iter_rows(values_only=True)
-        spec = COLUMNS[kind]
-        required = [c for c in spec if c not in OPTIONAL]
-        positions: dict[str, int] = {}
-        best: dict[str, int] = {}
-        header_row = 0
-        nonblank = False
-        for values in rows:
-            header_row += 1
-            nonblank = nonblank or any(c not in (None, "") for c in (values or ()))
-            found = _match_header(kind, values)
-            if len(found) > len(best):
-                best = found
-            if all(c in found for c in required):
-                positions = found
-                break
-            if header_row >= HEADER_SEARCH_ROWS:
-                break
-        if not positions and not nonblank:
-            result.errors.append({"row": None, "messages": [_("文件为空：没有表头和数据。")]})
-            return result
-        if not positions:
-            missing = [HEADER_LABELS[c] for c in required if c not in best]
-            result.errors.append({"row": None, "messages": [
-                _("缺少必需的列：%(cols)s（在前 %(n)d 行中没有找到表头；可下载导入模板对照）") % {
-                    "cols": "、".join(missing), "n": HEADER_SEARCH_ROWS}]})
-            return result
-        result.header_row = header_row
-        total_guess = max((ws.max_row or 1) - header_row, 0)
-        if total_guess > MAX_IMPORT_ROWS:
-            result.errors.append({"row": None, "messages": [_("行数超过 %(n)d 行上限。") % {"n": MAX_IMPORT_ROWS}]})
-            return result
-        branches: dict[str, int] = {}
-        for pk, name, code in Branch.objects.filter(tenant=tenant).values_list("pk", "name", "code"):
-            branches[_norm(name)] = pk
-            branches[_norm(code)] = pk
-        seen: dict[tuple, int] = {}
-        row_no = header_row
-        for values in rows:
-            row_no += 1
-            if values is None or all(v in (None, "") for v in values):
-                continue
-            get = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
-            if _norm(get.get("branch")) in TOTAL_LABELS or (
-                    _norm(values[0]) in TOTAL_LABELS and not str(get.get("branch") or "").strip()):
-                result.skipped.append(row_no)  # the sheet's totals line
-                continue
-            result.total += 1
-            row, messages = _parse_row(kind, get, branches)
-            if not messages:
-                key = _row_key(kind, row)
-                if key in seen:
-                    messages.append(_("与第 %(n)d 行重复。") % {"n": seen[key]})
-                else:
-                    seen[key] = row_no
-            if messages:
-                result.errors.append({"row": row_no, "messages": messages})
-            else:
-                row["row"] = row_no
-                result.rows.append(row)
-            if progress and result.total % PROGRESS_EVERY == 0:
-                progress(result.total, total_guess)
-        if result.total == 0:
-            result.errors.append({"row": None, "messages": [_("文件为空：没有数据行。")]})
-    finally:
-        wb.close()
+        _parse_into(result, tenant=tenant, kind=kind, content=content, progress=progress)
+    except XlsxError as exc:  # refused by the bounded reader: nothing of the file counts
+        result.rows = []
+        result.errors.insert(0, {"row": None, "messages": [str(exc)]})
     return result
+
+
+def _parse_into(result: ParseResult, *, tenant, kind: str, content: bytes, progress) -> None:
+    info: dict = {}
+    rows = read_rows(content, LIMITS, info=info)
+    try:
+        _parse_rows(result, rows, info, tenant=tenant, kind=kind, progress=progress)
+    finally:
+        rows.close()  # closes the workbook even when we stop early
+
+
+def _parse_rows(result: ParseResult, rows, info: dict, *, tenant, kind: str, progress) -> None:
+    spec = COLUMNS[kind]
+    required = [c for c in spec if c not in OPTIONAL]
+    positions: dict[str, int] = {}
+    best: dict[str, int] = {}
+    header_row = 0
+    nonblank = False
+    for values in rows:
+        header_row += 1
+        nonblank = nonblank or any(c not in (None, "") for c in (values or ()))
+        found = _match_header(kind, values)
+        if len(found) > len(best):
+            best = found
+        if all(c in found for c in required):
+            positions = found
+            break
+        if header_row >= HEADER_SEARCH_ROWS:
+            break
+    if not positions and not nonblank:
+        result.errors.append({"row": None, "messages": [_("文件为空：没有表头和数据。")]})
+        return
+    if not positions:
+        missing = [HEADER_LABELS[c] for c in required if c not in best]
+        result.errors.append({"row": None, "messages": [
+            _("缺少必需的列：%(cols)s（在前 %(n)d 行中没有找到表头；可下载导入模板对照）") % {
+                "cols": "、".join(missing), "n": HEADER_SEARCH_ROWS}]})
+        return
+    result.header_row = header_row
+    total_guess = max(info.get("declared_rows", 0) - header_row, 0)  # a hint only: rows are counted
+    branches: dict[str, int] = {}
+    for pk, name, code in Branch.objects.filter(tenant=tenant).values_list("pk", "name", "code"):
+        branches[_norm(name)] = pk
+        branches[_norm(code)] = pk
+    seen: dict[tuple, int] = {}
+    row_no = header_row
+    for values in rows:
+        row_no += 1
+        if values is None or all(v in (None, "") for v in values):
+            continue
+        get = {c: (values[i] if i < len(values) else None) for c, i in positions.items()}
+        if _norm(get.get("branch")) in TOTAL_LABELS or (
+                _norm(values[0]) in TOTAL_LABELS and not str(get.get("branch") or "").strip()):
+            result.skipped.append(row_no)  # the sheet's totals line
+            continue
+        result.total += 1
+        row, messages = _parse_row(kind, get, branches)
+        if not messages:
+            key = _row_key(kind, row)
+            if key in seen:
+                messages.append(_("与第 %(n)d 行重复。") % {"n": seen[key]})
+            else:
+                seen[key] = row_no
+        if messages:
+            result.errors.append({"row": row_no, "messages": messages})
+        else:
+            row["row"] = row_no
+            result.rows.append(row)
+        if result.total > MAX_IMPORT_ROWS:
+            raise XlsxError(_("行数超过 %(n)d 行上限。") % {"n": MAX_IMPORT_ROWS})
+        if progress and result.total % PROGRESS_EVERY == 0:
+            progress(result.total, max(total_guess, result.total))
+    if result.total == 0:
+        result.errors.append({"row": None, "messages": [_("文件为空：没有数据行。")]})
 
 
 def _row_key(kind: str, row: dict) -> tuple:
@@ -329,13 +326,13 @@ def _parse_row(kind: str, get: dict, branches: dict[str, int]) -> tuple[dict, li
         amount = _parse_amount(raw)
         if amount < 0:
             messages.append(_("金额不能为负数：%(v)s") % {"v": raw})
+        elif amount >= MAX_AMOUNT:  # before quantize: 1E+30 cannot be quantized (InvalidOperation)
+            messages.append(_("金额过大（上限 %(max)s）：%(v)s") % {"v": raw, "max": f"{MAX_AMOUNT:,.0f}"})
         elif amount != amount.quantize(Decimal("0.01")):
             messages.append(_("金额最多两位小数：%(v)s") % {"v": raw})
-        elif amount >= Decimal("1e12"):
-            messages.append(_("金额过大：%(v)s") % {"v": raw})
         else:
             row["amount"] = amount.quantize(Decimal("0.01"))
-    except ValueError:
+    except (ValueError, ArithmeticError):
         messages.append(_("金额不是数字：%(v)s") % {"v": raw if raw not in (None, "") else _("（空）")})
     return row, messages
 
@@ -428,8 +425,45 @@ def scope_deletions(*, job: ImportJob, limit: int = 200) -> list[dict]:
 # --- services -----------------------------------------------------------------------
 
 
+def _context(tenant_id: int) -> str:
+    return f"reports.import:{tenant_id}"
+
+
+class FileGone(Exception):
+    """The uploaded file was deleted after its retention period."""
+
+
 def job_content(job: ImportJob) -> bytes:
-    return bytes(job.content or b"")
+    """The uploaded file, decrypted. Files stored before encryption was added are read as
+    they are (the purge deletes them within the retention period)."""
+    blob = bytes(job.content or b"")
+    if job.file_purged_at is not None or not blob:
+        raise FileGone(_("原始文件已按保留期限删除，请重新上传。"))
+    if is_encrypted(blob):
+        return decrypt_bytes(blob, context=_context(job.tenant_id))
+    return blob
+
+
+def _fail(job: ImportJob, exc: BaseException) -> ImportJob:
+    """Any unexpected error ends the job FAILED with a message: never left running."""
+    if isinstance(exc, FileGone):
+        message = str(exc)
+    else:
+        log.exception("import job %s (%s) failed", job.pk, job.kind)
+        message = _("处理文件时出错（%(err)s），没有导入任何数据。请检查文件后重新上传；如仍失败请联系管理员。") % {
+            "err": type(exc).__name__}
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.is_final:
+            return job
+        before = job.status
+        job.status = ImportStatus.FAILED
+        job.errors = [{"row": None, "messages": [message]}]
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "errors", "finished_at"])
+        audit_record(tenant=job.tenant, actor=None, verb="reports.import_failed", obj=job,
+                     before={"status": before}, after={"status": job.status, "error": message})
+    return job
 
 
 
@@ -438,27 +472,40 @@ def import_create(*, tenant, kind: str, filename: str, content: bytes, actor, re
     if kind not in ImportKind.values:
         raise ValidationError(_("未知的数据类型。"), code="bad_kind")
     job = ImportJob.objects.create(
-        tenant=tenant, kind=kind, filename=filename[:200], content=content,
-        sha256=hashlib.sha256(content).hexdigest(), created_by=actor,
+        tenant=tenant, kind=kind, filename=filename[:200], content=encrypt_bytes(content, context=_context(tenant.pk)),
+        sha256=hashlib.sha256(content).hexdigest(), created_by=actor, heartbeat_at=timezone.now(),
     )
     audit_record(tenant=tenant, actor=actor, verb="reports.import_upload", obj=job,
                  after={"kind": kind, "filename": job.filename, "sha256": job.sha256}, request=request)
     return job
 
 
+def _progress(job: ImportJob):
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done),
+                                                   heartbeat_at=timezone.now())
+    return progress
+
+
 def import_validate(*, job: ImportJob) -> ImportJob:
-    """Runs in a task, outside one big transaction, so the progress writes are visible."""
+    """Runs in a task, outside one big transaction, so the progress writes are visible.
+    Ends READY, INVALID or -- on any unexpected error -- FAILED; never stays VALIDATING."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportStatus.PENDING:
             return job
         job.status = ImportStatus.VALIDATING
-        job.save(update_fields=["status"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "heartbeat_at"])
+    try:
+        return _validate(job)
+    except Exception as exc:
+        return _fail(job, exc)
 
-    def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
 
-    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename, progress=progress)
+def _validate(job: ImportJob) -> ImportJob:
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename,
+                        progress=_progress(job))
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.total_rows = job.processed_rows = result.total
@@ -535,10 +582,13 @@ def import_confirm(*, job: ImportJob, actor, request=None, replace_scope: bool =
         raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()}, code="not_ready")
     if replace_scope and job.kind not in SCOPE_KEY:
         raise ValidationError(_("该数据类型没有“整月/整日替换”选项。"), code="bad_scope")
+    if job.file_purged_at is not None:
+        raise ValidationError(_("原始文件已按保留期限删除，请重新上传。"), code="file_gone")
     job.status = ImportStatus.APPLYING
     job.processed_rows = 0
+    job.heartbeat_at = timezone.now()
     job.result = {**job.result, "replace_scope": replace_scope}
-    job.save(update_fields=["status", "processed_rows", "result"])
+    job.save(update_fields=["status", "processed_rows", "result", "heartbeat_at"])
     audit_record(tenant=job.tenant, actor=actor, verb="reports.import_confirm", obj=job,
                  before={"status": ImportStatus.READY}, after={"status": job.status, "replace_scope": replace_scope},
                  request=request)
@@ -550,14 +600,19 @@ def import_confirm(*, job: ImportJob, actor, request=None, replace_scope: bool =
 
 def import_apply(*, job: ImportJob) -> ImportJob:
     """APPLYING -> DONE. Re-validates the stored file (branches may have changed since the
-    preview), then replaces the covered figures in one transaction: all or nothing."""
+    preview), then replaces the covered figures in one transaction: all or nothing. Any
+    unexpected error rolls the writes back and ends the job FAILED."""
     if job.status != ImportStatus.APPLYING:
         return job
+    try:
+        return _apply(job)
+    except Exception as exc:
+        return _fail(job, exc)
 
-    def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(total, done))
 
-    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename, progress=progress)
+def _apply(job: ImportJob) -> ImportJob:
+    result = parse_file(tenant=job.tenant, kind=job.kind, content=job_content(job), filename=job.filename,
+                        progress=_progress(job))
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportStatus.APPLYING:

@@ -28,9 +28,16 @@ class ImportCommand(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
-        with tenant_scope(tenant):
-            result, outcome = import_file_now(tenant=tenant, kind=self.kind, filename=path.name, content=path.read_bytes(),
-                                              replace_scope=bool(options.get("replace_whole_scope")))
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc}") from exc
+        try:
+            with tenant_scope(tenant):
+                result, outcome = import_file_now(tenant=tenant, kind=self.kind, filename=path.name, content=content,
+                                                  replace_scope=bool(options.get("replace_whole_scope")))
+        except Exception as exc:  # never a traceback: a message and exit status 1, nothing imported
+            raise CommandError(f"import failed, nothing imported: {type(exc).__name__}: {exc}") from exc
         if outcome is None:
             for error in result.errors:
                 where = f"row {error['row']}" if error["row"] else "file"
