@@ -91,9 +91,12 @@ def import_confirm_view(request, pk):
             messages.error(request, _("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()})
             return redirect("reports:import_detail", pk=job.pk)
         job = access_object(ImportJob.objects.filter(tenant=request.tenant), pk=pk)
-        return render(request, "reports/import_replace_confirm.html", {
-            "job": job, "deletions": imports.scope_deletions(job=job),
-        })
+        try:
+            deletions = imports.scope_deletions(job=job)
+        except Exception as exc:  # file purged meanwhile, or unreadable: a message, never a 500
+            messages.error(request, str(exc) if isinstance(exc, imports.FileGone) else _("无法读取该导入的文件。"))
+            return redirect("reports:import_detail", pk=job.pk)
+        return render(request, "reports/import_replace_confirm.html", {"job": job, "deletions": deletions})
     try:
         imports.import_confirm(job=job, actor=request.user, request=request, replace_scope=whole)
         messages.success(request, _("已开始导入。"))
