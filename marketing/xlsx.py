@@ -69,7 +69,7 @@ class Limits:
     max_members: int = 200
     max_rows: int = 200_000  # non-blank rows are counted, blank ones too (they cost parsing time)
     max_cells: int = 2_000_000
-    max_columns: int = 200  # one row wider than this is refused (a column-XFD bomb)
+    max_columns: int = 1024  # one row wider than this is refused (styled cells far right are common, XFD is not)
 
 
 DEFAULT_LIMITS = Limits()
