@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
     # reports: fail imports left running by a dead worker; delete uploaded files past
     # settings.IMPORT_FILE_RETENTION_DAYS.
     "reports-purge-import-files": {"task": "reports.tasks.purge_import_files", "schedule": crontab(minute="*/10")},
+    # plans and periodic reports: reminders before each rule's deadline, digests after it.
+    "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
     # approvals: one digest a day of what waits for each approver.
     "approvals-daily-digest": {
         "task": "marketing.tasks.send_approval_digests",
