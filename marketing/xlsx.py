@@ -14,8 +14,9 @@ or shared strings. Before anything is parsed this reader checks
 
 Then openpyxl reads the first sheet in read-only (streaming) mode with the sheet's
 ``<dimension>`` tag ignored (``reset_dimensions``): a file claiming ``A1:C3`` but holding
-40 rows yields 40 rows. Rows and cells are counted while reading (``max_rows``,
-``max_cells``). Every failure -- not a zip, not an xlsx, corrupt XML, too big -- is an
+40 rows yields 40 rows. Rows, cells and the row width are counted while reading
+(``max_rows``, ``max_cells``, ``max_columns``) and the reading has a wall-clock budget
+(``max_seconds``). Every failure -- not a zip, not an xlsx, corrupt XML, too big -- is an
 ``XlsxError`` with a message for the person who uploaded the file; no other exception
 leaves ``read_rows``."""
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,6 +71,7 @@ class Limits:
     max_members: int = 200
     max_rows: int = 200_000  # non-blank rows are counted, blank ones too (they cost parsing time)
     max_cells: int = 2_000_000
+    max_seconds: float = 300.0  # wall-clock budget for reading the rows (a loaded worker included)
     max_columns: int = 1024  # one row wider than this is refused (styled cells far right are common, XFD is not)
 
 
@@ -147,9 +150,12 @@ def read_rows(content: bytes, limits: Limits = DEFAULT_LIMITS, *, info: dict | N
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # read what is there, not what <dimension> claims
         rows = cells = 0
+        deadline = time.monotonic() + limits.max_seconds
         try:
             for values in ws.iter_rows(values_only=True):
                 rows += 1
+                if rows % 1000 == 0 and time.monotonic() > deadline:
+                    raise XlsxError(_("读取文件超过 %(s)d 秒上限，已停止。请拆分文件后再上传。") % {"s": limits.max_seconds})
                 width = len(values)
                 cells += width
                 if rows > limits.max_rows:

@@ -169,3 +169,10 @@ def test_zip_that_is_not_a_workbook_and_corrupt_xml():
     struct.pack_into("<I", data, pos + 16, 0xDEADBEEF)  # CRC of the first member in the central directory
     with pytest.raises(XlsxError):
         list(read_rows(bytes(data)))
+
+
+def test_reading_has_a_time_budget():
+    content = workbook([[i] for i in range(2500)])
+    with pytest.raises(XlsxError, match="读取文件超过 0 秒上限"):
+        list(read_rows(content, Limits(max_seconds=0)))
+    assert len(list(read_rows(content))) == 2500

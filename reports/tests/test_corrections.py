@@ -5,6 +5,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+import pypdf
 import time_machine
 from django.core import mail
 from django.urls import reverse
@@ -58,6 +59,9 @@ def test_resend_after_a_target_change_is_marked_and_lists_changes(org_a, client_
     xlsx = {a[0]: a[1] for a in msg.attachments}["daily-summary-2026-11-20.xlsx"]
     sheet = list(load_workbook(io.BytesIO(xlsx))["更正内容"].iter_rows(values_only=True))
     assert ("甲一分公司", "月度目标", "1,000.00", "2,000.00") in sheet
+    pdf = {a[0]: a[1] for a in msg.attachments}["daily-summary-2026-11-20.pdf"]
+    pdf_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "更正版" in pdf_text and "1,000.00 → 2,000.00" in pdf_text
     with org_a.scope():
         row.refresh_from_db()
         # the first send stays the reference: a third send compares with it, not with the 2nd
