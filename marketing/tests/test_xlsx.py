@@ -176,3 +176,17 @@ def test_reading_has_a_time_budget():
     with pytest.raises(XlsxError, match="读取文件超过 0 秒上限"):
         list(read_rows(content, Limits(max_seconds=0)))
     assert len(list(read_rows(content))) == 2500
+
+
+def test_every_import_reads_xlsx_through_this_reader():
+    """No application module opens an uploaded workbook itself (tests and benchmarks may)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not {".venv", "tests", "bench", "node_modules"} & set(path.relative_to(root).parts)
+        and path.name != "xlsx.py" and "load_workbook" in path.read_text(encoding="utf-8", errors="ignore")
+    ]
+    assert offenders == []
