@@ -7,8 +7,9 @@ from django.db import migrations, models
 def encrypt_existing(apps, schema_editor):
     """Roster phones stored in plain text before the column was encrypted: encrypt them in
     place (raw SQL, the historical model would try to decrypt them). Uploaded files stored
-    in plain text are left to the retention purge, which deletes them."""
+    in plain text are encrypted too."""
     from customers.crypto import PREFIX, encrypt
+    from marketing.crypto import encrypt_bytes, is_encrypted
 
     table = apps.get_model("reports", "RosterEntry")._meta.db_table
     with schema_editor.connection.cursor() as cursor:
@@ -16,6 +17,12 @@ def encrypt_existing(apps, schema_editor):
         rows = [(pk, phone) for pk, phone in cursor.fetchall() if phone and not phone.startswith(PREFIX)]
         for pk, phone in rows:
             cursor.execute(f"UPDATE {table} SET phone = %s WHERE id = %s", [encrypt(phone), pk])
+    ImportJob = apps.get_model("reports", "ImportJob")
+    for job in ImportJob._base_manager.exclude(content=b"").only("pk", "tenant_id", "content").iterator():
+        blob = bytes(job.content or b"")
+        if blob and not is_encrypted(blob):
+            ImportJob._base_manager.filter(pk=job.pk).update(
+                content=encrypt_bytes(blob, context=f"reports.import:{job.tenant_id}"))
 
 
 class Migration(migrations.Migration):

@@ -229,3 +229,33 @@ def test_purge_is_scheduled():
 
     entry = app.conf.beat_schedule["reports-purge-import-files"]
     assert entry["task"] == "reports.tasks.purge_import_files"
+
+
+def test_migration_encrypts_what_was_stored_in_plain_text(org_a):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reports.migrations.0003_import_files_encrypted_and_failed_state")
+    plain = xlsx([["月份", "分公司", "目标金额"], ["2026-11", "A1", 1]])
+    with org_a.scope():
+        job = imports.import_create(tenant=org_a.tenant, kind=TARGETS, filename="t.xlsx", content=plain, actor=None)
+        RosterEntry.objects.create(tenant=org_a.tenant, branch=org_a.branches["A1"], name="张三", position="销售",
+                                   hire_date=dt.date(2025, 1, 2), phone="13800000000")
+    with connection.cursor() as cursor:  # what an older version of the app wrote
+        cursor.execute("UPDATE reports_rosterentry SET phone = %s", ["13800000000"])
+    ImportJob._base_manager.filter(pk=job.pk).update(content=plain)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.encrypt_existing(apps, editor)
+    with org_a.scope():
+        assert RosterEntry.objects.get().phone == "13800000000"
+        assert bytes(ImportJob.objects.get(pk=job.pk).content).startswith(MAGIC)
+        assert imports.job_content(ImportJob.objects.get(pk=job.pk)) == plain
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM reports_rosterentry")
+        assert cursor.fetchone()[0].startswith("v1:")
