@@ -36,7 +36,7 @@ def parcels(*, tenant, data: dict, users, msg_id: str) -> list[Parcel]:
     by_user = {
         m.user_id: m
         for m in Membership.objects.filter(tenant=tenant, user__in=[u.pk for u in users], is_active=True)
-        .select_related("tenant")
+        .select_related("tenant").prefetch_related("role_assignments")
     }
     groups: dict[frozenset[int] | None, set[str]] = {}
     for user in users:

@@ -138,7 +138,7 @@ def summary_branch_ids(*, membership: Membership) -> set[int] | None:
     see everything; branch-scoped readers (分总) too while the tenant's
     ``summary_all_branches_to_branch_gm`` is on (the seed's default: one summary to 分总及以上),
     else only the branches they may see in the app."""
-    if membership.can(Cap.BRANCHES_ALL) or membership.tenant.summary_all_branches_to_branch_gm:
+    if membership.tenant.summary_all_branches_to_branch_gm or membership.can(Cap.BRANCHES_ALL):
         return None
     return set(visible_branches(membership=membership).values_list("pk", flat=True))
 
