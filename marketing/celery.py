@@ -19,6 +19,9 @@ app.conf.beat_schedule = {
     # reports: reminders before the deadline and the daily summary, each at the tenant's time.
     "reports-dispatch-reminders": {"task": "reports.tasks.dispatch_reminders", "schedule": crontab()},
     "reports-dispatch-summaries": {"task": "reports.tasks.dispatch_summaries", "schedule": crontab()},
+    # reports: fail imports left running by a dead worker; delete uploaded files past
+    # settings.IMPORT_FILE_RETENTION_DAYS.
+    "reports-purge-import-files": {"task": "reports.tasks.purge_import_files", "schedule": crontab(minute="*/10")},
     # plans and periodic reports: reminders before each rule's deadline, digests after it.
     "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
     # approvals: one digest a day of what waits for each approver.

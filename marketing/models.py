@@ -51,6 +51,13 @@ class Tenant(models.Model):
     report_filing_roles = models.JSONField(
         _("可填报日报的角色"), default=default_report_filing_roles, blank=True
     )
+    # Seed 000 sends one summary to 分总及以上: by default branch GMs see every branch's
+    # figures (e-mail and the summary pages). Off: each branch-scoped reader sees only the
+    # branches they may see in the app.
+    summary_all_branches_to_branch_gm = models.BooleanField(
+        _("分总接收全部分公司的汇总"), default=True,
+        help_text=_("开启（默认，与公司制度一致）：每日汇总整份发给分总及以上；关闭：分总只收到、只看到自己负责的分公司。"),
+    )
     # Expenses: expense / related contract amount above this needs the general manager.
     expense_ratio_limit = models.DecimalField(
         _("费用比例上限"),

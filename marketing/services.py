@@ -26,6 +26,7 @@ TENANT_SETTINGS_FIELDS = [
     "summary_send_time",
     "sales_positions",
     "report_filing_roles",
+    "summary_all_branches_to_branch_gm",
     "expense_ratio_limit",
     "customer_grant_days",
     "customer_read_alert_per_hour",

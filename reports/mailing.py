@@ -23,6 +23,7 @@ from marketing.audit import audit_record
 from marketing.models import Branch
 from marketing.selectors import users_with_roles
 
+from . import audience, corrections
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
@@ -48,6 +49,10 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
     with override("zh-hans"):
         context = {"d": decorate(dict(data)), "tenant": tenant}
         subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
+        if data.get("correction"):
+            subject = _("【更正版】") + subject
+        elif data.get("resend"):
+            subject = _("【重发】") + subject
         text = render_to_string("reports/email/summary.txt", context)
         html = render_to_string("reports/email/summary.html", context)
     message = EmailMultiAlternatives(
@@ -105,13 +110,17 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
     try:
         with override("zh-hans"):  # the summary is the company's Chinese document, whoever triggers it
             data = compile_summary(tenant=tenant, business_day=business_day, now=now)
+        first_at = row.first_sent_at.astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M") if row.first_sent_at else None
+        data = corrections.mark(data, generation=row.generation, first_figures=row.first_figures, first_sent_at=first_at)
         users = summary_recipients(tenant=tenant)
         addresses = sorted({u.email for u in users if u.email})
         msg_id = message_id(tenant, business_day, row.generation)
         DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
         if not addresses:
             raise ValidationError(_("没有收件人（请在收件人设置中添加）。"), code="no_recipients")
-        build_summary_message(tenant=tenant, data=data, recipients=addresses, msg_id=msg_id).send(fail_silently=False)
+        for parcel in audience.parcels(tenant=tenant, data=data, users=users, msg_id=msg_id):  # who sees what
+            build_summary_message(tenant=tenant, data=parcel.data, recipients=parcel.addresses,
+                                  msg_id=parcel.msg_id).send(fail_silently=False)
     except Exception as exc:  # SMTP/network errors retry; anything else is recorded, never left "sending"
         error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
         transient = isinstance(exc, smtplib.SMTPException | OSError)
@@ -133,9 +142,12 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
         row.status = SummaryStatus.SENT
         row.sent_at = timezone.now()
         row.last_error = ""
-        row.save(update_fields=["status", "sent_at", "last_error"])
+        if not row.first_figures:  # the first generation that went out: what resends compare with
+            row.first_figures, row.first_sent_at = corrections.figures(data), row.sent_at
+        row.save(update_fields=["status", "sent_at", "last_error", "first_figures", "first_sent_at"])
         audit_record(tenant=tenant, actor=actor, verb="reports.summary_sent", obj=row,
-                     after={"recipients": len(addresses), "message_id": msg_id, "generation": row.generation})
+                     after={"recipients": len(addresses), "message_id": msg_id, "generation": row.generation,
+                            "corrected": bool(data.get("correction"))})
     return row
 
 

@@ -90,3 +90,17 @@ def apply_import(tenant_id: int, job_id: int) -> str:
     from .imports import import_apply
 
     return _run_import_step(tenant_id, job_id, import_apply)
+
+
+@shared_task
+def purge_import_files() -> dict:
+    """Every 10 minutes (marketing/celery.py): per tenant, fail imports a dead worker left
+    running and delete uploaded files past their retention (reports.maintenance)."""
+    from .maintenance import purge_import_files as purge
+
+    totals = {"stale": 0, "purged": 0}
+    for tenant in Tenant.objects.all():
+        with tenant_scope(tenant):
+            for key, n in purge(tenant=tenant).items():
+                totals[key] += n
+    return totals

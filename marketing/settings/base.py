@@ -213,6 +213,9 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # Key for encrypting personal details at rest (customers app). Development default only.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "dev-only-field-key-not-for-production")
+# Uploaded import files (encrypted with a key derived from FIELD_ENCRYPTION_KEY) are deleted
+# this many days after the upload (reports.tasks.purge_import_files, marketing/celery.py).
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,
