@@ -27,6 +27,10 @@ TENANT_SETTINGS_FIELDS = [
     "sales_positions",
     "report_filing_roles",
     "expense_ratio_limit",
+    "expense_director_approval",
+    "expense_special_gm_approval",
+    "expense_ratio_gm_approval",
+    "customer_reach_policy",
     "customer_grant_days",
     "customer_read_alert_per_hour",
 ]

@@ -34,7 +34,8 @@ def chain_for(*, tenant, key: str) -> list[StepSpec]:
     """The tenant's chain for a document type, or the type's default chain."""
     chain = ApprovalChain.objects.filter(tenant=tenant, document_type=key).prefetch_related("steps").first()
     if chain is None:
-        return list(get_type(key).default_chain)
+        doc_type = get_type(key)
+        return list(doc_type.default_chain_for(tenant) if doc_type.default_chain_for else doc_type.default_chain)
     return [
         StepSpec(name=s.name, role=s.role, kind=s.kind, scope=s.scope, mode=s.mode, condition=s.condition,
                  checklist=tuple(s.checklist or ()))
