@@ -66,7 +66,8 @@ class Cap:
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
     CUSTOMERS_VIEW_ALL = "customers.view_all"
-    CUSTOMERS_VIEW_OWN = "customers.view_own"  # owned + shared with me
+    CUSTOMERS_VIEW_OWN = "customers.view_own"  # a salesperson (市场业务员): see Tenant.customer_reach_policy
+    CUSTOMERS_VIEW_BRANCH = "customers.view_branch"  # customers and visits of the assigned branches
     CUSTOMERS_EDIT = "customers.edit"
     CUSTOMERS_EXPORT = "customers.export"
     CUSTOMERS_IMPORT = "customers.import"
@@ -145,7 +146,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.REGIONAL_MANAGER: frozenset(
-        {Cap.CONTRACTS_REQUEST, Cap.EXPENSES_REQUEST, Cap.HOSPITALITY_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_VIEW_BRANCH,  # 大区经理 建立健全销售档案 (S001-15)
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
     ),
     Role.SALESPERSON: frozenset(
         {
@@ -154,6 +161,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.HOSPITALITY_REQUEST,
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
+            Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
         }
     ),
 }
@@ -179,7 +187,8 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
-    Cap.CUSTOMERS_VIEW_OWN: _("查看本人负责及共享的客户档案"),
+    Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),
+    Cap.CUSTOMERS_VIEW_BRANCH: _("查看所辖分公司的客户档案与拜访记录"),
     Cap.CUSTOMERS_EDIT: _("编辑客户档案"),
     Cap.CUSTOMERS_EXPORT: _("导出与打印客户档案"),
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
