@@ -49,6 +49,7 @@ class Cap:
 
     REPORTS_FILE = "reports.file"  # file the daily report for own branches
     REPORTS_VIEW_ALL = "reports.view_all"  # board, every branch's reports
+    REPORTS_BOARD_BRANCH = "reports.board_branch"  # the filing board, limited to the assigned branches
     REPORTS_IMPORT = "reports.import"  # roster / collections / targets uploads
     REPORTS_CALENDAR = "reports.calendar"  # working-day overrides
     TARGETS_EDIT = "targets.edit"  # monthly targets (own branches unless BRANCHES_ALL)
@@ -136,6 +137,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BRANCH_GM: frozenset(
         {
             Cap.REPORTS_FILE,
+            Cap.REPORTS_BOARD_BRANCH,
             Cap.TARGETS_EDIT,
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
@@ -174,6 +176,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.BRANCHES_ALL: _("查看所有分公司"),
     Cap.REPORTS_FILE: _("填报本分公司日报"),
     Cap.REPORTS_VIEW_ALL: _("查看所有分公司日报与填报看板"),
+    Cap.REPORTS_BOARD_BRANCH: _("查看本人所辖分公司的日报看板"),
     Cap.REPORTS_IMPORT: _("导入人事、回款、目标数据"),
     Cap.REPORTS_CALENDAR: _("维护工作日历"),
     Cap.TARGETS_EDIT: _("维护月度目标"),
