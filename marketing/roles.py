@@ -200,6 +200,39 @@ CAPABILITY_LABELS: dict[str, str] = {
 }
 
 
+# --- which capabilities exist ----------------------------------------------------------------
+# The table above may name a capability before anything implements it (contracts.request while
+# contracts/ has no pages). What a user "can do" lists only capabilities installed code really
+# checks: a view guarded by ``tenant_view`` / ``TenantViewMixin`` (they register themselves when
+# the view module is imported), a navigation entry whose page exists, or an explicit
+# ``provide_capabilities`` by the module that checks one inline (a reach rule such as
+# BRANCHES_ALL). So a new app's capability appears on the user page as soon as its pages exist.
+_PROVIDED: set[str] = set()
+
+
+def provide_capabilities(*caps: str) -> None:
+    unknown = set(caps) - ALL_CAPABILITIES
+    if unknown:
+        raise ValueError(f"unknown capabilities: {sorted(unknown)}")
+    _PROVIDED.update(caps)
+
+
+def implemented_capabilities() -> frozenset[str]:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    from .navigation import all_items
+
+    get_resolver().url_patterns  # noqa: B018  (imports every view module: their guards register)
+    caps = set(_PROVIDED)
+    for item in all_items():
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        caps.update(item.capabilities)
+    return frozenset(caps & ALL_CAPABILITIES)
+
+
 def capabilities_for(roles) -> frozenset[str]:
     caps: set[str] = set()
     for role in roles:
