@@ -223,3 +223,21 @@ def test_s000_22_form_accepts_blank_contract_and_pages_say_so(org_a, client_as):
     pdf = client_as(org_a.users["finance"]).get(reverse("expenses:pdf", args=[expense.pk]))
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "无相关合同" in text and "不适用" in text
+
+
+def test_saved_chain_wins_and_reset_returns_to_the_options_default(org_a, client_as):
+    from marketing.approvals import services as approvals
+    from marketing.approvals.registry import StepSpec
+    from marketing.roles import Role
+
+    _options(org_a, expense_special_gm_approval=True)
+    with org_a.scope():
+        approvals.chain_save(tenant=org_a.tenant, actor=org_a.users["admin"], key=KEY,
+                             steps=[StepSpec(name="财务核对", role=Role.FINANCE)])
+    assert _names(org_a) == ["财务核对"]
+    admin = client_as(org_a.users["admin"])
+    response = admin.post(reverse("approvals:chain_edit", args=[KEY]), {"reset": "1"})
+    assert response.status_code == 302
+    assert _names(org_a) == ["市场审核", "总经理审批", "财务核对", "分公司出纳备案", "分总签字"]
+    page = admin.get(reverse("approvals:chains")).content.decode()
+    assert page.index("市场审核") < page.index("分总签字")
