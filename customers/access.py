@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record, client_ip
+from marketing.models import Membership
 from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
 from .models import AccessRequestStatus, Customer, CustomerAccessLog, CustomerAccessRequest, ReadAlert
-from .selectors import reads_in_last_hour
+from .selectors import customer_reach, reads_in_last_hour
 
 
 def log_reads(*, tenant, user, customers, action: str, request=None, now=None) -> int:
@@ -89,6 +90,9 @@ def access_request_submit(*, tenant, actor, customer: Customer, reason: str, day
     days = int(days or tenant.customer_grant_days)
     if not 1 <= days <= 365:
         raise ValidationError(_("授权天数必须在 1 到 365 之间。"), code="bad_days")
+    membership = Membership.objects.select_related("tenant").get(tenant=tenant, user=actor)
+    if customer_reach(membership=membership).filter(pk=customer.pk).exists():
+        raise ValidationError(_("你已可以查阅该客户档案，无需申请。"), code="already_readable")
     if CustomerAccessRequest.objects.filter(
         tenant=tenant, applicant=actor, customer=customer, status=AccessRequestStatus.PENDING
     ).exists():

@@ -31,6 +31,17 @@ def default_report_filing_roles() -> list[str]:
     return [Role.BRANCH_GM.value]
 
 
+class CustomerReachPolicy(models.TextChoices):
+    """Who reads the customer archive without asking (seed 003 档案 (4)(6), S003-16/18)."""
+
+    # 客户档案查询权限限于执行董事、总经理、总经理助理、市场总监、市场业务员: salespeople read the
+    # whole archive like the executives do; everyone else asks the general manager.
+    SEED = "seed", _("按制度：执行董事、总经理、总经理助理、市场总监、市场业务员可查询全部档案")
+    # The narrower rule: a salesperson reads the customers they own (plus shares and grants)
+    # and asks for any other one.
+    OWN = "own", _("从严：业务员只能查询本人负责的客户，其他客户需申请")
+
+
 class Tenant(models.Model):
     """A customer company. Global: it *is* the scope."""
 
@@ -66,7 +77,22 @@ class Tenant(models.Model):
         default=Decimal("0.0500"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
+    # Optional steps of the marketing-expense chain (not in seed 000's chain; docs/approvals.md §6).
+    expense_director_approval = models.BooleanField(
+        _("营销费用：常规活动增加市场营销总监审批"), default=False,
+        help_text=_("在市场审核之后；开启“特殊活动总经理审批”时只用于常规活动。"),
+    )
+    expense_special_gm_approval = models.BooleanField(
+        _("营销费用：特殊活动增加总经理审批"), default=False, help_text=_("在市场审核之后。")
+    )
+    expense_ratio_gm_approval = models.BooleanField(
+        _("营销费用：超出费用比例上限需总经理审批"), default=False,
+        help_text=_("只对有相关合同的申请计算比例。关闭时比例仍显示给市场部审核。"),
+    )
     # Customer archive
+    customer_reach_policy = models.CharField(
+        _("客户档案查询权限"), max_length=10, choices=CustomerReachPolicy.choices, default=CustomerReachPolicy.SEED
+    )
     customer_grant_days = models.PositiveSmallIntegerField(
         _("客户档案临时授权天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )

@@ -49,6 +49,7 @@ class Cap:
 
     REPORTS_FILE = "reports.file"  # file the daily report for own branches
     REPORTS_VIEW_ALL = "reports.view_all"  # board, every branch's reports
+    REPORTS_BOARD_BRANCH = "reports.board_branch"  # the filing board, limited to the assigned branches
     REPORTS_IMPORT = "reports.import"  # roster / collections / targets uploads
     REPORTS_CALENDAR = "reports.calendar"  # working-day overrides
     TARGETS_EDIT = "targets.edit"  # monthly targets (own branches unless BRANCHES_ALL)
@@ -66,7 +67,8 @@ class Cap:
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
     CUSTOMERS_VIEW_ALL = "customers.view_all"
-    CUSTOMERS_VIEW_OWN = "customers.view_own"  # owned + shared with me
+    CUSTOMERS_VIEW_OWN = "customers.view_own"  # a salesperson (市场业务员): see Tenant.customer_reach_policy
+    CUSTOMERS_VIEW_BRANCH = "customers.view_branch"  # customers and visits of the assigned branches
     CUSTOMERS_EDIT = "customers.edit"
     CUSTOMERS_EXPORT = "customers.export"
     CUSTOMERS_IMPORT = "customers.import"
@@ -139,6 +141,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BRANCH_GM: frozenset(
         {
             Cap.REPORTS_FILE,
+            Cap.REPORTS_BOARD_BRANCH,
             Cap.TARGETS_EDIT,
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
@@ -149,7 +152,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.REGIONAL_MANAGER: frozenset(
-        {Cap.CONTRACTS_REQUEST, Cap.EXPENSES_REQUEST, Cap.HOSPITALITY_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_VIEW_BRANCH,  # 大区经理 建立健全销售档案 (S001-15)
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
     ),
     Role.SALESPERSON: frozenset(
         {
@@ -158,6 +167,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.HOSPITALITY_REQUEST,
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
+            Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
         }
     ),
 }
@@ -170,6 +180,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.BRANCHES_ALL: _("查看所有分公司"),
     Cap.REPORTS_FILE: _("填报本分公司日报"),
     Cap.REPORTS_VIEW_ALL: _("查看所有分公司日报与填报看板"),
+    Cap.REPORTS_BOARD_BRANCH: _("查看本人所辖分公司的日报看板"),
     Cap.REPORTS_IMPORT: _("导入人事、回款、目标数据"),
     Cap.REPORTS_CALENDAR: _("维护工作日历"),
     Cap.TARGETS_EDIT: _("维护月度目标"),
@@ -183,7 +194,8 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
-    Cap.CUSTOMERS_VIEW_OWN: _("查看本人负责及共享的客户档案"),
+    Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),
+    Cap.CUSTOMERS_VIEW_BRANCH: _("查看所辖分公司的客户档案与拜访记录"),
     Cap.CUSTOMERS_EDIT: _("编辑客户档案"),
     Cap.CUSTOMERS_EXPORT: _("导出与打印客户档案"),
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
@@ -191,6 +203,39 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
 }
+
+
+# --- which capabilities exist ----------------------------------------------------------------
+# The table above may name a capability before anything implements it (contracts.request while
+# contracts/ has no pages). What a user "can do" lists only capabilities installed code really
+# checks: a view guarded by ``tenant_view`` / ``TenantViewMixin`` (they register themselves when
+# the view module is imported), a navigation entry whose page exists, or an explicit
+# ``provide_capabilities`` by the module that checks one inline (a reach rule such as
+# BRANCHES_ALL). So a new app's capability appears on the user page as soon as its pages exist.
+_PROVIDED: set[str] = set()
+
+
+def provide_capabilities(*caps: str) -> None:
+    unknown = set(caps) - ALL_CAPABILITIES
+    if unknown:
+        raise ValueError(f"unknown capabilities: {sorted(unknown)}")
+    _PROVIDED.update(caps)
+
+
+def implemented_capabilities() -> frozenset[str]:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    from .navigation import all_items
+
+    get_resolver().url_patterns  # noqa: B018  (imports every view module: their guards register)
+    caps = set(_PROVIDED)
+    for item in all_items():
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        caps.update(item.capabilities)
+    return frozenset(caps & ALL_CAPABILITIES)
 
 
 def capabilities_for(roles) -> frozenset[str]:

@@ -160,7 +160,8 @@ def test_board(org_a, org_b, client_as, django_assert_max_num_queries, a1_report
     assert r.status_code == 200 and 'hx-trigger="every 30s"' in page and "按时" in page and "乙一分公司" not in page
     rows = client.get(reverse("reports:board_rows"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in rows and "甲三分公司" in rows
-    assert client_as(org_a.users["bgm"]).get(reverse("reports:board")).status_code == 403
+    assert client_as(org_a.users["sales"]).get(reverse("reports:board")).status_code == 403
+    # the branch GM's own-branch board: reports/tests/test_branch_board.py
 
 
 def _upload(client, content, kind="collections", name="c.xlsx"):
