@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import access, approval, importer, selectors
@@ -52,6 +53,7 @@ def request_list(request):
 
 
 @tenant_view(Cap.CUSTOMERS_REQUEST_ACCESS)
+@once_per_submit
 def request_create(request):
     form = AccessRequestForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -84,6 +86,7 @@ def request_detail(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_IMPORT)
+@once_per_submit
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -109,6 +112,7 @@ def import_template(request):
 
 
 @tenant_view(Cap.CUSTOMERS_IMPORT)
+@once_per_submit
 def import_preview(request, pk):
     batch = access_object(ImportBatch.objects.filter(tenant=request.tenant), pk=pk)
     if request.method == "POST" and batch.status == ImportBatch.Status.PREVIEW:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 GLOBAL_MODELS = {
     "marketing.Tenant",  # the scope itself
     "marketing.User",  # a login; tenant membership lives on Membership
+    "marketing.Heartbeat",  # when a periodic job last ran; names a job, holds no tenant data
     "auth.Permission",
     "auth.Group",  # unused for tenant roles: global groups cannot mean "in this tenant"
     "contenttypes.ContentType",

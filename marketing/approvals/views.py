@@ -16,6 +16,7 @@ from marketing.models import User
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap, Role
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import selectors, services
@@ -72,6 +73,7 @@ def _back(request, flow):
 
 @tenant_view()
 @require_POST
+@once_per_submit
 def act(request, pk):
     flow = access_object(_visible_flows(request).select_related("tenant", "applicant"), pk=pk)
     task = None
@@ -133,6 +135,7 @@ def comment_file(request, pk):
 
 
 @tenant_view()
+@once_per_submit
 def delegations(request):
     form = DelegationForm(request.POST or None, tenant=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -10,9 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contextlib import nullcontext
+
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import selectors, services
@@ -68,11 +72,12 @@ def _save(request, *, form, formset, report=None):
                        % {"branch": branch.name, "day": day.isoformat()})
         return None
     try:
-        return services.report_save(
-            tenant=request.tenant, branch=branch, business_day=day, actor=request.user,
-            data={k: data[k] for k in ("narrative", "customer_visits", "contracts_signed", "problems", "next_plan")},
-            partners=partner_rows(formset), submit=request.POST.get("action") == "submit", request=request,
-        )
+        with guard_version(form, report) if report is not None else nullcontext():
+            return services.report_save(
+                tenant=request.tenant, branch=branch, business_day=day, actor=request.user,
+                data={k: data[k] for k in ("narrative", "customer_visits", "contracts_signed", "problems", "next_plan")},
+                partners=partner_rows(formset), submit=request.POST.get("action") == "submit", request=request,
+            )
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error(None, message)
@@ -93,6 +98,7 @@ def _after_save(request, report):
 
 
 @tenant_view()
+@once_per_submit
 def report_file(request):
     """A new report. If the branch already has one for that day, open it instead."""
     _require_filer(request)
@@ -128,7 +134,8 @@ def report_edit(request, pk):
     _require_filer(request)
     branches = selectors.filing_branches(membership=request.membership)
     report = access_object(DailyReport.objects.filter(tenant=request.tenant, branch__in=branches).select_related("branch"), pk=pk)
-    form = ReportForm(request.POST or None, instance=report, tenant=request.tenant, branches=branches)
+    form = versioned(ReportForm(request.POST or None, instance=report, tenant=request.tenant, branches=branches),
+                     report, extra=_partner_initial)
     formset = PartnerFormSet(request.POST or None, prefix="p", initial=_partner_initial(report))
     if request.method == "POST":
         saved = _save(request, form=form, formset=formset, report=report)
