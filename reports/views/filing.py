@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from contextlib import nullcontext
 
 from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
