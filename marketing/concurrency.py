@@ -74,3 +74,23 @@ def guard_version(form, obj):
                 form.data = data
                 raise StaleEdit()
         yield current
+
+
+def lock_or_create(model, *, defaults: dict | None = None, **lookup):
+    """``(row, created)``: the row for ``lookup`` locked for update, created if missing.
+
+    ``select_for_update()`` on a missing row locks nothing, so two simultaneous "set" calls
+    would both insert and one would fail with IntegrityError (a 500). Here the insert runs in
+    a savepoint; the loser of the race waits on the unique index, gets IntegrityError, and
+    then locks the winner's row -- both callers end on one row, in order. Call inside a
+    transaction (the service's ``@transaction.atomic``)."""
+    from django.db import IntegrityError
+
+    row = model.objects.select_for_update().filter(**lookup).first()
+    if row is not None:
+        return row, False
+    try:
+        with transaction.atomic():
+            return model.objects.create(**lookup, **(defaults or {})), True
+    except IntegrityError:
+        return model.objects.select_for_update().get(**lookup), False
