@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.bounds import parse_day
 from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
@@ -109,7 +110,7 @@ def report_file(request):
         if branch is None and branches.count() == 1:
             branch = branches.first()
         try:
-            day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else initial["business_day"]
+            day = parse_day(request.GET.get("day")) or initial["business_day"]
         except ValueError:
             day = initial["business_day"]
         initial["business_day"] = day
@@ -181,9 +182,9 @@ def _board_context(request):
     day = calendar.current_business_day(now)
     if request.GET.get("day"):
         try:
-            day = dt.date.fromisoformat(request.GET["day"])
+            day = parse_day(request.GET["day"])
         except ValueError:
-            messages.error(request, _("日期格式不正确，已显示当前业务日。"))
+            messages.error(request, _("日期格式不正确或超出范围，已显示当前业务日。"))
     return {"board": selectors.board(tenant=request.tenant, business_day=day, now=now), "now": now,
             "is_working": calendar.is_working(day)}
 
