@@ -3,9 +3,10 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -27,8 +28,14 @@ from .submit_once import once_per_submit
 from .tenancy import access_object
 
 
+@never_cache
 def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """JSON health of the database, broker, Redis and beat's dispatchers; 503 if any is down
+    (``?probe=web``: database and broker only, for the load balancer). See marketing/health.py."""
+    from .health import health
+
+    ok, body = health(probe=request.GET.get("probe", "full"))
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 def _form_error(form, exc: ValidationError):
