@@ -254,5 +254,9 @@ def tenant_settings(request):
 def audit_list(request):
     filterset = AuditFilter(request.GET or None, queryset=selectors.audit_events(tenant=request.tenant), tenant=request.tenant, request=request)
     page, query = paginate(request, filterset.qs, per_page=50)
-    return render(request, "marketing/audit_list.html", {"filter": filterset, "page": page, "query": query})
+    from .audit import redact_for_reader
+
+    events = redact_for_reader(request, page.object_list)
+    return render(request, "marketing/audit_list.html", {"filter": filterset, "page": page, "query": query,
+                                                         "events": events})
 

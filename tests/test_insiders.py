@@ -1,0 +1,55 @@
+"""Curious insiders (issue 9), inside one tenant: the audit log, access requests, client IPs,
+approval flows one takes no part in."""
+
+import pytest
+from django.urls import reverse
+
+from customers.models import AccessAction, CustomerAccessLog
+from customers.tests.conftest import make_contact, make_customer
+from expenses.tests.helpers import make_expense
+
+pytestmark = pytest.mark.django_db
+
+NAME = "上海永达大众汽车销售服务有限公司"
+
+
+def _reads(org, user, action=AccessAction.HISTORY):
+    with org.scope():
+        return CustomerAccessLog.objects.filter(user=user, action=action).count()
+
+
+def test_audit_log_hides_confidential_customer_events_from_the_tenant_admin(org_a, client_as):
+    customer = make_customer(org_a, name=NAME)
+    make_contact(org_a, customer)
+    admin = org_a.users["admin"]
+    page = client_as(admin).get(reverse("marketing:audit")).content.decode()
+    assert NAME not in page and "李经理" not in page and "021-64001234" not in page
+    assert "客户档案（保密）" in page and "无权查看" in page
+    assert _reads(org_a, admin) == 0  # nothing was shown, nothing logged
+
+
+def test_audit_log_shows_customer_events_to_a_reader_with_reach_and_logs_the_read(org_a, client_as):
+    customer = make_customer(org_a, name=NAME)
+    gm = org_a.users["gm"]
+    page = client_as(gm).get(reverse("marketing:audit")).content.decode()
+    assert NAME in page
+    with org_a.scope():
+        assert CustomerAccessLog.objects.filter(user=gm, customer=customer, action=AccessAction.HISTORY).exists()
+
+
+def test_audit_label_filter_does_not_search_customer_names_without_reach(org_a, client_as):
+    make_customer(org_a, name=NAME)
+    admin_page = client_as(org_a.users["admin"]).get(reverse("marketing:audit"), {"object_label": "永达"})
+    assert list(admin_page.context["page"]) == []  # no "a customer of that name exists" oracle
+    gm = org_a.users["gm"]
+    gm_page = client_as(gm).get(reverse("marketing:audit"), {"object_label": "永达"})
+    assert len(gm_page.context["page"]) >= 1 and _reads(org_a, gm) == 1
+
+
+def test_audit_log_hides_expense_bank_accounts_from_who_cannot_open_the_request(org_a, client_as):
+    expense = make_expense(org_a, payee_account="6222021000099999")
+    admin_page = client_as(org_a.users["admin"]).get(reverse("marketing:audit")).content.decode()
+    assert "6222021000099999" not in admin_page and "（保密）" in admin_page
+    assert expense.number in admin_page  # the label is not confidential
+    gm_page = client_as(org_a.users["gm"]).get(reverse("marketing:audit")).content.decode()
+    assert "6222021000099999" in gm_page
