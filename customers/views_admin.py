@@ -45,6 +45,9 @@ def request_list(request):
     if status in AccessRequestStatus.values:
         qs = qs.filter(status=status)
     page, query = paginate(request, qs)
+    shown = selectors.shown_request_customers(membership=request.membership, docs=page.object_list)
+    for d in page.object_list:
+        d.shown_customer = shown[d.pk]
     return render(request, "customers/request_list.html", {
         "page": page, "query": query, "statuses": AccessRequestStatus.choices, "status": status,
         "can_request": _can_request(request.membership),
@@ -56,7 +59,12 @@ def request_list(request):
 @once_per_submit
 def request_create(request):
     form = AccessRequestForm(request.POST or None, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if form.looked_up:
+        # Every lookup is logged, hit or miss; a hit by phone is a read of that customer.
+        access.log_request_lookup(tenant=request.tenant, user=request.user, by=form.looked_up,
+                                  customer=form.customer, request=request)
+    if valid:
         try:
             doc = access.access_request_submit(
                 tenant=request.tenant, actor=request.user, customer=form.customer,
@@ -79,7 +87,10 @@ def request_detail(request, pk):
     """The request and its approval panel: approve / reject / withdraw happen in the engine."""
     doc = access_object(selectors.access_requests(membership=request.membership), pk=pk)
     panel = approval.panel_for(document=doc, user=request.user)
-    return render(request, "customers/request_detail.html", {"doc": doc, "panel": panel})
+    shown = selectors.shown_request_customers(membership=request.membership, docs=[doc])[doc.pk]
+    return render(request, "customers/request_detail.html", {
+        "doc": doc, "panel": panel, "shown_customer": shown, "customer_hidden": shown != doc.customer.name,
+    })
 
 
 # --- import -------------------------------------------------------------------------------------

@@ -53,3 +53,36 @@ def test_audit_log_hides_expense_bank_accounts_from_who_cannot_open_the_request(
     assert expense.number in admin_page  # the label is not confidential
     gm_page = client_as(org_a.users["gm"]).get(reverse("marketing:audit")).content.decode()
     assert "6222021000099999" in gm_page
+
+
+def test_access_request_by_phone_does_not_reveal_the_name_before_approval(org_a, client_as):
+    from customers.models import CustomerAccessRequest
+    from marketing.approvals import services as approvals
+    from marketing.approvals.models import ApprovalTask, TaskStatus
+    from marketing.models import AuditEvent
+
+    customer = make_customer(org_a, name=NAME)
+    finance = org_a.users["finance"]
+    client = client_as(finance)
+    miss = client.post(reverse("customers:request_create"), {"customer_phone": "021-99990000", "reason": "核对合同", "days": 3})
+    assert miss.status_code == 200
+    response = client.post(reverse("customers:request_create"),
+                           {"customer_phone": "021-64001234", "reason": "核对该客户的合同申领", "days": 3})
+    assert response.status_code == 302
+    with org_a.scope():
+        doc = CustomerAccessRequest.objects.get()
+        lookups = list(AuditEvent.objects.filter(verb="customers.access_request_lookup", actor=finance)
+                       .values_list("after", flat=True))
+        assert CustomerAccessLog.objects.filter(user=finance, customer=customer,
+                                                action=AccessAction.PHONE_SEARCH).count() == 1
+    assert sorted(a["found"] for a in lookups) == [False, True]
+    for url in [response["Location"], reverse("customers:requests"), reverse("approvals:mine")]:
+        page = client.get(url).content.decode()
+        assert NAME not in page, url
+    assert "批准后显示" in client.get(response["Location"]).content.decode()
+    assert NAME in client_as(org_a.users["gm"]).get(response["Location"]).content.decode()  # the decider sees it
+    with org_a.scope():
+        task = ApprovalTask.objects.get(flow__object_id=doc.pk, flow__document_type="customers.access_request",
+                                        assignee=org_a.users["gm"], status=TaskStatus.PENDING)
+        approvals.approval_approve(task=task, actor=org_a.users["gm"], comment="同意")
+    assert NAME in client.get(response["Location"]).content.decode()
