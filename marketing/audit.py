@@ -29,13 +29,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    # Behind the production proxy the first X-Forwarded-For hop is the client.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+from .client_ip import client_ip  # noqa: E402  (re-exported: the one resolver)
 
 
 def model_snapshot(obj: models.Model, fields: list[str]) -> dict:

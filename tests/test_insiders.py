@@ -86,3 +86,68 @@ def test_access_request_by_phone_does_not_reveal_the_name_before_approval(org_a,
                                         assignee=org_a.users["gm"], status=TaskStatus.PENDING)
         approvals.approval_approve(task=task, actor=org_a.users["gm"], comment="同意")
     assert NAME in client.get(response["Location"]).content.decode()
+
+
+# --- one client-IP resolver -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("trusted", "forwarded", "remote", "expected"), [
+    (0, "6.6.6.6", "10.0.0.9", "10.0.0.9"),  # no proxy configured: the header is the client's own text
+    (1, "6.6.6.6, 203.0.113.7", "10.0.0.9", "203.0.113.7"),  # the proxy appended the real client
+    (1, "203.0.113.7", "10.0.0.9", "203.0.113.7"),
+    (2, "6.6.6.6, 203.0.113.7, 10.0.0.2", "10.0.0.9", "203.0.113.7"),
+    (2, "203.0.113.7", "10.0.0.9", "10.0.0.9"),  # fewer hops than proxies: never trust client text
+    (1, "not-an-ip", "10.0.0.9", "10.0.0.9"),
+    (1, "", "10.0.0.9", "10.0.0.9"),
+])
+def test_client_ip_trusts_only_the_configured_proxies(settings, rf, trusted, forwarded, remote, expected):
+    from marketing.client_ip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = trusted
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert client_ip(request) == expected
+
+
+def test_audit_access_log_and_axes_use_the_same_resolver(settings, org_a, client_as):
+    from axes.helpers import get_client_ip_address
+    from django.test import RequestFactory
+
+    from marketing.models import AuditEvent
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    spoof = {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.7", "REMOTE_ADDR": "10.0.0.9"}
+    assert get_client_ip_address(RequestFactory().get("/", **spoof)) == "203.0.113.7"
+    customer = make_customer(org_a)
+    client_as(org_a.users["sales"]).get(reverse("customers:detail", args=[customer.pk]), **spoof)
+    with org_a.scope():
+        assert CustomerAccessLog.objects.get(customer=customer).ip_address == "203.0.113.7"
+    from django.test import Client
+
+    Client().post(reverse("login"), {"username": "nobody", "password": "wrong"}, **spoof)
+    assert AuditEvent._base_manager.filter(verb="auth.login_failed").latest("id").ip_address == "203.0.113.7"
+
+
+# --- approval flows one takes no part in --------------------------------------------------------
+
+
+def test_tenant_admin_may_follow_a_flow_but_not_comment_or_download(org_a, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from expenses.tests.helpers import flow_of
+    from marketing.approvals.models import ApprovalComment
+
+    expense = make_expense(org_a)
+    flow = flow_of(org_a, expense)
+    act = reverse("approvals:act", args=[flow.pk])
+    client_as(org_a.users["bgm"]).post(act, {"action": "comment", "comment": "见附件",
+                                             "attachment": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 x")})
+    with org_a.scope():
+        note = ApprovalComment.objects.get(flow=flow)
+    admin = client_as(org_a.users["admin"])
+    assert admin.get(reverse("approvals:flow", args=[flow.pk])).status_code == 200  # following is allowed
+    assert admin.post(act, {"action": "comment", "comment": "管理员插话"}).status_code == 403
+    assert admin.get(reverse("approvals:comment_file", args=[note.pk])).status_code == 403
+    with org_a.scope():
+        assert ApprovalComment.objects.filter(flow=flow).count() == 1
+    # the people in the flow still can
+    assert client_as(org_a.users["sales"]).get(reverse("approvals:comment_file", args=[note.pk])).status_code == 200

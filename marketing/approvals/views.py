@@ -4,7 +4,7 @@ actions endpoint, delegations, the chain editor. Views are thin: form -> service
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -64,6 +64,13 @@ def flow_detail(request, pk):
     return render(request, "approvals/flow.html", {"flow": flow, "panel": panel, "type": get_type(flow.document_type)})
 
 
+def _require_participant(request, flow) -> None:
+    """Acting, commenting and opening attached files are for the people in the flow; the
+    tenant admin who may follow every flow (``_visible_flows``) is refused here, on the server."""
+    if not selectors.visible_flows(tenant=request.tenant, user=request.user).filter(pk=flow.pk).exists():
+        raise PermissionDenied
+
+
 def _back(request, flow):
     target = request.POST.get("next") or flow.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -76,6 +83,7 @@ def _back(request, flow):
 @once_per_submit
 def act(request, pk):
     flow = access_object(_visible_flows(request).select_related("tenant", "applicant"), pk=pk)
+    _require_participant(request, flow)
     task = None
     task_id = request.POST.get("task")
     if task_id and str(task_id).isdigit():
@@ -128,6 +136,7 @@ def comment_file(request, pk):
         .exclude(attachment=""),
         pk=pk,
     )
+    _require_participant(request, note.flow)
     return FileResponse(note.attachment.open("rb"), as_attachment=True, filename=note.attachment_name)
 
 

@@ -210,6 +210,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the socket
+# address is the client). One resolver uses it for the audit log, the access log and axes.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "marketing.client_ip.client_ip"
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # Key for encrypting personal details at rest (customers app). Development default only.
