@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -189,7 +189,11 @@ def _attachment(request, pk) -> ExpenseAttachment:
 @tenant_view(*VIEW_CAPS, any_of=True)
 def attachment_download(request, pk):
     att = _attachment(request, pk)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.original_name)
+    try:
+        handle = att.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=att.original_name)
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)

@@ -130,7 +130,8 @@ def test_audit_access_log_and_axes_use_the_same_resolver(settings, org_a, client
 # --- approval flows one takes no part in --------------------------------------------------------
 
 
-def test_tenant_admin_may_follow_a_flow_but_not_comment_or_download(org_a, client_as):
+def test_tenant_admin_may_follow_a_flow_but_not_comment_or_download(org_a, client_as,
+                                                                   django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from expenses.tests.helpers import flow_of
@@ -139,8 +140,9 @@ def test_tenant_admin_may_follow_a_flow_but_not_comment_or_download(org_a, clien
     expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
     act = reverse("approvals:act", args=[flow.pk])
-    client_as(org_a.users["bgm"]).post(act, {"action": "comment", "comment": "见附件",
-                                             "attachment": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 x")})
+    with django_capture_on_commit_callbacks(execute=True):
+        client_as(org_a.users["bgm"]).post(act, {"action": "comment", "comment": "见附件",
+                                                 "attachment": SimpleUploadedFile("方案.pdf", b"%PDF-1.4 x")})
     with org_a.scope():
         note = ApprovalComment.objects.get(flow=flow)
     admin = client_as(org_a.users["admin"])

@@ -137,7 +137,11 @@ def comment_file(request, pk):
         pk=pk,
     )
     _require_participant(request, note.flow)
-    return FileResponse(note.attachment.open("rb"), as_attachment=True, filename=note.attachment_name)
+    try:
+        handle = note.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=note.attachment_name)
 
 
 # --- delegations ---------------------------------------------------------------------------
