@@ -50,10 +50,9 @@ def test_delete_waits_for_the_commit(org_a, django_capture_on_commit_callbacks):
     with org_a.scope():
         att = ExpenseAttachment.objects.get(request=expense)
     name = att.file.name
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom):
-        with transaction.atomic(), org_a.scope():
-            services.expense_remove_attachment(attachment=att, actor=org_a.users["sales"])
-            raise Boom
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Boom), transaction.atomic(), org_a.scope():
+        services.expense_remove_attachment(attachment=att, actor=org_a.users["sales"])
+        raise Boom
     assert default_storage.exists(name)  # the row is still there, so is its file
     with django_capture_on_commit_callbacks(execute=True), org_a.scope():
         att = ExpenseAttachment.objects.get(request=expense)
