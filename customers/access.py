@@ -20,7 +20,14 @@ from marketing.models import Membership
 from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
-from .models import AccessRequestStatus, Customer, CustomerAccessLog, CustomerAccessRequest, ReadAlert
+from .models import (
+    AccessAction,
+    AccessRequestStatus,
+    Customer,
+    CustomerAccessLog,
+    CustomerAccessRequest,
+    ReadAlert,
+)
 from .selectors import customer_reach, reads_in_last_hour
 
 
@@ -79,6 +86,17 @@ def check_read_alert(*, tenant, user, now=None) -> ReadAlert | None:
 
 
 # --- access requests ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_request_lookup(*, tenant, user, by: str, customer, request=None) -> None:
+    """An access-request form searched the archive by name or phone. Audited hit or miss (no
+    personal values); a phone hit also goes to the customer access log as a phone lookup."""
+    audit_record(tenant=tenant, actor=user, verb="customers.access_request_lookup",
+                 after={"by": by, "found": customer is not None}, request=request,
+                 object_label=str(_("查阅申请：查找客户")))
+    if customer is not None and by == "phone":
+        log_reads(tenant=tenant, user=user, customers=[customer], action=AccessAction.PHONE_SEARCH, request=request)
 
 
 @transaction.atomic

@@ -31,4 +31,9 @@ app.conf.beat_schedule = {
     },
     # customers: drop expired temporary grants (expiry is also enforced at query time).
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
+    # platform housekeeping: orphan files (see marketing/files.py) and old one-time form tokens.
+    "marketing-sweep-orphan-files": {"task": "marketing.tasks.sweep_orphan_files", "schedule": crontab(hour=3, minute=15)},
+    "marketing-purge-form-submissions": {
+        "task": "marketing.tasks.purge_form_submissions", "schedule": crontab(hour=3, minute=25),
+    },
 }

@@ -47,3 +47,26 @@ def send_approval_notice(
         users = list(User.objects.filter(pk__in=list(user_ids), membership__tenant=tenant))
         actor = User.objects.filter(pk=actor_id, membership__tenant=tenant).first() if actor_id else None
         return deliver(compose(kind=kind, flow=flow, step=step, users=users, actor=actor, comment=comment))
+
+
+@shared_task
+def sweep_orphan_files() -> int:
+    """Daily: stored files no row references (crash between commit and write, failed delete)."""
+    from .files import sweep_orphan_files as sweep
+
+    return len(sweep())
+
+
+@shared_task
+def purge_form_submissions(days: int = 2) -> int:
+    """Daily: one-time form tokens are needed only while someone may double-click."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from .models import FormSubmission
+
+    with scopes_disabled():
+        deleted, _ = FormSubmission.objects.filter(created_at__lt=timezone.now() - dt.timedelta(days=days)).delete()
+    return deleted

@@ -157,11 +157,20 @@ def summary_request_resend(*, summary: DailySummary, actor, request=None) -> Dai
     summary = DailySummary.objects.select_for_update().get(pk=summary.pk)
     if summary.status not in (SummaryStatus.FAILED, SummaryStatus.SENT):
         raise ValidationError(_("该汇总正在发送中，不能重发。"), code="busy")
+    before = {"status": summary.status, "generation": summary.generation}
+    # The resend is claimed here, in the row: a new generation queued as "due now". A second
+    # click (or a third) finds it queued and is refused, so three clicks send one e-mail; if
+    # the queued task is lost, the dispatcher picks the due row up like any retry.
+    summary.generation += 1
+    summary.attempts = 0
+    summary.status = SummaryStatus.RETRYING
+    summary.next_attempt_at = None  # due at once
+    summary.save(update_fields=["generation", "attempts", "status", "next_attempt_at"])
     audit_record(tenant=summary.tenant, actor=actor, verb="reports.summary_resend", obj=summary,
-                 before={"status": summary.status, "generation": summary.generation}, request=request)
+                 before=before, after={"generation": summary.generation}, request=request)
     from .tasks import send_summary
 
-    transaction.on_commit(lambda: send_summary.delay(summary.tenant_id, summary.business_day.isoformat(), True))
+    transaction.on_commit(lambda: send_summary.delay(summary.tenant_id, summary.business_day.isoformat()))
     return summary
 
 
@@ -175,7 +184,9 @@ def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
         if not DailySummary.objects.filter(tenant=tenant, business_day=day).exists():
             days.append(day)
     again = DailySummary.objects.filter(tenant=tenant).filter(
-        Q(status=SummaryStatus.RETRYING, next_attempt_at__lte=now) | Q(status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
+        Q(status=SummaryStatus.RETRYING, next_attempt_at__lte=now)
+        | Q(status=SummaryStatus.RETRYING, next_attempt_at__isnull=True)  # a queued resend
+        | Q(status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
     )
     days += [d for d in again.values_list("business_day", flat=True) if d not in days]
     return days

@@ -30,7 +30,11 @@ def send_summary(tenant_id: int, day_iso: str, force: bool = False) -> str:
 
 @shared_task
 def dispatch_summaries() -> int:
+    from marketing.health import record_heartbeat
+
     from .mailing import due_summaries
+
+    record_heartbeat("reports.dispatch_summaries")
 
     now = timezone.now()
     queued = 0
@@ -55,6 +59,9 @@ def send_reminders(tenant_id: int) -> int:
 
 @shared_task
 def dispatch_reminders() -> int:
+    from marketing.health import record_heartbeat
+
+    record_heartbeat("reports.dispatch_reminders")
     now = timezone.now()
     queued = 0
     for tenant in Tenant.objects.filter(is_active=True):

@@ -96,6 +96,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A pooled connection is tested before reuse: after a database restart the first
+        # request reconnects instead of failing on the dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -209,6 +212,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the socket
+# address is the client). One resolver uses it for the audit log, the access log and axes.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "marketing.client_ip.client_ip"
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # Key for encrypting personal details at rest (customers app). Development default only.

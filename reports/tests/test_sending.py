@@ -8,6 +8,7 @@ import pypdf
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -88,7 +89,9 @@ def test_smtp_failure_retries_with_backoff_then_fails_visibly(org_a):
     assert _send(org_a, now=now + dt.timedelta(hours=1)) is None  # failed stays failed until resend
     with org_a.scope():
         mailing.summary_request_resend(summary=row, actor=org_a.users["mspec"])
-    assert _send(org_a, now=now + dt.timedelta(hours=2), force=True).status == SummaryStatus.SENT
+        with pytest.raises(ValidationError, match="正在发送中"):  # a second click finds it queued
+            mailing.summary_request_resend(summary=row, actor=org_a.users["mspec"])
+    assert _send(org_a, now=now + dt.timedelta(hours=2)).status == SummaryStatus.SENT
     assert mail.outbox[-1].extra_headers["Message-ID"].endswith(".2@alpha.test>")
 
 

@@ -12,10 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import imports, selectors, services
@@ -33,6 +35,7 @@ from ..workcal import missing_years
 
 
 @tenant_view(Cap.REPORTS_IMPORT)
+@once_per_submit
 def import_list(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -81,6 +84,7 @@ def import_progress(request, pk):
 
 @require_POST
 @tenant_view(Cap.REPORTS_IMPORT)
+@once_per_submit
 def import_confirm_view(request, pk):
     """Default: only the pairs the file lists. ``scope=whole`` (replace the whole months /
     days) first shows what would be deleted and needs a second, separate confirmation."""
@@ -128,6 +132,7 @@ def collection_list(request):
 
 
 @tenant_view(Cap.TARGETS_EDIT, Cap.REPORTS_VIEW_ALL, any_of=True)
+@once_per_submit
 def target_list(request):
     membership = request.membership
     branches = _data_branches(request)
@@ -156,11 +161,18 @@ def target_edit(request, pk):
     form = TargetForm(request.POST or None, branches=branches.filter(pk=target.branch_id), initial=initial)
     form.fields["branch"].disabled = True
     form.fields["month"].disabled = True
+    versioned(form, target)
     if request.method == "POST" and form.is_valid():
-        services.target_set(tenant=request.tenant, branch=target.branch, month=target.month,
-                            amount=form.cleaned_data["amount"], actor=request.user, request=request)
-        messages.success(request, _("月度目标已保存。"))
-        return redirect("reports:targets")
+        try:
+            with guard_version(form, target):
+                services.target_set(tenant=request.tenant, branch=target.branch, month=target.month,
+                                    amount=form.cleaned_data["amount"], actor=request.user, request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("月度目标已保存。"))
+            return redirect("reports:targets")
     return render(request, "reports/simple_form.html", {"form": form, "title": _("修改月度目标"), "back": "reports:targets"})
 
 
@@ -186,6 +198,7 @@ def partner_paper(request, pk):
 
 
 @tenant_view(Cap.REPORTS_CALENDAR)
+@once_per_submit
 def calendar_view(request):
     form = OverrideForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():

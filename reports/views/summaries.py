@@ -13,6 +13,7 @@ from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import SUMMARY_RECIPIENT_ROLES, Cap
 from marketing.selectors import users_with_roles
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import mailing, selectors, services
@@ -66,6 +67,7 @@ def summary_file(request, pk, fmt):
 
 @require_POST
 @tenant_view(Cap.SUMMARIES_MANAGE)
+@once_per_submit
 def summary_resend(request, pk):
     summary = access_object(selectors.summaries_for(membership=request.membership), pk=pk)
     try:

@@ -138,12 +138,13 @@ def test_reject_without_reason_changes_nothing(org_a, client_as):
     assert expense.status == ExpenseStatus.REJECTED
 
 
-def test_comment_with_attachment_and_bad_files(org_a, org_b, client_as):
+def test_comment_with_attachment_and_bad_files(org_a, org_b, client_as, django_capture_on_commit_callbacks):
     expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
     client = client_as(org_a.users["bgm"])
     good = SimpleUploadedFile("方案.pdf", b"%PDF-1.4 x", content_type="application/pdf")
-    _post_act(client, flow, action="comment", comment="见附件", attachment=good)
+    with django_capture_on_commit_callbacks(execute=True):  # files are written at commit
+        _post_act(client, flow, action="comment", comment="见附件", attachment=good)
     bad_type = SimpleUploadedFile("run.exe", b"MZ\x90\x00", content_type="application/octet-stream")
     body = _post_act(client, flow, action="comment", comment="x", attachment=bad_type).content.decode()
     assert "不支持的文件类型" in body
