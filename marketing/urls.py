@@ -41,6 +41,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("customers/", include("customers.urls")),
+    path("m/messages/", include("marketing.notifications.urls")),
     path("approvals/", include("marketing.approvals_urls")),
 ]
 

@@ -9,18 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from marketing.audit import audit_record
 from marketing.models import Branch
+from marketing.notifications.models import Kind, Purpose
+from marketing.notifications.services import notify
 from marketing.selectors import users_with_roles
 
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
@@ -173,8 +177,10 @@ def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
 
 
 def reminders_send(*, tenant, now: dt.datetime | None = None, connection=None) -> int:
-    """E-mail the filers of every active branch that has not filed the report due today,
-    once per branch and day. Only between the reminder time and the deadline."""
+    """Remind the filers of every active branch that has not filed the report due today,
+    once per branch and day (claim row), through the outbox: one e-mail per filer, and a
+    chat message @-mentioning those who chose chat. Only between the reminder time and the
+    deadline. Returns the number of branches reminded."""
     now = now or timezone.now()
     local = now.astimezone(tenant.zone)
     calendar = WorkCalendar(tenant)
@@ -191,20 +197,21 @@ def reminders_send(*, tenant, now: dt.datetime | None = None, connection=None) -
     for branch in branches:
         users = users_with_roles(tenant=tenant, roles=tenant.report_filing_roles or [], branch=branch)
         addresses = sorted({u.email for u in users if u.email})
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(tenant=tenant, branch=branch, business_day=day, recipients=addresses)
-        except IntegrityError:
-            continue  # another dispatcher got there first
-        if not addresses:
-            continue
         with override("zh-hans"):
             subject = _("【日报提醒】%(branch)s %(day)s 的日报尚未提交") % {"branch": branch.name, "day": day.isoformat()}
             body = render_to_string("reports/email/reminder.txt", {"branch": branch, "day": day, "due_at": due.astimezone(tenant.zone), "tenant": tenant})
-        EmailMultiAlternatives(
-            subject=subject, body=body, from_email=tenant.marketing_mailbox, to=addresses,
-            headers={"Message-ID": f"<report-reminder.{tenant.slug}.{branch.code}.{day:%Y%m%d}@{tenant.marketing_mailbox.split('@')[-1]}>"},
-            connection=connection,
-        ).send(fail_silently=True)
-        sent += 1
+            link_label = _("填报日报")
+        try:
+            with transaction.atomic():  # the claim and the queued messages: together or not at all
+                ReminderLog.objects.create(tenant=tenant, branch=branch, business_day=day, recipients=addresses)
+                rows = notify(
+                    tenant=tenant, kind=Kind.REPORT_REMINDER, users=users, purpose=Purpose.REMINDERS,
+                    subject=subject, lines=body.strip().splitlines(), greeting=False, link_label=link_label,
+                    link=reverse("reports:file") + "?" + urlencode({"branch": branch.pk, "day": day.isoformat()}),
+                    dedupe_key=f"reminder:{branch.pk}:{day.isoformat()}",
+                )
+        except IntegrityError:
+            continue  # another dispatcher got there first
+        if rows:
+            sent += 1
     return sent

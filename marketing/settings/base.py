@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "marketing",
+    "marketing.notifications",
     "reports",
     "contracts",
     "expenses",
@@ -152,9 +153,23 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 30
+# Timeouts aligned with the exactly-once design (marketing/notifications/smtp.py and
+# docs/notifications.md): every SMTP operation <= EMAIL_TIMEOUT, all of them before the end
+# of the message <= EMAIL_SEND_DEADLINE, the answer to the final dot <= EMAIL_DATA_TIMEOUT.
+# Their sum must stay below the send leases (15 min) and CELERY_TASK_TIME_LIMIT.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_SEND_DEADLINE = int(os.environ.get("EMAIL_SEND_DEADLINE", "120"))
+EMAIL_DATA_TIMEOUT = int(os.environ.get("EMAIL_DATA_TIMEOUT", "300"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@branchdesk.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- links and chat -------------------------------------------------------------------
+# The public address people open from e-mails and chat messages (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Group-robot webhooks must point at the platform's own HTTPS host; hosts listed here are
+# also accepted (tests and a local fake server only).
+CHAT_WEBHOOK_EXTRA_HOSTS = env_list("CHAT_WEBHOOK_EXTRA_HOSTS", "")
+CHAT_TIMEOUT = int(os.environ.get("CHAT_TIMEOUT", "10"))
 
 # --- Celery -------------------------------------------------------------------------
 # Default broker: kombu's filesystem transport (a folder of message files). It needs no
