@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _filtered(request):
     qs = selectors.messages_for(tenant=request.tenant)
-    return MessageFilter(request.GET or None, queryset=qs, tenant=request.tenant, request=request)
+    return MessageFilter(request.GET, queryset=qs, tenant=request.tenant, request=request)
 
 
 @tenant_view(Cap.TENANT_MANAGE)
