@@ -147,6 +147,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Default: every message is written as a .eml file under var/mail so a newcomer can open
 # what was "sent". Production sets EMAIL_BACKEND to SMTP and EMAIL_HOST etc.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "marketing.mail.EmlFileBackend")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # Same SMTP backend, with the bounded timeouts the exactly-once design relies on.
+    EMAIL_BACKEND = "marketing.notifications.smtp.EmailBackend"
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

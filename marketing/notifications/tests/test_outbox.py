@@ -91,7 +91,7 @@ def test_temporary_failures_end_in_failed_after_the_last_attempt(org_a):
     now = timezone.now()
     with org_a.scope():
         Message.objects.filter(pk=row.pk).update(attempts=delivery.MAX_ATTEMPTS - 1)
-        SCRIPT.append(socket.timeout("timed out"))
+        SCRIPT.append(TimeoutError("timed out"))
         assert delivery.deliver(message_id=row.pk, now=now) == Status.FAILED
         row.refresh_from_db()
         assert row.attempts == delivery.MAX_ATTEMPTS and "timed out" in row.last_error
