@@ -89,7 +89,7 @@ def test_digest_links_open_the_inbox_and_each_item(org_a, django_capture_on_comm
 def test_reminder_link_opens_the_filing_form_for_that_branch_and_day(org_a, django_capture_on_commit_callbacks):
     with org_a.scope(), django_capture_on_commit_callbacks(execute=True):
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 30)) == 3
-    (reminder,) = [m for m in mails_to(org_a.users["bgm2"], "日报提醒")]
+    (reminder,) = mails_to(org_a.users["bgm2"], "日报提醒")
     (url,) = links(reminder)
     path = url.removeprefix(SITE)
     assert path == reverse("reports:file") + f"?branch={org_a.branches['A2'].pk}&day=2026-11-20"
