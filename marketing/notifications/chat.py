@@ -87,20 +87,25 @@ def fit_lines(head: str, lines: list[str], tail: str, limit: int) -> str:
     """``head`` + as many whole ``lines`` as fit + ``tail`` within ``limit`` UTF-8 bytes; a
     note says when lines were dropped. ``head`` and ``tail`` (the link, the mentions) are
     never cut, so the message always still opens the item and reaches the people."""
-    size = lambda s: len(s.encode("utf-8"))  # noqa: E731
+    def size(text: str) -> int:
+        return len(text.encode("utf-8"))
+
     budget = limit - size(head) - size(tail)
-    body, used = [], 0
-    for i, line in enumerate(lines):
-        cost = size(line) + 1
-        if used + cost > budget:
-            room = budget - used - size(ELLIPSIS) - 1
-            if room > 20 and i == len(body):
-                body.append(cut_bytes(line, room))
-            body.append(ELLIPSIS)
-            break
-        body.append(line)
-        used += cost
-    text = head + "\n".join(body) + tail
+    if sum(size(line) + 1 for line in lines) <= budget + 1:
+        text = head + "\n".join(lines) + tail
+    else:
+        room = budget - size(ELLIPSIS) - 1
+        body, used = [], 0
+        for line in lines:
+            cost = size(line) + 1
+            if used + cost > room:
+                rest = room - used - 1
+                if rest > 20:  # a long line: keep its beginning
+                    body.append(cut_bytes(line, rest))
+                break
+            body.append(line)
+            used += cost
+        text = head + "\n".join([*body, ELLIPSIS]) + tail
     return cut_bytes(text, limit) if size(text) > limit else text
 
 
