@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from marketing.audit import audit_record, client_ip
 from marketing.notifications.models import Kind
@@ -61,19 +63,24 @@ def check_read_alert(*, tenant, user, now=None) -> ReadAlert | None:
                 tenant=tenant, actor=user, verb="customers.read_alert", object_label=str(user),
                 after={"reads_last_hour": count, "threshold": tenant.customer_read_alert_per_hour},
             )
-            notify(
-                tenant=tenant, kind=Kind.READ_ALERT, users=users_with_roles(tenant=tenant, roles=[Role.GENERAL_MANAGER]),
-                subject=_("客户档案超量查阅告警：%(user)s") % {"user": user.display_name},
-                lines=[_("%(user)s 在 %(time)s 前一小时内查阅客户档案 %(count)s 次，超过阈值 %(limit)s 次。") % {
-                    "user": user.display_name, "time": local.strftime("%Y-%m-%d %H:%M"), "count": count,
-                    "limit": tenant.customer_read_alert_per_hour,
-                }, _("请在“客户档案访问日志”中按用户查看明细。")],
-                link=reverse("customers:access_log") + "?" + urlencode({"user": user.pk, "since": local.date().isoformat()}),
-                link_label=_("查看访问日志"), dedupe_key=f"read-alert:{alert.pk}",
-            )
+            with override(settings.LANGUAGE_CODE):
+                _queue_read_alert(tenant=tenant, user=user, alert=alert, count=count, local=local)
     except IntegrityError:
         return None  # another request claimed this hour's alert first
     return alert
+
+
+def _queue_read_alert(*, tenant, user, alert, count, local) -> None:
+    notify(
+        tenant=tenant, kind=Kind.READ_ALERT, users=users_with_roles(tenant=tenant, roles=[Role.GENERAL_MANAGER]),
+        subject=_("客户档案超量查阅告警：%(user)s") % {"user": user.display_name},
+        lines=[_("%(user)s 在 %(time)s 前一小时内查阅客户档案 %(count)s 次，超过阈值 %(limit)s 次。") % {
+            "user": user.display_name, "time": local.strftime("%Y-%m-%d %H:%M"), "count": count,
+            "limit": tenant.customer_read_alert_per_hour,
+        }, _("请在“客户档案访问日志”中按用户查看明细。")],
+        link=reverse("customers:access_log") + "?" + urlencode({"user": user.pk, "since": local.date().isoformat()}),
+        link_label=_("查看访问日志"), dedupe_key=f"read-alert:{alert.pk}",
+    )
 
 
 # --- access requests ---------------------------------------------------------------------------

@@ -7,7 +7,9 @@ through the login page and lands on it."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from marketing.notifications.models import Kind, Purpose
 from marketing.notifications.services import notify
@@ -46,8 +48,9 @@ def compose(*, kind: str, flow, step=None, actor=None, comment: str = "") -> dic
 
 
 def _queue(kind: str, flow, *, step=None, users=(), actor=None, comment: str = "") -> list:
-    message = compose(kind=kind, flow=flow, step=step, actor=actor, comment=comment)
-    return notify(tenant=flow.tenant, users=users, link=flow.url, purpose=Purpose.APPROVALS, **message)
+    with override(settings.LANGUAGE_CODE):  # the company's language, not the clicking user's UI language
+        message = compose(kind=kind, flow=flow, step=step, actor=actor, comment=comment)
+        return notify(tenant=flow.tenant, users=users, link=flow.url, purpose=Purpose.APPROVALS, **message)
 
 
 def queue_pending(*, flow, step, users) -> list:
