@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from .links import absolute
-from .models import Channel, ChatWebhook, Kind, Message, Platform, Purpose, Status
+from .models import Channel, ChatWebhook, CompanySignIn, Kind, Message, Platform, Purpose, SignInKind, Status
 
 
 def seed(*, tenant, personas, rich: bool) -> None:
@@ -29,3 +29,14 @@ def seed(*, tenant, personas, rich: bool) -> None:
             subject="示例：一封已发送的邮件", body="这是演示数据。\n", link=absolute("/"), status=Status.SENT, attempts=1,
             sent_at=timezone.now(), dedupe_key="demo:sent",
         )
+
+    if not CompanySignIn.objects.filter(tenant=tenant).exists():
+        from allauth.socialaccount.models import SocialApp
+
+        app = SocialApp.objects.create(
+            provider=SignInKind.OIDC, provider_id=f"{tenant.slug}-oidc-demo", name=f"{tenant.slug} OIDC demo",
+            client_id="demo-client", secret="demo-secret",
+            settings={"server_url": "https://idp.example.invalid/.well-known/openid-configuration"},
+        )
+        CompanySignIn.objects.create(tenant=tenant, app=app, kind=SignInKind.OIDC, label="企业账号登录（示例，未启用）",
+                                     is_active=False)

@@ -112,6 +112,8 @@ class NotificationProfile(TenantOwned):
     dingtalk_userid = models.CharField(_("钉钉 userId"), max_length=64, blank=True)
     feishu_open_id = models.CharField(_("飞书 open_id"), max_length=64, blank=True)
     mobile = models.CharField(_("用于 @ 的手机号"), max_length=20, blank=True)
+    sso_subject = models.CharField(_("企业账号 ID（OIDC sub）"), max_length=255, blank=True,
+                                   help_text=_("由管理员填写：企业身份提供方（OIDC）中该用户的 sub，用于企业账号登录匹配。"))
     pref_approvals = models.CharField(_("待审批"), max_length=5, choices=Preference.choices, default=Preference.EMAIL)
     pref_reminders = models.CharField(_("日报/计划提醒"), max_length=5, choices=Preference.choices, default=Preference.EMAIL)
     updated_at = models.DateTimeField(auto_now=True)
@@ -178,3 +180,28 @@ class Message(TenantOwned):
         if self.channel == Channel.CHAT:
             return str(self.webhook) if self.webhook_id else str(_("（已删除的群机器人）"))
         return self.to_address
+
+
+class SignInKind(models.TextChoices):
+    OIDC = "openid_connect", _("OpenID Connect（企业身份提供方）")
+    DINGTALK = "dingtalk", _("钉钉")
+    FEISHU = "feishu", _("飞书")
+
+
+class CompanySignIn(TenantOwned):
+    """A tenant's company sign-in: one django-allauth ``SocialApp`` (the IdP client) that only
+    this tenant's sign-in page offers. Users are matched, never created (signin.py)."""
+
+    app = models.OneToOneField("socialaccount.SocialApp", on_delete=models.CASCADE, related_name="company_signin")
+    kind = models.CharField(_("方式"), max_length=20, choices=SignInKind.choices)
+    label = models.CharField(_("按钮文字"), max_length=60)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业账号登录")
+        verbose_name_plural = _("企业账号登录")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -243,6 +243,7 @@ def webhook_test(*, hook: ChatWebhook, actor, request=None) -> Message:
 
 
 PROFILE_FIELDS = ["wecom_userid", "dingtalk_userid", "feishu_open_id", "mobile", "pref_approvals", "pref_reminders"]
+ADMIN_PROFILE_FIELDS = [*PROFILE_FIELDS, "sso_subject"]
 
 
 def profile_for(*, tenant, user) -> NotificationProfile:
