@@ -154,3 +154,28 @@ def test_admin_pages(org_a, idp, client_as):
     with org_a.scope():
         assert NotificationProfile.objects.get(user=org_a.users["gm"]).sso_subject == "gm-sub"
     assert client_as(org_a.users["gm"]).get(reverse("notifications:signin")).status_code == 403
+
+
+@pytest.mark.parametrize("provider,claims", [
+    ("dingtalk", {"openId": "ding-open-1", "unionId": "ding-union-1", "nick": "甲一销售"}),
+    ("feishu", {"open_id": "ou_feishu_1", "union_id": "on_1", "name": "甲一销售"}),
+])
+def test_dingtalk_and_feishu_accounts_map_by_recorded_id(provider, claims, org_a):
+    from marketing.notifications.signin import match_member
+
+    record(org_a, "sales", **({"dingtalk_userid": "ding-union-1"} if provider == "dingtalk" else {"feishu_open_id": "ou_feishu_1"}))
+    assert match_member(tenant=org_a.tenant, provider=provider, claims=claims) == org_a.users["sales"]
+    assert match_member(tenant=org_a.tenant, provider=provider, claims={"openId": "other", "open_id": "other"}) is None
+
+
+@pytest.mark.parametrize("provider,claims", [
+    ("dingtalk", {"openId": "d2", "mobile": "13812345678"}),
+    ("feishu", {"open_id": "ou_2", "mobile": "+8613812345678"}),
+])
+def test_dingtalk_and_feishu_accounts_map_by_mobile(provider, claims, org_a, org_b):
+    from marketing.notifications.signin import match_member
+
+    record(org_a, "finance", mobile="138 1234 5678")
+    record(org_b, "gm", mobile="13812345678")  # same number in another tenant: never matched from A
+    assert match_member(tenant=org_a.tenant, provider=provider, claims=claims) == org_a.users["finance"]
+    assert match_member(tenant=org_b.tenant, provider=provider, claims=claims) == org_b.users["gm"]
