@@ -39,13 +39,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include(app_urls)),
     path("reports/", include("reports.urls")),
+    path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("customers/", include("customers.urls")),
     path("m/messages/", include("marketing.notifications.urls")),
     path("login/company/<slug:slug>/", company_login, name="company_login"),
     path("accounts/", include("marketing.notifications.signin_urls")),
-    path("approvals/", include("marketing.approvals_urls")),
+    path("approvals/", include("marketing.approvals.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only
