@@ -223,11 +223,12 @@ def test_chain_editor_permissions_and_validation(org_a, client_as):
         assert [(s.name, s.condition) for s in chain.steps.all()] == [("总经理审批", "amount > 10000")]
 
 
-def test_daily_digest_once_per_user_and_day(org_a):
+def test_daily_digest_once_per_user_and_day(org_a, django_capture_on_commit_callbacks):
     make_expense(org_a)
     make_expense(org_a)
     mail.outbox.clear()
-    sent = send_approval_digests(tenant_id=org_a.tenant.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send_approval_digests(tenant_id=org_a.tenant.pk)
     digests = [m for m in mail.outbox if "审批日报" in m.subject]
     assert sent == len(digests) == 2  # bgm and allroles each wait for two
     bgm = [m for m in digests if org_a.users["bgm"].email in m.to][0]
