@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -60,6 +61,7 @@ PAGES = [
     ("approvals inbox (finance)", "product", "finance", "/approvals/", "YX-B-"),
     ("report board (GM)", "product", "gm", "/reports/board/", "第199分公司"),
     ("home (GM)", "product", "gm", "/", "/reports/board/"),
+    ("customer name search (GM)", "product", "gm", "/customers/?q=" + urllib.parse.quote("客户0123"), "基准客户0123"),
     ("ref: guardian page", "reference", "alice", "/customers/", "Customer"),
     ("ref: plain page", "reference", "alice", "/plain/", "Customer"),
 ]

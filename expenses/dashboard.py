@@ -5,8 +5,9 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from marketing import pagecache
 from marketing.approvals.selectors import inbox_count
-from marketing.pagecache import per_request, short_lived
+from marketing.pagecache import short_lived
 from marketing.roles import Cap
 
 from .models import ExpenseStatus
@@ -17,9 +18,8 @@ def home_cards(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if membership is None:
         return []
-    # Also the navigation badge: counted once per request.
-    pending = per_request(request, "approvals.inbox_count",
-                          lambda: inbox_count(tenant=request.tenant, user=request.user))
+    # Also the navigation badge (marketing/pagecache.py).
+    pending = pagecache.inbox_count(request, lambda: inbox_count(tenant=request.tenant, user=request.user))
     cards = [{
         "title": _("待我审批"), "value": pending, "hint": _("等待您处理的单据"),
         "url": reverse("approvals:inbox"), "tone": "warn" if pending else "ok",

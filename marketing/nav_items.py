@@ -1,14 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 
+from . import pagecache
 from .approvals.views import inbox_badge
 from .navigation import NavItem
-from .pagecache import per_request
 from .roles import Cap
 
 
 def _inbox_badge(request) -> int:
-    # The same number as the home page's inbox card: counted once per request.
-    return per_request(request, "approvals.inbox_count", lambda: inbox_badge(request))
+    # The same number as the home page's inbox card (marketing/pagecache.py).
+    return pagecache.inbox_count(request, lambda: inbox_badge(request))
 
 
 NAV_ITEMS = [
