@@ -310,12 +310,48 @@ def wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     p50 = ms(re.search(r"\n\s+50%\s+(\S+)", out).group(1))
     p99 = ms(re.search(r"\n\s+99%\s+(\S+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(bad.group(1)) if bad else 0,
+    return {"rps": rps, "requests": requests, "p50": p50, "p99": p99, "non2xx": int(bad.group(1)) if bad else 0,
             "socket_errors": errors.group(1) if errors else ""}
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class CpuMeter:
+    """CPU seconds spent serving a page: the server's gunicorn workers plus the PostgreSQL
+    backends connected to its database. Unlike requests/s this hardly depends on what else
+    runs on the machine, so it is the steadier measure of cost on a shared box."""
+
+    def __init__(self, master_pid: int, db: str):
+        import psycopg
+
+        self.master, self.db = master_pid, db
+        self.conn = psycopg.connect(f"{PG}/postgres", autocommit=True)
+
+    def pids(self) -> list[int]:
+        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
+        rows = self.conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.db]).fetchall()
+        return [int(p) for p in children] + [r[0] for r in rows]
+
+    def sample(self) -> dict[int, int]:
+        return {pid: _ticks(pid) for pid in self.pids()}
+
+    @staticmethod
+    def seconds(before: dict[int, int], after: dict[int, int]) -> float:
+        return sum(t - before.get(pid, 0) for pid, t in after.items()) / CLK_TCK
 
 
 def gunicorn_cmd(app: str, port: int) -> list[str]:
@@ -392,14 +428,18 @@ def main() -> int:
                 raise SystemExit(f"{label}: {url} answered {status} without {marker!r}")
             for _ in range(20):  # warm every worker
                 fetch(url, sessions[who])
+        meters = {"product": CpuMeter(procs[0].pid, args.db), "reference": CpuMeter(procs[1].pid, args.ref_db)}
         samples: dict[str, list[dict]] = {p[0]: [] for p in pages}
         for r in range(args.rounds):
             for label, server, who, path, _marker in pages:
+                before = meters[server].sample()
                 result = wrk(f"http://127.0.0.1:{ports[server]}{path}", sessions[who], args.duration,
                              args.connections)
+                cpu = CpuMeter.seconds(before, meters[server].sample())
+                result["cpu_ms"] = cpu * 1000 / max(result["requests"], 1)
                 samples[label].append(result)
                 print(f"  round {r + 1} {label:28} {result['rps']:8.1f} rps  p50 {result['p50']:7.1f} ms"
-                      f"  p99 {result['p99']:7.1f} ms"
+                      f"  p99 {result['p99']:7.1f} ms  cpu {result['cpu_ms']:5.1f} ms/req"
                       + (f"  NON-2xx {result['non2xx']}" if result["non2xx"] else "")
                       + (f"  socket errors {result['socket_errors']}" if result["socket_errors"] else ""),
                       flush=True)
@@ -414,7 +454,7 @@ def main() -> int:
     g_rows = samples.get("ref: guardian page")
     p_rows = samples.get("ref: plain page")
     for label, rows in samples.items():
-        m = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p50", "p99")}
+        m = {k: statistics.median(r[k] for r in rows) for k in ("rps", "p50", "p99", "cpu_ms")}
         m["spread"] = (max(r["rps"] for r in rows) - min(r["rps"] for r in rows)) / max(m["rps"], 1e-9)
         # Ratios per round (the reference measured in the same round, seconds apart), then
         # the median: load from elsewhere on the machine moves both sides of a ratio.
@@ -423,15 +463,24 @@ def main() -> int:
         if p_rows:
             m["x_plain"] = statistics.median(r["rps"] / p["rps"] for r, p in zip(rows, p_rows, strict=True))
         med[label] = m
+    for m in med.values():  # capacity ratios from CPU cost: reference cost / page cost
+        if g_rows:
+            m["cpu_x_guardian"] = med["ref: guardian page"]["cpu_ms"] / m["cpu_ms"]
+        if p_rows:
+            m["cpu_x_plain"] = med["ref: plain page"]["cpu_ms"] / m["cpu_ms"]
     load = os.getloadavg()[0]
     print()
     print(f"{args.connections} connections, {args.duration}s x {args.rounds} rounds per page; median of rounds;"
           f" spread = (max-min)/median req/s; ratios = median of per-round ratios; load average now {load:.1f}")
-    print(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'spread':>7} {'/guardian':>10} {'/plain':>7}")
+    print("req/s ratios: this page's req/s / the reference page's (same round); CPU ratios: the reference page's"
+          " CPU ms per request / this page's (capacity on the same cores)")
+    print(f"{'page':28} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'spread':>6} {'CPU ms':>7}"
+          f" {'rps/guard':>9} {'rps/plain':>9} {'cpu/guard':>9} {'cpu/plain':>9}")
     for label, m in med.items():
-        rg = f"{m['x_guardian']:10.2f}" if "x_guardian" in m else f"{'-':>10}"
-        rp = f"{m['x_plain']:7.2f}" if "x_plain" in m else f"{'-':>7}"
-        print(f"{label:28} {m['rps']:8.1f} {m['p50']:8.1f} {m['p99']:8.1f} {m['spread']:7.0%} {rg} {rp}")
+        cells = [f"{m[k]:9.2f}" if k in m else f"{'-':>9}" for k in ("x_guardian", "x_plain", "cpu_x_guardian",
+                                                                     "cpu_x_plain")]
+        print(f"{label:28} {m['rps']:7.1f} {m['p50']:7.1f} {m['p99']:7.1f} {m['spread']:6.0%} {m['cpu_ms']:7.1f} "
+              + " ".join(cells))
     if g_rows and p_rows:
         print(f"\ntargets: /guardian >= 2.00 and /plain >= {1 / 1.3:.2f} (within 1.3x of the plain page)")
     if args.json:

@@ -233,3 +233,16 @@ def test_name_search_is_case_insensitive_everywhere(org_a, client_as):
     make_customer(org_a, name="BMW 4S 店")
     page = client_as(org_a.users["gm"]).get(reverse("customers:list"), {"q": "bmw 4s"})
     assert [c.name for c in page.context["page"]] == ["BMW 4S 店"]
+
+
+@pytest.mark.parametrize(("kind", "value", "tone"), [
+    ("customer_stage", "signed", "ok"), ("customer_stage", "negotiating", "info"), ("customer_stage", "lost", "muted"),
+    ("customer_stage", "target", "warn"), ("expense_status", "submitted", "info"), ("expense_status", "archived", "warn"),
+    ("expense_status", "paid", "ok"), ("expense_status", "rejected", "bad"), ("expense_status", "draft", "muted"),
+])
+def test_status_pill_tag_keeps_the_tones_of_the_old_includes(kind, value, tone):
+    from django.template import engines
+
+    html = engines["django"].from_string('{% load platform %}{% pill kind value label %}').render(
+        {"kind": kind, "value": value, "label": "<标签>"})
+    assert html == f'<span class="pill pill-{tone}">&lt;标签&gt;</span>'
