@@ -176,6 +176,7 @@ def timed(fn, *a):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    connection.queries_log.clear()  # a full log (9,000 entries) would make the count read 0
     with CaptureQueriesContext(connection) as ctx:
         t0 = time.perf_counter()
         result = fn(*a)
@@ -215,6 +216,29 @@ def dispatcher_costs(moment) -> list[tuple[str, str, float, int, int]]:
     return rows
 
 
+def _ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _cpu_sample(master: int, db: str) -> dict[int, int]:
+    """CPU ticks of the worker (master + pool processes) and of the database's backends other
+    than this process's own connection."""
+    from django.db import connection
+
+    try:
+        pool = [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        pool = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+        backends = [r[0] for r in cursor.fetchall()]
+    return {pid: _ticks(pid) for pid in [master, *pool, *backends]}
+
+
 def run_workers(args, n: int, moment, business_day) -> dict:
     import redis
     from django.db import connection
@@ -240,8 +264,11 @@ def run_workers(args, n: int, moment, business_day) -> dict:
         while time.time() < deadline and not app.control.ping(timeout=1):
             pass
         connection.close()
+        cpu0 = _cpu_sample(worker.pid, args.db)
         t0 = time.perf_counter()
         jobs = dispatch.due_summary_jobs(moment)
+        if args.sample:  # a shorter run: queue only the first N tenants' summaries
+            jobs = jobs[: args.sample]
         for job in jobs:
             tasks.send_summary.delay(job.tenant_id, job.business_day.isoformat())
         queued = time.perf_counter() - t0
@@ -259,8 +286,10 @@ def run_workers(args, n: int, moment, business_day) -> dict:
                 last_report = time.time()
             time.sleep(0.5)
         elapsed = time.perf_counter() - t0
+        cpu1 = _cpu_sample(worker.pid, args.db)
+        cpu_s = sum(t - cpu0.get(pid, 0) for pid, t in cpu1.items()) / os.sysconf("SC_CLK_TCK")
         connection.close()
-        return {"workers": n, "queued": total, "sent": done, "failed": failed, "queue_s": queued,
+        return {"cpu_per_summary": cpu_s / max(done, 1), "workers": n, "queued": total, "sent": done, "failed": failed, "queue_s": queued,
                 "last_s": elapsed, "per_s": done / elapsed if elapsed else 0, "timed_out": done + failed < total}
     finally:
         worker.terminate()
@@ -280,6 +309,9 @@ def main() -> int:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--timeout", type=int, default=1200, help="seconds to wait for the last summary")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--sample", type=int, default=0,
+                        help="queue only this many of the due summaries per worker run (0 = all)")
+    parser.add_argument("--skip-costs", action="store_true", help="skip the dispatcher cost table")
     args = parser.parse_args()
 
     exists = subprocess.run(["psql", f"{PG}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname='{args.db}'"],
@@ -297,22 +329,26 @@ def main() -> int:
           f" (Asia/Shanghai); load average {os.getloadavg()[0]:.1f}", flush=True)
     seed(args, business_day)
 
-    print("\ndispatcher, one run (median of 3 where repeated)")
-    print(f"{'dispatcher':26} {'moment':32} {'ms':>9} {'queries':>8} {'due':>6}")
-    for name, label, ms, q, n in dispatcher_costs(moment):
-        print(f"{name:26} {label:32} {ms:9.1f} {q:8d} {n:6d}", flush=True)
+    if not args.skip_costs:
+        print("\ndispatcher, one run (median of 3 where repeated)")
+        print(f"{'dispatcher':26} {'moment':32} {'ms':>9} {'queries':>8} {'due':>6}")
+        for name, label, ms, q, n in dispatcher_costs(moment):
+            print(f"{name:26} {label:32} {ms:9.1f} {q:8d} {n:6d}", flush=True)
 
     results = []
-    for n in [int(x) for x in args.workers.split(",")]:
+    for n in [int(x) for x in args.workers.split(",") if x.strip()]:
         print(f"\n{n} worker process(es): dispatching at {moment:%H:%M:%S} ...", flush=True)
         r = run_workers(args, n, moment, business_day)
         results.append(r)
         print(f"  queued {r['queued']} in {r['queue_s']:.1f}s; {r['sent']} sent, {r['failed']} failed;"
               f" last summary after {r['last_s']:.0f}s ({r['per_s']:.1f}/s)"
-              + ("  TIMED OUT" if r["timed_out"] else "") + f"; load average {os.getloadavg()[0]:.1f}", flush=True)
-    print(f"\n{'workers':>8} {'summaries':>10} {'queue s':>8} {'last summary s':>15} {'per s':>7}")
+              + ("  TIMED OUT" if r["timed_out"] else "") + f"; {r['cpu_per_summary']:.3f} CPU s per summary"
+              f" (worker + database); load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"\n{'workers':>8} {'summaries':>10} {'queue s':>8} {'last summary s':>15} {'per s':>7}"
+          f" {'CPU s/summary':>14}")
     for r in results:
-        print(f"{r['workers']:8d} {r['sent']:10d} {r['queue_s']:8.1f} {r['last_s']:15.0f} {r['per_s']:7.1f}")
+        print(f"{r['workers']:8d} {r['sent']:10d} {r['queue_s']:8.1f} {r['last_s']:15.0f} {r['per_s']:7.1f}"
+              f" {r['cpu_per_summary']:14.3f}")
     return 0
 
 
