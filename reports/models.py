@@ -295,6 +295,9 @@ class DailySummary(TenantOwned):
         verbose_name_plural = _("每日汇总")
         ordering = ["-business_day"]
         constraints = [models.UniqueConstraint(fields=["tenant", "business_day"], name="reports_summary_day_unique")]
+        # The dispatcher's cross-tenant look for retries due: only unfinished rows are indexed.
+        indexes = [models.Index(fields=["status"], name="reports_summary_open_idx",
+                                condition=models.Q(status__in=["sending", "retrying"]))]
 
     def __str__(self) -> str:
         return f"{self.business_day} {self.get_status_display()}"
@@ -314,3 +317,39 @@ class ReminderLog(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "branch", "business_day"], name="reports_reminder_unique")
         ]
+
+
+class DispatchKind(models.TextChoices):
+    SUMMARY = "summary", _("每日汇总")
+    REMINDERS = "reminders", _("未报提醒")
+
+
+class DispatchClaim(TenantOwned):
+    """One row per job the per-minute dispatcher put on the queue. The key (tenant, kind,
+    business day, generation, attempt) is unique, so a job is queued once however many
+    dispatchers run (two beats, a slow minute overlapping the next) and however long it waits
+    in the queue before a worker starts it. ``run_id`` tells a dispatcher which of its claims
+    it won. A claim whose job still has not started after ``reports.dispatch.REQUEUE_AFTER``
+    is re-queued (a lost message); the send itself is claim-protected by ``DailySummary``."""
+
+    kind = models.CharField(max_length=16, choices=DispatchKind.choices)
+    business_day = models.DateField()
+    generation = models.PositiveSmallIntegerField(default=1)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    queued_at = models.DateTimeField()
+    run_id = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("调度记录")
+        verbose_name_plural = _("调度记录")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "business_day", "generation", "attempt"],
+                                    name="reports_dispatch_claim_unique")
+        ]
+        indexes = [
+            models.Index(fields=["business_day", "kind"], name="reports_dispatch_day_idx"),
+            models.Index(fields=["run_id"], name="reports_dispatch_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.business_day} g{self.generation}/{self.attempt}"

@@ -117,6 +117,26 @@ def board(*, tenant, business_day: dt.date, now: dt.datetime, branches: QuerySet
     return {"day": business_day, "due_at": due_at, "rows": rows, "counts": counts, "total": len(rows)}
 
 
+def board_counts(*, tenant, business_day: dt.date, now: dt.datetime, calendar: WorkCalendar | None = None) -> dict:
+    """What the home card shows of ``board``: the counts per filing state and the total,
+    from two aggregate queries instead of every branch row (the same rules as
+    ``filing_state``; ``tests/test_board_counts.py`` pins both to the same answers)."""
+    from django.db.models import Count, F, Q
+
+    calendar = calendar or WorkCalendar(tenant)
+    due_at = calendar.due_at(business_day)
+    total = Branch.objects.filter(tenant=tenant, is_active=True).count()
+    filed = DailyReport.objects.filter(
+        tenant=tenant, business_day=business_day, branch__is_active=True, submitted_at__isnull=False
+    ).aggregate(late=Count("pk", filter=Q(submitted_at__gte=F("due_at"))), all=Count("pk"))
+    counts = dict.fromkeys(FilingState.LABELS, 0)
+    counts[FilingState.LATE] = filed["late"]
+    counts[FilingState.ON_TIME] = filed["all"] - filed["late"]
+    open_ = total - filed["all"]
+    counts[FilingState.PENDING if now < due_at else FilingState.MISSING] = open_
+    return {"day": business_day, "due_at": due_at, "counts": counts, "total": total}
+
+
 def summary_recipients(*, tenant) -> list[User]:
     """Default: users with a branch-GM-or-above role; admins add or leave out people."""
     overrides = dict(RecipientOverride.objects.filter(tenant=tenant).values_list("user_id", "include"))
