@@ -1,0 +1,134 @@
+"""Demo products, price lists and contracts, built through the services and the approval
+engine, so every state is a real one with its history. Idempotent: does nothing if the tenant
+already has products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+
+from marketing.approvals import services as approvals
+from marketing.approvals.models import ApprovalTask, StepKind, TaskStatus
+from marketing.approvals.registry import StepSpec, get_type
+from marketing.approvals.selectors import chain_for
+from marketing.demo import membership_of
+from marketing.roles import Role
+from marketing.selectors import users_with_roles, visible_branches
+
+from .approvals import PRODUCT_DESIGN_KEY
+from .models import Product
+from .services import products as product_services
+
+PDF_BYTES = b"%PDF-1.4\n% demo clauses\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+PRODUCTS = [
+    # code, name, vehicle, term, mileage, price
+    ("YB-A24", "尊享动力总成延保 24 个月", "10 万元以下燃油乘用车", 24, 60000, "2980.00"),
+    ("YB-B36", "全面保障延保 36 个月", "10-30 万元燃油乘用车", 36, 100000, "5680.00"),
+    ("YB-E24", "新能源三电延保 24 个月", "新能源乘用车", 24, None, "4280.00"),
+    ("YB-C12", "商用车动力延保 12 个月", "轻型商用车", 12, 50000, "1880.00"),
+    ("YB-L60", "豪华车长效延保 60 个月", "30 万元以上乘用车", 60, 150000, "12800.00"),
+    ("YB-X12", "二手车基础延保 12 个月", "车龄 8 年以内二手车", 12, 30000, "1280.00"),
+]
+
+
+def _holders(personas: dict, role: str) -> list:
+    return [u for u in personas.values() if role in membership_of(u).roles]
+
+
+def ensure_demo_chain(tenant, key: str, applicant) -> None:
+    """A small demo tenant may lack some departments: keep only the steps somebody can sign
+    (a tenant admin would edit the chain the same way)."""
+    specs = chain_for(tenant=tenant, key=key)
+    keep: list[StepSpec] = []
+    for spec in specs:
+        people = users_with_roles(tenant=tenant, roles=[spec.role]).exclude(pk=applicant.pk)
+        if people.exists():
+            keep.append(spec)
+    if len(keep) != len(specs) and keep:
+        admin = users_with_roles(tenant=tenant, roles=[Role.TENANT_ADMIN]).first() or applicant
+        approvals.chain_save(tenant=tenant, actor=admin, key=key, steps=keep)
+
+
+def pending_task(document, key: str):
+    return (ApprovalTask.objects.filter(flow__document_type=key, flow__object_id=document.pk,
+                                        status=TaskStatus.PENDING).select_related("step", "assignee", "flow").first())
+
+
+def approve_steps(document, key: str, times: int = 99, comment: str = "同意") -> None:
+    for _i in range(times):
+        task = pending_task(document, key)
+        if task is None:
+            return
+        approvals.approval_approve(task=task, actor=task.assignee, comment=comment,
+                                   checklist=task.step.checklist if task.step.kind == StepKind.VERIFY else ())
+
+
+def _clauses(code: str) -> ContentFile:
+    return ContentFile(PDF_BYTES, name=f"{code}-合同条款.pdf")
+
+
+def _design(tenant, applicant, index: int, *, submit=True):
+    code, name, vehicle, term, km, price = PRODUCTS[index]
+    membership = membership_of(applicant)
+    branch = visible_branches(membership=membership).filter(is_headquarters=False).first() or \
+        visible_branches(membership=membership).first()
+    return product_services.product_design_create(
+        tenant=tenant, membership=membership, actor=applicant, code=code,
+        data={"branch": branch, "name": name, "vehicle_type": vehicle, "term_months": term, "mileage_limit": km,
+              "price": Decimal(price), "reason": "当地 4S 店渠道需求，客户询价较多。",
+              "coverage": "发动机、变速箱、驱动桥主要零部件的维修费用；含道路救援。"},
+        clauses=_clauses(code), submit=submit,
+    )
+
+
+def seed_products(*, tenant, personas: dict, rich: bool) -> dict:
+    applicants = _holders(personas, Role.SALESPERSON) or _holders(personas, Role.BRANCH_GM)
+    if not applicants:
+        return {}
+    applicant = applicants[0]
+    ensure_demo_chain(tenant, PRODUCT_DESIGN_KEY, applicant)
+    marketing = (_holders(personas, Role.MARKETING_SPECIALIST) or [applicant])[0]
+    made = {}
+    first = _design(tenant, applicant, 0)
+    approve_steps(first, PRODUCT_DESIGN_KEY)
+    product_services.product_set_status(product=first.product, actor=marketing, move="online")
+    made["online"] = first.product
+    second = _design(tenant, applicant, 1)
+    approve_steps(second, PRODUCT_DESIGN_KEY, times=1)  # waits further down the chain
+    made["design"] = second.product
+    if not rich:
+        return made
+    third = _design(tenant, applicant, 2)
+    approve_steps(third, PRODUCT_DESIGN_KEY)
+    product_services.product_set_status(product=third.product, actor=marketing, move="online")
+    # a change to an online product: version 2 on its way through the chain
+    product = Product.objects.get(pk=first.product_id)
+    v2 = product_services.product_version_create(
+        product=product, membership=membership_of(applicant), actor=applicant,
+        data={"branch": first.branch, "name": product.name, "vehicle_type": first.vehicle_type,
+              "term_months": 24, "mileage_limit": 80000, "price": Decimal("3180.00"),
+              "coverage": first.coverage + "新增：涡轮增压器。", "reason": "里程上限提高到 8 万公里。"},
+        submit=True,
+    )
+    approve_steps(v2, PRODUCT_DESIGN_KEY, times=2)
+    fourth = _design(tenant, applicant, 3)
+    approve_steps(fourth, PRODUCT_DESIGN_KEY, times=2)
+    task = pending_task(fourth, PRODUCT_DESIGN_KEY)
+    if task is not None:
+        approvals.approval_reject(task=task, actor=task.assignee, reason="商用车赔付率测算不足，请补充数据后重新提交。")
+    fifth = _design(tenant, applicant, 4)
+    approve_steps(fifth, PRODUCT_DESIGN_KEY)
+    product_services.product_set_status(product=fifth.product, actor=marketing, move="retire")
+    sixth = _design(tenant, applicant, 5)
+    approve_steps(sixth, PRODUCT_DESIGN_KEY)  # approved, waits for the price list
+    made.update(second_online=third.product, retired=fifth.product, approved=sixth.product)
+    return made
+
+
+def seed(*, tenant, personas: dict, rich: bool) -> None:
+    if Product.objects.filter(tenant=tenant).exists():
+        return
+    get_type(PRODUCT_DESIGN_KEY)
+    seed_products(tenant=tenant, personas=personas, rich=rich)
