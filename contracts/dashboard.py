@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from marketing.roles import Cap
 
-from .models import ProductStatus
+from .models import ConfirmationStatus, PriceListConfirmation, ProductStatus
 from .selectors import visible_products
 
 
@@ -20,4 +20,10 @@ def home_cards(request) -> list[dict]:
             "title": _("已批准待上线产品"), "value": waiting, "hint": _("请加入产品体系报价表并上线"),
             "url": reverse("contracts:product_list") + "?status=approved", "tone": "warn" if waiting else "ok",
         })
+    if membership.can(Cap.PRICELIST_CONFIRM):
+        mine = PriceListConfirmation.objects.filter(tenant=request.tenant, user=request.user,
+                                                    status=ConfirmationStatus.PENDING).count()
+        if mine:
+            cards.append({"title": _("报价表待确认"), "value": mine, "hint": _("市场营销部发来的产品体系报价表"),
+                          "url": reverse("contracts:pricelist_index"), "tone": "warn"})
     return cards

@@ -4,9 +4,11 @@ already has products."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from marketing.approvals import services as approvals
 from marketing.approvals.models import ApprovalTask, StepKind, TaskStatus
@@ -17,7 +19,9 @@ from marketing.roles import Role
 from marketing.selectors import users_with_roles, visible_branches
 
 from .approvals import PRODUCT_DESIGN_KEY
-from .models import Product
+from . import exports, imports, selectors
+from .models import ImportKind, Product
+from .services import pricelist as pricelist_services
 from .services import products as product_services
 
 PDF_BYTES = b"%PDF-1.4\n% demo clauses\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -127,8 +131,57 @@ def seed_products(*, tenant, personas: dict, rich: bool) -> dict:
     return made
 
 
+def seed_pricelist(*, tenant, personas: dict, rich: bool, made: dict) -> None:
+    marketing = _holders(personas, Role.MARKETING_SPECIALIST)
+    if not marketing or "online" not in made:
+        return
+    actor = marketing[0]
+    today = timezone.localdate(timezone=tenant.zone)
+    priced = list(Product.objects.filter(tenant=tenant, status__in=pricelist_services.PRICEABLE).select_related("current_version"))
+    draft = pricelist_services.pricelist_draft(tenant=tenant, actor=actor)
+    for product in priced:
+        v = product.current_version
+        for cls_index, vehicle_class in enumerate(["A 级（10 万以下）", "B 级（10-20 万）", "C 级（20-30 万）"]):
+            for term in (12, 24, 36):
+                price = (v.price * Decimal(term) / Decimal(v.term_months) * (Decimal("1") + Decimal(cls_index) / 5))
+                pricelist_services.entry_save(price_list=draft, actor=actor, product=product,
+                                              vehicle_class=vehicle_class, term_months=term,
+                                              price=price.quantize(Decimal("1")))
+    first = pricelist_services.pricelist_publish(price_list=draft, actor=actor, effective_on=today,
+                                                 note="首版报价表")
+    confirmations = list(first.confirmations.select_related("user"))
+    for index, confirmation in enumerate(confirmations):
+        if index == 0:
+            pricelist_services.confirmation_decide(confirmation=confirmation, actor=confirmation.user,
+                                                   decision="confirmed")
+        elif index == 1 and rich:
+            pricelist_services.confirmation_decide(confirmation=confirmation, actor=confirmation.user,
+                                                   decision="objected", comment="B 级 36 个月价格偏高，当地竞品 6800 元。")
+    ops = _holders(personas, Role.OPERATIONS)
+    if ops:
+        pricelist_services.implementation_tick(price_list=first, product=made["online"], actor=ops[0])
+    second = pricelist_services.pricelist_draft(tenant=tenant, actor=actor)
+    # the draft's content round-trips through the xlsx import (previewed, waiting for confirmation)
+    content = exports.pricelist_xlsx(second, selectors.pricelist_matrix(second))
+    imports.import_upload(tenant=tenant, kind=ImportKind.PRICE_LIST, filename="报价表草稿.xlsx", content=content,
+                          actor=actor, target_id=second.pk)
+    if not rich:
+        return
+    entry = second.entries.filter(product=made["online"], term_months=36).order_by("vehicle_class").first()
+    if entry is not None:
+        pricelist_services.entry_save(price_list=second, actor=actor, product=entry.product,
+                                      vehicle_class=entry.vehicle_class, term_months=36,
+                                      price=entry.price - Decimal("200"))
+    pricelist_services.entry_save(price_list=second, actor=actor, product=made["online"],
+                                  vehicle_class="新能源", term_months=24, price=Decimal("3380"))
+    pricelist_services.pricelist_publish(price_list=second, actor=actor, effective_on=today + timedelta(days=14),
+                                         note="B/C 级调价，新增新能源档")
+    pricelist_services.pricelist_draft(tenant=tenant, actor=actor)  # the next draft, open
+
+
 def seed(*, tenant, personas: dict, rich: bool) -> None:
     if Product.objects.filter(tenant=tenant).exists():
         return
     get_type(PRODUCT_DESIGN_KEY)
-    seed_products(tenant=tenant, personas=personas, rich=rich)
+    made = seed_products(tenant=tenant, personas=personas, rich=rich)
+    seed_pricelist(tenant=tenant, personas=personas, rich=rich, made=made)

@@ -59,3 +59,35 @@ class ProductVersionForm(TenantModelForm):
 class BarForm(forms.Form):
     bar_percent = forms.DecimalField(label=_("动销率达标线（%）"), min_value=Decimal("0"), max_value=Decimal("100"),
                                      max_digits=5, decimal_places=2)
+
+
+class EntryForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("产品"), queryset=None, empty_label=None)
+    vehicle_class = forms.CharField(label=_("车辆级别"), max_length=60)
+    term_months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=240)
+    price = forms.DecimalField(label=_("价格（元）"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+                               error_messages=_PRICE_ERRORS)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Product, ProductStatus
+
+        self.fields["product"].queryset = Product.objects.filter(
+            tenant=tenant, status__in=[ProductStatus.APPROVED, ProductStatus.ONLINE]).order_by("code")
+
+
+class PublishForm(forms.Form):
+    effective_on = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class ConfirmForm(forms.Form):
+    decision = forms.ChoiceField(label=_("意见"), choices=[("confirmed", _("确认")), ("objected", _("提出异议"))],
+                                 widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("意见说明"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
