@@ -64,3 +64,6 @@ def register_contract_types() -> None:
             default_chain=PRODUCT_DESIGN_CHAIN,
         )
     )
+    from .services import requests as contract_requests
+
+    contract_requests.register_type(CONTRACT_REQUEST_KEY, CONTRACT_REQUEST_CHAIN)

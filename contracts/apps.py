@@ -11,4 +11,4 @@ class ContractsConfig(AppConfig):
         from .approvals import register_contract_types
 
         register_contract_types()
-        from .services import pricelist  # noqa: F401  (registers its xlsx import)
+        from .services import ledger, pricelist  # noqa: F401  (register their xlsx imports)

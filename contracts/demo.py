@@ -18,11 +18,13 @@ from marketing.demo import membership_of
 from marketing.roles import Role
 from marketing.selectors import users_with_roles, visible_branches
 
-from .approvals import PRODUCT_DESIGN_KEY
 from . import exports, imports, selectors
-from .models import ImportKind, Product
+from .approvals import CONTRACT_REQUEST_KEY, PRODUCT_DESIGN_KEY
+from .models import Contract, ImportKind, Product
+from .services import ledger as ledger_services
 from .services import pricelist as pricelist_services
 from .services import products as product_services
+from .services import requests as request_services
 
 PDF_BYTES = b"%PDF-1.4\n% demo clauses\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -179,9 +181,104 @@ def seed_pricelist(*, tenant, personas: dict, rich: bool, made: dict) -> None:
     pricelist_services.pricelist_draft(tenant=tenant, actor=actor)  # the next draft, open
 
 
+def _request(tenant, applicant, product, quantity, *, submit=True):
+    membership = membership_of(applicant)
+    branch = visible_branches(membership=membership).filter(is_headquarters=False).first()
+    return request_services.request_create(
+        tenant=tenant, membership=membership, actor=applicant, submit=submit,
+        data={"branch": branch, "product": product, "quantity": quantity, "reason": "本月 4S 店渠道签单增加，空白合同不足。"})
+
+
+def _numbers(tenant, dispatch, count, skip=0):
+    return list(Contract.objects.filter(tenant=tenant, dispatch=dispatch).order_by("number")
+                .values_list("number", flat=True)[skip:skip + count])
+
+
+def _receive_sign(tenant, actor, applicant, dispatch, *, receive, sign, void=0):
+    today = ledger_services.local_today(tenant)
+    numbers = _numbers(tenant, dispatch, receive)
+    if not numbers:
+        return
+    ledger_services.contracts_receive(tenant=tenant, actor=actor, first_number=numbers[0], last_number=numbers[-1],
+                                      holder=applicant, on=today)
+    for number in numbers[:sign]:
+        ledger_services.contract_sign(contract=Contract.objects.get(tenant=tenant, number=number), actor=actor, on=today)
+    for number in numbers[sign:sign + void]:
+        ledger_services.contract_void(contract=Contract.objects.get(tenant=tenant, number=number), actor=actor,
+                                      on=today, reason="填写错误，已收回")
+
+
+def seed_ledger(*, tenant, personas: dict, rich: bool, made: dict) -> None:
+    marketing = _holders(personas, Role.MARKETING_SPECIALIST)
+    applicants = _holders(personas, Role.SALESPERSON)
+    if not marketing or not applicants or "online" not in made:
+        return
+    product = Product.objects.get(pk=made["online"].pk)
+    mspec, sales = marketing[0], applicants[0]
+    ensure_demo_chain(tenant, CONTRACT_REQUEST_KEY, sales)
+    today = ledger_services.local_today(tenant)
+    size = 500 if rich else 100
+    ledger_services.batch_create(tenant=tenant, actor=mspec, product=product, first_number="LZ-2026-000001",
+                                 last_number=f"LZ-2026-{size:06d}", printer="上海利民印刷厂",
+                                 unit_cost=Decimal("1.85"), received_on=today - timedelta(days=20))
+    first = _request(tenant, sales, product, 60)  # 首次申领
+    approve_steps(first, CONTRACT_REQUEST_KEY)
+    dispatch = request_services.request_dispatch(doc=first, actor=mspec)
+    _receive_sign(tenant, mspec, sales, dispatch, receive=42, sign=40, void=2)
+    request_services.dispatch_confirm(dispatch=dispatch, actor=sales, membership=membership_of(sales))
+    # passes the bar (40 ÷ (60 − 2) = 69 %) but asks for more than the stock: print order
+    stock = Contract.objects.filter(tenant=tenant, product=product, state="in_stock").count()
+    short = _request(tenant, sales, product, stock + 80)
+    approve_steps(short, CONTRACT_REQUEST_KEY)
+    waiting = _request(tenant, sales, product, 10)  # waits for marketing's sell-through check
+    approve_steps(waiting, CONTRACT_REQUEST_KEY, times=1)
+    ledger_content = _signings_xlsx(_numbers(tenant, dispatch, 2, skip=0), today)
+    imports.import_upload(tenant=tenant, kind=ImportKind.SIGNINGS, filename="CRM签约清单.xlsx", content=ledger_content,
+                          actor=mspec)  # the same CRM list again: previewed, changes nothing
+    if not rich:
+        return
+    _request(tenant, sales, product, 20, submit=False)  # draft
+    others = applicants[1:]
+    if others:
+        other = others[0]
+        low = _request(tenant, other, product, 50)
+        approve_steps(low, CONTRACT_REQUEST_KEY)
+        low_dispatch = request_services.request_dispatch(doc=low, actor=mspec)
+        _receive_sign(tenant, mspec, other, low_dispatch, receive=20, sign=5)  # dispatched, not confirmed
+        refused = _request(tenant, other, product, 30)
+        approve_steps(refused, CONTRACT_REQUEST_KEY, times=1)
+        task = pending_task(refused, CONTRACT_REQUEST_KEY)
+        if task is not None:
+            request_services.request_refuse(doc=refused, task=task, actor=task.assignee)
+        override = _request(tenant, other, product, 10)
+        approve_steps(override, CONTRACT_REQUEST_KEY, times=1)
+        task = pending_task(override, CONTRACT_REQUEST_KEY)
+        if task is not None:
+            request_services.request_override(doc=override, actor=task.assignee,
+                                              reason="新开 4S 店渠道，首月铺货，总监同意。")
+            approvals.approval_approve(task=task, actor=task.assignee, comment="超标准批准")
+
+
+def _signings_xlsx(numbers, day) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["合同编号", "签约日期"])
+    for n in numbers:
+        ws.append([n, day.isoformat()])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def seed(*, tenant, personas: dict, rich: bool) -> None:
     if Product.objects.filter(tenant=tenant).exists():
         return
     get_type(PRODUCT_DESIGN_KEY)
     made = seed_products(tenant=tenant, personas=personas, rich=rich)
+    made = {k: Product.objects.get(pk=v.pk) for k, v in made.items()}  # as the services left them
     seed_pricelist(tenant=tenant, personas=personas, rich=rich, made=made)
+    seed_ledger(tenant=tenant, personas=personas, rich=rich, made=made)

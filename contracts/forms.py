@@ -91,3 +91,87 @@ class ConfirmForm(forms.Form):
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
+class RequestForm(TenantModelForm):
+    class Meta:
+        from .models import ContractRequest
+
+        model = ContractRequest
+        fields = ["branch", "product", "quantity", "reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, tenant, membership, **kwargs):
+        super().__init__(*args, tenant=tenant, **kwargs)
+        from .selectors import online_products
+
+        self.fields["branch"].queryset = visible_branches(membership=membership).filter(is_active=True)
+        self.fields["product"].queryset = online_products(tenant=tenant)  # S000-40: products on sale only
+        self.fields["quantity"].widget.attrs.update({"inputmode": "numeric", "min": 1})
+        self.fields["quantity"].error_messages.update({"min_value": _("申领份数至少 1 份。"),
+                                                       "max_value": _("申领份数最多 100000 份。")})
+
+    def model_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.Meta.fields}
+
+
+class BatchForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("产品"), queryset=None)
+    first_number = forms.CharField(label=_("合同编号起"), max_length=40, help_text=_("例如 LZ-2026-000001"))
+    last_number = forms.CharField(label=_("合同编号止"), max_length=40, help_text=_("例如 LZ-2026-005000"))
+    printer = forms.CharField(label=_("印刷厂"), max_length=100)
+    unit_cost = forms.DecimalField(label=_("单价（元/份）"), min_value=Decimal("0"), max_digits=10, decimal_places=4)
+    received_on = forms.DateField(label=_("入库日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    print_order = forms.ModelChoiceField(label=_("对应印刷单"), queryset=None, required=False)
+
+    def __init__(self, *args, tenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import PrintOrder, PrintOrderStatus, Product, ProductStatus
+
+        self.fields["product"].queryset = Product.objects.filter(
+            tenant=tenant, status__in=[ProductStatus.APPROVED, ProductStatus.ONLINE]).order_by("code")
+        self.fields["print_order"].queryset = PrintOrder.objects.filter(
+            tenant=tenant, status=PrintOrderStatus.ORDERED).select_related("product")
+
+
+class ReceiveForm(forms.Form):
+    first_number = forms.CharField(label=_("合同编号起"), max_length=40)
+    last_number = forms.CharField(label=_("合同编号止"), max_length=40, required=False,
+                                  help_text=_("只登记一份时留空"))
+    holder = forms.ModelChoiceField(label=_("领取人（系统用户）"), queryset=None, required=False)
+    holder_name = forms.CharField(label=_("或花名册中的姓名"), max_length=60, required=False)
+    on = forms.DateField(label=_("领取日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, tenant, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        from marketing.models import User
+
+        branches = visible_branches(membership=membership).values("pk")
+        from marketing.models import BranchUserObjectPermission
+
+        users = BranchUserObjectPermission.objects.filter(tenant=tenant, content_object__in=branches,
+                                                          permission__codename="act_for_branch").values("user_id")
+        self.fields["holder"].queryset = User.objects.filter(pk__in=users, is_active=True).order_by("full_name")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("holder") and not (data.get("holder_name") or "").strip():
+            raise forms.ValidationError(_("请选择领取人，或填写花名册中的姓名。"))
+        return data
+
+
+class MoveForm(forms.Form):
+    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    reason = forms.CharField(label=_("作废原因"), max_length=200, required=False)
+
+
+class OverrideForm(forms.Form):
+    reason = forms.CharField(label=_("超标准批准理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SettingsForm(TenantModelForm):
+    class Meta:
+        from .models import ContractSettings
+
+        model = ContractSettings
+        fields = ["sell_through_window_days", "print_lead_working_days", "unconfirmed_after_working_days"]

@@ -3,14 +3,19 @@ from django.urls import path
 from marketing.tenancy import object_path
 
 from .models import (
+    Contract,
     ContractImportJob,
+    ContractRequest,
+    Dispatch,
     PriceList,
     PriceListConfirmation,
     PriceListEntry,
+    PrintBatch,
+    PrintOrder,
     Product,
     ProductVersion,
 )
-from .views import imports, pricelist, products
+from .views import imports, ledger, pricelist, products, requests, usage
 
 app_name = "contracts"
 urlpatterns: list = [
@@ -42,4 +47,32 @@ urlpatterns: list = [
                 model=PriceListConfirmation),
     object_path("imports/<int:pk>/", imports.import_detail, name="import_detail", model=ContractImportJob),
     object_path("imports/<int:pk>/confirm/", imports.import_confirm, name="import_confirm", model=ContractImportJob),
+    path("ledger/", ledger.ledger, name="ledger"),
+    path("ledger/export.xlsx", ledger.ledger_export, name="ledger_export"),
+    object_path("ledger/<int:pk>/", ledger.contract_detail, name="contract_detail", model=Contract),
+    object_path("ledger/<int:pk>/move/", ledger.contract_move, name="contract_move", model=Contract),
+    path("ledger/receive/", ledger.receive, name="receive"),
+    path("ledger/uploads/", ledger.uploads, name="uploads"),
+    path("batches/", ledger.batches, name="batches"),
+    object_path("batches/<int:pk>/", ledger.batch_detail, name="batch_detail", model=PrintBatch),
+    path("print-orders/", ledger.print_order_list, name="print_orders"),
+    object_path("print-orders/<int:pk>/", ledger.print_order_detail, name="print_order_detail", model=PrintOrder),
+    object_path("print-orders/<int:pk>/cancel/", ledger.print_order_cancel, name="print_order_cancel",
+                model=PrintOrder),
+    path("requests/", requests.request_list, name="request_list"),
+    path("requests/export.xlsx", requests.request_export, name="request_export"),
+    path("requests/new/", requests.request_create, name="request_create"),
+    object_path("requests/<int:pk>/", requests.request_detail, name="request_detail", model=ContractRequest),
+    object_path("requests/<int:pk>/edit/", requests.request_edit, name="request_edit", model=ContractRequest),
+    object_path("requests/<int:pk>/submit/", requests.request_submit, name="request_submit", model=ContractRequest),
+    object_path("requests/<int:pk>/decide/", requests.request_decide, name="request_decide", model=ContractRequest),
+    object_path("requests/<int:pk>/dispatch/", requests.request_dispatch, name="request_dispatch",
+                model=ContractRequest),
+    object_path("dispatches/<int:pk>/note.pdf", requests.dispatch_pdf, name="dispatch_pdf", model=Dispatch),
+    object_path("dispatches/<int:pk>/confirm/", requests.dispatch_confirm, name="dispatch_confirm", model=Dispatch),
+    path("usage/", usage.usage, name="usage"),
+    path("usage/export.xlsx", usage.usage_export, name="usage_export"),
+    path("usage/confirm/", usage.usage_confirm_view, name="usage_confirm"),
+    path("board/", usage.board, name="board"),
+    path("settings/", usage.settings_view, name="settings"),
 ]

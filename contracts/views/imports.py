@@ -34,7 +34,7 @@ def import_detail(request, pk):
     labels = imports.KINDS[job.kind].labels
     return render(request, "contracts/import_detail.html", {
         "job": job, "errors": imports.error_lines(job), "columns": [labels.get(c, c) for c in columns],
-        "rows": [[r.get(c, "") for c in columns] for r in job.preview], "back": BACK.get(job.kind, "contracts:ledger"),
+        "rows": [[r.get(c, "") for c in columns] for r in job.preview], "back": BACK.get(job.kind, "contracts:uploads"),
     })
 
 
@@ -49,6 +49,6 @@ def import_confirm(request, pk):
         return redirect("contracts:import_detail", pk=job.pk)
     if job.status == ImportStatus.DONE:
         messages.success(request, _("导入完成。"))
-        return redirect(BACK.get(job.kind, "contracts:ledger"))
+        return redirect(BACK.get(job.kind, "contracts:uploads"))
     messages.error(request, _("文件中有错误，未导入任何数据。"))
     return redirect("contracts:import_detail", pk=job.pk)
