@@ -6,7 +6,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from contracts import imports
-from contracts.models import Contract, ContractEvent, ContractImportJob, ContractState, ImportKind, ImportStatus
+from contracts.models import (
+    Contract,
+    ContractEvent,
+    ContractImportJob,
+    ContractState,
+    ImportKind,
+    ImportStatus,
+)
 from contracts.services import ledger
 from contracts.tests.helpers import (
     approved_product,
