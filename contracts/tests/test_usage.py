@@ -152,9 +152,9 @@ def test_usage_page_reach_drilldown_and_confirmation(org_a, setup, client_as):
 def test_friday_reminder_goes_to_operations_once(org_a, django_capture_on_commit_callbacks):
     with time_machine.travel(dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC), tick=False), org_a.scope():
         assert usage_remind(tenant=org_a.tenant) is False  # Thursday
-    with time_machine.travel(dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC), tick=False), org_a.scope():
-        with django_capture_on_commit_callbacks(execute=True):
-            assert usage_remind(tenant=org_a.tenant) is True
-            assert usage_remind(tenant=org_a.tenant) is False
+    friday = time_machine.travel(dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC), tick=False)
+    with friday, org_a.scope(), django_capture_on_commit_callbacks(execute=True):
+        assert usage_remind(tenant=org_a.tenant) is True
+        assert usage_remind(tenant=org_a.tenant) is False
     reminders = [m for m in mail.outbox if "合同使用情况" in m.subject]
     assert len(reminders) == 1 and org_a.users["ops"].email in reminders[0].to
