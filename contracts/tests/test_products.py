@@ -214,3 +214,12 @@ def test_formula_in_name_is_exported_as_text(org_a, client_as):
     ws = load_workbook(io.BytesIO(data)).active
     names = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)]
     assert any(c.value.startswith("=HYPERLINK") and c.data_type == "s" for c in names)
+
+
+def test_pages_are_translated_to_english(org_a, client_as):
+    approved_product(org_a, code="YB-EN")
+    client = client_as(org_a.users["mspec"], language="en")
+    listing = client.get(reverse("contracts:product_list")).content.decode()
+    assert "Export Excel" in listing and "Request a new product" in listing
+    page = client.get(reverse("contracts:ledger")).content.decode()
+    assert "Contract ledger" in page and "合同台账" not in page.split("<main", 1)[-1]
