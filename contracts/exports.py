@@ -249,3 +249,37 @@ def _cell(value, style):
     from reportlab.platypus import Paragraph
 
     return Paragraph(_esc(value), style)
+
+
+def versions_xlsx(versions) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "产品设计审批"
+    header(ws, ["产品代码", "版本", "名称", "申请分公司", "申请人", "期限（月）", "里程上限", "建议售价", "状态", "提交时间"])
+    for row, v in enumerate(versions, start=2):
+        put(ws, row, [v.product.code, v.number, v.name, v.branch.name, v.applicant.display_name, v.term_months,
+                      v.mileage_display, v.price, v.get_status_display(),
+                      v.submitted_at.strftime("%Y-%m-%d %H:%M") if v.submitted_at else ""])
+    return save(wb)
+
+
+def batches_xlsx(batches) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "印刷批次"
+    header(ws, ["合同编号起", "合同编号止", "产品", "份数", "印刷厂", "单价", "入库日期", "印刷单"], {1: 18, 2: 18})
+    for row, b in enumerate(batches, start=2):
+        put(ws, row, [b.first_number, b.last_number, b.product.code, b.copies, b.printer, b.unit_cost,
+                      _d(b.received_on), b.print_order.number if b.print_order else ""])
+    return save(wb)
+
+
+def print_orders_xlsx(orders) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "印刷单"
+    header(ws, ["印刷单号", "产品", "数量", "状态", "下单日期", "计划派发日期", "下单人"])
+    for row, o in enumerate(orders, start=2):
+        put(ws, row, [o.number, o.product.code, o.quantity, o.get_status_display(), _d(o.ordered_on),
+                      _d(o.expected_on), o.created_by.display_name if o.created_by else ""])
+    return save(wb)

@@ -342,3 +342,24 @@ def test_receive_page_and_contract_actions(org_a, client_as):
     assert _state(org_a, n[0]).state == ContractState.SIGNED
     assert bgm.post(reverse("contracts:contract_move", args=[c.pk]), {"move": "void", "on": _today(org_a)}
                     ).status_code == 403
+
+
+def test_every_list_exports_xlsx(org_a, client_as):
+    import io
+
+    from openpyxl import load_workbook
+
+    product = approved_product(org_a)
+    make_batch(org_a, product, last="LZ-2026-000010")
+    from contracts.tests.helpers import make_request, request_through_chain
+
+    request_through_chain(org_a, make_request(org_a, product, 30))  # prints: a print order
+    client = client_as(org_a.users["mspec"])
+    for name, title in [("contracts:ledger_export", "合同台账"), ("contracts:request_export", "合同申领"),
+                        ("contracts:batch_export", "印刷批次"), ("contracts:print_order_export", "印刷单"),
+                        ("contracts:design_export", "产品设计审批"), ("contracts:product_export", "延保产品")]:
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        ws = load_workbook(io.BytesIO(response.content)).active
+        assert ws.title == title and ws.max_row >= 2, name
+    assert client.get(reverse("contracts:print_orders"), {"status": "received"}).context["page"].object_list.count() == 0

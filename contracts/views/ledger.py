@@ -18,7 +18,7 @@ from .. import exports, imports
 from .. import selectors_ledger as selectors
 from ..filters import ContractFilter
 from ..forms import BatchForm, MoveForm, ReceiveForm, UploadForm
-from ..models import ContractImportJob, ContractState, ImportKind, PrintOrder
+from ..models import ContractImportJob, ContractState, ImportKind, PrintOrder, PrintOrderStatus
 from ..services import ledger as services
 from ._common import form_errors, show_errors, xlsx_response
 
@@ -118,6 +118,11 @@ def batches(request):
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
+def batch_export(request):
+    return xlsx_response(exports.batches_xlsx(selectors.batch_list(tenant=request.tenant)[:20000]), "print-batches")
+
+
+@tenant_view(Cap.CONTRACTS_MANAGE)
 def batch_detail(request, pk):
     batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
     from django.db.models import Count
@@ -148,8 +153,22 @@ def uploads(request):
 
 @tenant_view(Cap.CONTRACTS_MANAGE, Cap.CONTRACTS_VIEW_ALL, any_of=True)
 def print_order_list(request):
-    page, query = paginate(request, selectors.print_orders(tenant=request.tenant))
-    return render(request, "contracts/print_orders.html", {"page": page, "query": query})
+    page, query = paginate(request, _print_orders(request))
+    return render(request, "contracts/print_orders.html", {"page": page, "query": query,
+                                                           "statuses": PrintOrderStatus.choices,
+                                                           "status": request.GET.get("status", "")})
+
+
+def _print_orders(request):
+    qs = selectors.print_orders(tenant=request.tenant)
+    if request.GET.get("status") in PrintOrderStatus.values:
+        qs = qs.filter(status=request.GET["status"])
+    return qs
+
+
+@tenant_view(Cap.CONTRACTS_MANAGE, Cap.CONTRACTS_VIEW_ALL, any_of=True)
+def print_order_export(request):
+    return xlsx_response(exports.print_orders_xlsx(_print_orders(request)[:20000]), "print-orders")
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE, Cap.CONTRACTS_VIEW_ALL, any_of=True)

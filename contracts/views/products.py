@@ -116,6 +116,13 @@ def design_list(request):
     return render(request, "contracts/design_list.html", {"filter": filterset, "page": page, "query": query})
 
 
+@tenant_view(*VIEW_CAPS, any_of=True)
+def design_export(request):
+    filterset = VersionFilter(request.GET or None, queryset=selectors.version_list(membership=request.membership),
+                              tenant=request.tenant, membership=request.membership, request=request)
+    return xlsx_response(exports.versions_xlsx(filterset.qs.order_by("-created_at", "-id")[:20000]), "product-designs")
+
+
 @tenant_view(Cap.PRODUCTS_REQUEST)
 def design_create(request):
     form = ProductVersionForm(request.POST or None, request.FILES or None, tenant=request.tenant,
