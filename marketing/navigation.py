@@ -14,7 +14,7 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
-APPS_WITH_NAV = ["marketing", "reports", "contracts", "expenses", "customers"]
+APPS_WITH_NAV = ["marketing", "reports", "reports.submissions", "contracts", "expenses", "customers"]
 
 
 @dataclass(frozen=True)

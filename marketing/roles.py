@@ -80,6 +80,8 @@ class Cap:
     CUSTOMERS_ACCESS_LOG = "customers.access_log"
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
+    SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+
 
 _EXEC_READ = {
     Cap.BRANCHES_ALL,
@@ -104,6 +106,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.SUMMARIES_VIEW,
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
@@ -122,6 +125,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PRODUCTS_REQUEST,
             Cap.PRODUCTS_MANAGE,
             Cap.PRICELIST_EDIT,
+            Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
     Role.MARKETING_SPECIALIST: frozenset(
@@ -214,6 +218,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
+    Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
 }
 
 
