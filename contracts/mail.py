@@ -19,3 +19,18 @@ def send_notice(*, tenant, to, subject: str, body: str) -> None:
 
 def emails_of(users) -> list[str]:
     return [u.email for u in users if u.email and u.is_active]
+
+
+def mail_language():
+    """E-mails go to other people: write them in the product's language (Chinese), not in the
+    language the acting user happens to browse in. Use: ``with mail_language(): ...``."""
+    from django.conf import settings
+    from django.utils import translation
+
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def absolute(url: str) -> str:
+    from django.conf import settings
+
+    return f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{url}"

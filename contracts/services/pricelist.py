@@ -19,7 +19,7 @@ from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
 from .. import imports
-from ..mail import emails_of, send_notice
+from ..mail import absolute, emails_of, mail_language, send_notice
 from ..models import (
     ConfirmationStatus,
     ImportKind,
@@ -147,13 +147,14 @@ def pricelist_publish(*, price_list, actor, effective_on, note: str = "", reques
                  before={"status": PriceListStatus.DRAFT},
                  after={"status": price_list.status, "effective_on": effective_on, "entries": len(entries),
                         "confirmations": len(gms)}, request=request)
-    send_notice(
-        tenant=tenant, to=emails_of(gms),
-        subject=_("[请确认] 产品体系报价表第 %(v)s 版，%(d)s 起生效") % {"v": price_list.version, "d": effective_on},
-        body=_("您好：\n\n市场营销部发布了产品体系报价表第 %(v)s 版，%(d)s 起生效。\n请确认或提出异议：%(url)s\n") % {
-            "v": price_list.version, "d": effective_on,
-            "url": reverse("contracts:pricelist_detail", kwargs={"pk": price_list.pk})},
-    )
+    with mail_language():
+        send_notice(
+            tenant=tenant, to=emails_of(gms),
+            subject=_("[请确认] 产品体系报价表第 %(v)s 版，%(d)s 起生效") % {"v": price_list.version, "d": effective_on},
+            body=_("您好：\n\n市场营销部发布了产品体系报价表第 %(v)s 版，%(d)s 起生效。\n请确认或提出异议：%(url)s\n") % {
+                "v": price_list.version, "d": effective_on,
+                "url": absolute(reverse("contracts:pricelist_detail", kwargs={"pk": price_list.pk}))},
+        )
     return price_list
 
 

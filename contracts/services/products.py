@@ -15,7 +15,7 @@ from marketing.audit import audit_record, changed_fields, model_snapshot
 from marketing.roles import Role
 from marketing.selectors import users_with_roles, visible_branches
 
-from ..mail import emails_of, send_notice
+from ..mail import absolute, emails_of, mail_language, send_notice
 from ..models import (
     OPEN_VERSION_STATUSES,
     Product,
@@ -202,15 +202,16 @@ def on_version_approved(version, actor) -> None:
     audit_record(tenant=product.tenant, actor=actor, verb="contracts.product_approved", obj=product,
                  before=before, after={"status": product.status, "current_version": version.pk})
     marketing = users_with_roles(tenant=product.tenant, roles=[Role.MARKETING_SPECIALIST])
-    send_notice(
-        tenant=product.tenant, to=emails_of(marketing),
-        subject=_("[产品已批准] %(code)s %(name)s 第 %(n)s 版，请完善产品体系报价表") % {
-            "code": product.code, "name": product.name, "n": version.number},
-        body=_("您好：\n\n产品 %(code)s %(name)s 第 %(n)s 版已通过产品设计审批。\n"
-               "请将其加入下一版产品体系报价表并发与分总确认。\n\n查看：%(url)s\n") % {
-            "code": product.code, "name": product.name, "n": version.number,
-            "url": reverse("contracts:product_detail", kwargs={"pk": product.pk})},
-    )
+    with mail_language():
+        send_notice(
+            tenant=product.tenant, to=emails_of(marketing),
+            subject=_("[产品已批准] %(code)s %(name)s 第 %(n)s 版，请完善产品体系报价表") % {
+                "code": product.code, "name": product.name, "n": version.number},
+            body=_("您好：\n\n产品 %(code)s %(name)s 第 %(n)s 版已通过产品设计审批。\n"
+                   "请将其加入下一版产品体系报价表并发与分总确认。\n\n查看：%(url)s\n") % {
+                "code": product.code, "name": product.name, "n": version.number,
+                "url": absolute(reverse("contracts:product_detail", kwargs={"pk": product.pk}))},
+        )
 
 
 def on_version_rejected(version, actor, reason) -> None:

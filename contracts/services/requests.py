@@ -18,7 +18,7 @@ from marketing.roles import Role
 from marketing.selectors import users_with_roles, visible_branches
 from reports.workcal import WorkCalendar
 
-from ..mail import emails_of, send_notice
+from ..mail import absolute, emails_of, mail_language, send_notice
 from ..models import (
     Contract,
     ContractRequest,
@@ -170,7 +170,8 @@ def _notes(doc) -> list[str]:
 def request_refuse(*, doc, task, actor, version=None, request=None) -> ContractRequest:
     """Marketing refuses with the figures as the reason (S000-45)."""
     a = assess(doc)
-    reason = _("动销率未达标，不予派发。") + figures_text(a)
+    with mail_language():  # stored in the history, read by others: in the product's language
+        reason = _("动销率未达标，不予派发。") + figures_text(a)
     approval_reject(task=task, actor=actor, reason=reason, version=version, request=request)
     return ContractRequest.objects.get(pk=doc.pk)
 
@@ -233,17 +234,18 @@ def on_request_approved(doc, actor) -> None:
                  after={"status": doc.status, "rate": doc.rate, "bar": doc.bar, "stock": doc.stock,
                         "recommendation": doc.recommendation, "planned_dispatch_on": doc.planned_dispatch_on,
                         "override_reason": doc.override_reason or None})
-    if doc.status == RequestStatus.TO_DISPATCH:
-        subject = _("[合同申领] %(n)s 已通过，%(d)s 派发") % {"n": doc.number, "d": doc.planned_dispatch_on}
-        body = _("您好：\n\n申领单 %(n)s（%(p)s × %(q)s 份）已通过审核，市场部将于 %(d)s 派发。\n\n查看：%(url)s\n")
-    else:
-        subject = _("[合同申领] %(n)s 已通过，安排印刷，计划 %(d)s 派发") % {"n": doc.number,
-                                                                  "d": doc.planned_dispatch_on}
-        body = _("您好：\n\n申领单 %(n)s（%(p)s × %(q)s 份）已通过审核。总部库存不足，已安排印刷，"
-                 "计划于 %(d)s 派发。\n\n查看：%(url)s\n")
-    send_notice(tenant=doc.tenant, to=emails_of(_branch_people(doc)), subject=subject, body=body % {
-        "n": doc.number, "p": doc.product.code, "q": doc.quantity, "d": doc.planned_dispatch_on,
-        "url": reverse("contracts:request_detail", kwargs={"pk": doc.pk})})
+    with mail_language():
+        if doc.status == RequestStatus.TO_DISPATCH:
+            subject = _("[合同申领] %(n)s 已通过，%(d)s 派发") % {"n": doc.number, "d": doc.planned_dispatch_on}
+            body = _("您好：\n\n申领单 %(n)s（%(p)s × %(q)s 份）已通过审核，市场部将于 %(d)s 派发。\n\n查看：%(url)s\n")
+        else:
+            subject = _("[合同申领] %(n)s 已通过，安排印刷，计划 %(d)s 派发") % {"n": doc.number,
+                                                                      "d": doc.planned_dispatch_on}
+            body = _("您好：\n\n申领单 %(n)s（%(p)s × %(q)s 份）已通过审核。总部库存不足，已安排印刷，"
+                     "计划于 %(d)s 派发。\n\n查看：%(url)s\n")
+        send_notice(tenant=doc.tenant, to=emails_of(_branch_people(doc)), subject=subject, body=body % {
+            "n": doc.number, "p": doc.product.code, "q": doc.quantity, "d": doc.planned_dispatch_on,
+            "url": absolute(reverse("contracts:request_detail", kwargs={"pk": doc.pk}))})
 
 
 def _set_status(doc, actor, status, verb):
@@ -306,12 +308,13 @@ def request_dispatch(*, doc, actor, request=None) -> Dispatch:
     audit_record(tenant=doc.tenant, actor=actor, verb="contracts.dispatch", obj=doc, before={"status": old},
                  after={"status": doc.status, "from": dispatch.first_number, "to": dispatch.last_number,
                         "count": doc.quantity, "branch": doc.branch.name}, request=request)
-    send_notice(tenant=doc.tenant, to=emails_of(_branch_people(doc)),
-                subject=_("[合同派发] %(n)s 已派发 %(q)s 份，请收到后确认") % {"n": doc.number, "q": doc.quantity},
-                body=_("您好：\n\n申领单 %(n)s 的 %(q)s 份合同（%(a)s – %(b)s）已于 %(d)s 派发。\n"
-                       "收到后请在系统中确认收货：%(url)s\n") % {
-                    "n": doc.number, "q": doc.quantity, "a": dispatch.first_number, "b": dispatch.last_number,
-                    "d": today, "url": reverse("contracts:request_detail", kwargs={"pk": doc.pk})})
+    with mail_language():
+        send_notice(tenant=doc.tenant, to=emails_of(_branch_people(doc)),
+                    subject=_("[合同派发] %(n)s 已派发 %(q)s 份，请收到后确认") % {"n": doc.number, "q": doc.quantity},
+                    body=_("您好：\n\n申领单 %(n)s 的 %(q)s 份合同（%(a)s – %(b)s）已于 %(d)s 派发。\n"
+                           "收到后请在系统中确认收货：%(url)s\n") % {
+                        "n": doc.number, "q": doc.quantity, "a": dispatch.first_number, "b": dispatch.last_number,
+                        "d": today, "url": absolute(reverse("contracts:request_detail", kwargs={"pk": doc.pk}))})
     return dispatch
 
 

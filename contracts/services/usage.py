@@ -13,7 +13,7 @@ from marketing.audit import audit_record
 from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
-from ..mail import emails_of, send_notice
+from ..mail import absolute, emails_of, mail_language, send_notice
 from ..models import UsageWeek
 from .ledger import local_today
 
@@ -36,10 +36,11 @@ def usage_remind(*, tenant) -> bool:
         week.reminded_at = timezone.now()
         week.save(update_fields=["reminded_at"])
     ops = users_with_roles(tenant=tenant, roles=[Role.OPERATIONS])
-    send_notice(tenant=tenant, to=emails_of(ops),
-                subject=_("[每周五] 请确认本周合同使用情况（截至 %(d)s）") % {"d": today},
-                body=_("您好：\n\n请核对并确认本周合同使用情况数据分析（截至 %(d)s），确认后市场部下载汇总。\n\n%(url)s\n")
-                % {"d": today, "url": reverse("contracts:usage") + f"?as_of={today.isoformat()}"})
+    with mail_language():
+        send_notice(tenant=tenant, to=emails_of(ops),
+                    subject=_("[每周五] 请确认本周合同使用情况（截至 %(d)s）") % {"d": today},
+                    body=_("您好：\n\n请核对并确认本周合同使用情况数据分析（截至 %(d)s），确认后市场部下载汇总。\n\n%(url)s\n")
+                    % {"d": today, "url": absolute(reverse("contracts:usage") + f"?as_of={today.isoformat()}")})
     audit_record(tenant=tenant, actor=None, verb="contracts.usage_remind", obj=week, after={"as_of": today})
     return True
 
