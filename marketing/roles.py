@@ -58,6 +58,13 @@ class Cap:
 
     CONTRACTS_REQUEST = "contracts.request"
     CONTRACTS_MANAGE = "contracts.manage"  # products, sell-through review, ledger
+    CONTRACTS_VIEW_ALL = "contracts.view_all"  # every branch's contracts, requests and usage
+    PRODUCTS_REQUEST = "products.request"  # start a product design request (产品设计审批表)
+    PRODUCTS_VIEW_ALL = "products.view_all"  # every product, version and design request
+    PRODUCTS_MANAGE = "products.manage"  # put a product online / retire it, sell-through bar
+    PRICELIST_EDIT = "pricelist.edit"  # draft and publish the price list (产品体系报价表)
+    PRICELIST_CONFIRM = "pricelist.confirm"  # branch GM confirms a published price list
+    PRICELIST_IMPLEMENT = "pricelist.implement"  # operations ticks "运营系统落实"
 
     EXPENSES_REQUEST = "expenses.request"
     EXPENSES_VIEW_ALL = "expenses.view_all"
@@ -85,6 +92,8 @@ _EXEC_READ = {
     Cap.EXPENSES_VIEW_ALL,
     Cap.CUSTOMERS_VIEW_ALL,
     Cap.CUSTOMERS_EXPORT,
+    Cap.CONTRACTS_VIEW_ALL,
+    Cap.PRODUCTS_VIEW_ALL,
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -115,6 +124,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_IMPORT,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
             Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
@@ -130,13 +142,20 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.EXPENSES_VIEW_ALL,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.CONTRACTS_VIEW_ALL,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_VIEW_ALL,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
         }
     ),
     Role.FINANCE: frozenset(
-        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
+         Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
     ),
-    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS}),
-    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
+                                 Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
+    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS, Cap.PRODUCTS_VIEW_ALL}),
     Role.HR: frozenset({Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.BRANCH_GM: frozenset(
         {
@@ -148,6 +167,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EXPENSES_REQUEST,
             Cap.HOSPITALITY_REQUEST,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRICELIST_CONFIRM,
         }
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
@@ -168,6 +189,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
+            Cap.PRODUCTS_REQUEST,
         }
     ),
 }
@@ -188,6 +210,13 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.SUMMARIES_MANAGE: _("管理汇总收件人与重发"),
     Cap.CONTRACTS_REQUEST: _("申领合同"),
     Cap.CONTRACTS_MANAGE: _("管理产品、合同审核与台账"),
+    Cap.CONTRACTS_VIEW_ALL: _("查看所有分公司的合同与申领"),
+    Cap.PRODUCTS_REQUEST: _("发起产品设计审批"),
+    Cap.PRODUCTS_VIEW_ALL: _("查看全部产品与设计申请"),
+    Cap.PRODUCTS_MANAGE: _("产品上线、停用与动销率达标线"),
+    Cap.PRICELIST_EDIT: _("编辑与发布产品体系报价表"),
+    Cap.PRICELIST_CONFIRM: _("确认产品体系报价表"),
+    Cap.PRICELIST_IMPLEMENT: _("登记报价表运营系统落实"),
     Cap.EXPENSES_REQUEST: _("申请营销费用"),
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
     Cap.EXPENSES_PAY: _("登记营销费用发放"),
