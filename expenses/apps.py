@@ -11,3 +11,6 @@ class ExpensesConfig(AppConfig):
         from .approvals import register_expense_type
 
         register_expense_type()
+        from .hospitality.approvals import register_hospitality_types
+
+        register_hospitality_types()

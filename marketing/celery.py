@@ -25,5 +25,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=30),
     },
     # customers: drop expired temporary grants (expiry is also enforced at query time).
+    # hospitality: refuse (拒付) emergency applications not completed in time; remind before.
+    "hospitality-sweep-emergencies": {
+        "task": "expenses.hospitality.tasks.sweep_emergencies", "schedule": crontab(minute="*/15"),
+    },
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
 }

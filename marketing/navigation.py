@@ -14,7 +14,8 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
-APPS_WITH_NAV = ["marketing", "reports", "contracts", "expenses", "customers"]
+# "expenses.hospitality" is a module of the expenses app with its own pages (业务招待费).
+APPS_WITH_NAV = ["marketing", "reports", "contracts", "expenses", "customers", "expenses.hospitality"]
 
 
 @dataclass(frozen=True)

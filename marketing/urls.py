@@ -40,6 +40,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
+    path("hospitality/", include("expenses.hospitality.urls")),
     path("customers/", include("customers.urls")),
     path("approvals/", include("marketing.approvals_urls")),
 ]
