@@ -216,7 +216,8 @@ def _save_guests(app, guests):
     Guest.objects.filter(application=app).delete()
     Guest.objects.bulk_create([
         Guest(tenant_id=app.tenant_id, application=app, position=i, name=g["name"].strip(),
-              title=(g.get("title") or "").strip(), company=(g.get("company") or "").strip(),
+              title=(g.get("title") or "").strip(),
+              company=((g.get("company") or "").strip() or (g["customer"].name if g.get("customer") else ""))[:100],
               city=(g.get("city") or "").strip(), customer=g.get("customer"))
         for i, g in enumerate(guests)
     ])
