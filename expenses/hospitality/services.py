@@ -546,7 +546,7 @@ def claim_create(*, tenant, membership, actor, application, data: dict, lines: l
                                                  "personal_share"]), "policy": claim.policy.version},
                  request=request)
     if submit:
-        claim_submit(claim=claim, actor=actor, request=request)
+        claim = claim_submit(claim=claim, actor=actor, request=request)
     return claim
 
 
@@ -570,7 +570,7 @@ def claim_update(*, claim, actor, data: dict, lines: list[dict], files=(), submi
                  after=model_snapshot(claim, ["diners", "bill_total", "company_share", "personal_share"]),
                  request=request)
     if submit:
-        claim_submit(claim=claim, actor=actor, request=request)
+        claim = claim_submit(claim=claim, actor=actor, request=request)
     return claim
 
 
