@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketing.approvals.services import approval_start, approval_withdraw
@@ -299,6 +300,12 @@ def emergency_create(*, tenant, membership, actor, data: dict, request=None):
                  after=model_snapshot(app, ["number", "status", "completion_due", *EMERGENCY_FIELDS]),
                  request=request)
     gms = list(users_with_roles(tenant=tenant, roles=[Role.BRANCH_GM], branch=app.branch).exclude(pk=actor.pk))
+    with translation.override(settings.LANGUAGE_CODE):  # mail to others: the primary language
+        _emergency_notice(tenant, app, actor, gms, visit)
+    return app
+
+
+def _emergency_notice(tenant, app, actor, gms, visit):
     send_hospitality_mail(
         tenant=tenant, users=gms,
         subject=_("【紧急招待申请】%(number)s %(who)s %(day)s") % {"number": app.number, "who": actor.display_name,
@@ -307,7 +314,6 @@ def emergency_create(*, tenant, membership, actor, data: dict, request=None):
         % {"who": actor.display_name, "day": visit.isoformat(), "venue": app.venue, "n": app.expected_diners,
            "note": app.emergency_note or "—", "due": app.completion_due.isoformat()},
     )
-    return app
 
 
 @transaction.atomic
@@ -441,14 +447,17 @@ def recompute(claim: HospitalityClaim, lines: list[ClaimLine] | None = None) -> 
     """Judge the claim's lines under its policy version and store the split on claim and lines."""
     lines = list(claim.lines.all()) if lines is None else lines
     app = claim.application
-    blanket = rules.blanket_reason(application=app, venue=claim.venue, diners=claim.diners,
-                                   diners_note=claim.diners_note)
-    values = [rules.Line(kind=ln.kind, amount=ln.amount, quantity=ln.quantity) for ln in lines]
-    split = rules.compute_split(
-        lines=values, diners=claim.diners, extra_dishes=claim.policy.extra_dishes,
-        lodging_per_room_night=claim.policy.lodging_per_room_night,
-        lodging_approved=app is None or app.lodging, blanket=blanket,
-    )
+    # The reasons are part of the record (finance, payroll, the PDF): written in the
+    # product's primary language whatever the language of the person who saved the claim.
+    with translation.override(settings.LANGUAGE_CODE):
+        blanket = rules.blanket_reason(application=app, venue=claim.venue, diners=claim.diners,
+                                       diners_note=claim.diners_note)
+        values = [rules.Line(kind=ln.kind, amount=ln.amount, quantity=ln.quantity) for ln in lines]
+        split = rules.compute_split(
+            lines=values, diners=claim.diners, extra_dishes=claim.policy.extra_dishes,
+            lodging_per_room_night=claim.policy.lodging_per_room_night,
+            lodging_approved=app is None or app.lodging, blanket=blanket,
+        )
     for line, value in zip(lines, values, strict=True):
         line.amount, line.company_amount, line.personal_amount, line.reason = (
             value.amount, value.company, value.personal, value.reason[:300])
@@ -509,6 +518,8 @@ def _claim_apply(claim, data, application):
         _refuse(_("请填写就餐人数。"), "diners_required")
     if claim.meal_date is None:
         _refuse(_("请填写招待日期。"), "date_required")
+    if claim.meal_date > local_today(claim.tenant):
+        _refuse(_("招待尚未发生：招待之后再报销。"), "meal_in_future")
 
 
 @transaction.atomic

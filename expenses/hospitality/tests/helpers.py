@@ -88,9 +88,9 @@ def approve(org, doc, persona):
         return type(doc).objects.get(pk=doc.pk)
 
 
-def approved_app(org, v, **kw):
+def approved_app(org, v, approver="bgm", **kw):
     app = apply(org, v, **kw)
-    return approve(org, app, "bgm")
+    return approve(org, app, approver)
 
 
 def line(kind, amount, quantity=1, description=""):

@@ -3,7 +3,16 @@
 
 from decimal import Decimal as D
 
+import pytest
+from django.utils import translation
+
 from expenses.hospitality.rules import Line, compute_split
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
 
 
 def split(lines, diners=4, **kw):
