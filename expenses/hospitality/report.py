@@ -104,17 +104,21 @@ def monthly_report(*, membership, month: dt.date) -> dict:
     return {"month": start, "rows": rows, "total": total}
 
 
-def summary_hospitality(*, tenant, business_day: dt.date, rows: list[dict]) -> dict:
-    """For the daily summary: month-to-date 招待费 (company share, by meal month, up to the
-    business day) and 扣减后业绩 = 本月累计回款 − 招待费, per branch row and as totals. Adds
-    ``hospitality`` and ``net_mtd`` (strings, like the other amounts) to each row in place and
-    returns ``{"hospitality": total, "net_mtd": total}``."""
+def add_hospitality(data: dict, *, tenant, business_day: dt.date) -> dict:
+    """For the daily summary (``reports.summary.compile_summary``): month-to-date 招待费
+    (company share of assessed claims, by meal month, meals up to the business day) and
+    扣减后业绩 = 本月累计回款 − 招待费, added in place to every branch row, region subtotal and
+    the total as ``hospitality`` / ``net_mtd`` (strings, like the summary's other amounts).
+    One query whatever the number of branches."""
     by_branch = company_share_by_branch(tenant=tenant, day=business_day)
-    total_h = total_net = ZERO
-    for row in rows:
+    regions: dict[str, Decimal] = {}
+    total = ZERO
+    for row in data.get("rows", []):
         h = by_branch.get(row["branch_id"], ZERO)
-        net = Decimal(row.get("mtd") or "0") - h
-        row["hospitality"], row["net_mtd"] = _money(h), _money(net)
-        total_h += h
-        total_net += net
-    return {"hospitality": _money(total_h), "net_mtd": _money(total_net)}
+        row["hospitality"], row["net_mtd"] = _money(h), _money(Decimal(row.get("mtd") or "0") - h)
+        regions[row["region"]] = regions.get(row["region"], ZERO) + h
+        total += h
+    for agg, h in [*((r, regions.get(r["region"], ZERO)) for r in data.get("regions") or []),
+                   *([(data["total"], total)] if data.get("total") else [])]:
+        agg["hospitality"], agg["net_mtd"] = _money(h), _money(Decimal(agg.get("mtd") or "0") - h)
+    return data
