@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -57,7 +58,12 @@ class _VenueChoice(forms.ModelChoiceField):
         return f"{obj.name}（{obj.city}·{services}）"
 
 
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
 class _BaseApplicationForm(forms.Form):
+    client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36, initial=new_key)
     branch = forms.ModelChoiceField(label=_("分公司"), queryset=None, empty_label=None)
     visit_date = forms.DateField(label=_("招待日期"), widget=DATE)
     venue = _VenueChoice(label=_("定点场所"), queryset=None)
@@ -171,6 +177,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ClaimForm(forms.Form):
+    client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=36, initial=new_key)
     application = forms.ModelChoiceField(label=_("招待申请"), queryset=None, required=False,
                                          empty_label=_("（无申请：全部个人自理）"))
     branch = forms.ModelChoiceField(label=_("分公司"), queryset=None, required=False,
@@ -209,6 +216,9 @@ class ClaimForm(forms.Form):
     def model_data(self) -> dict:
         return {k: self.cleaned_data.get(k) for k in ("branch", "meal_date", "venue", "venue_other", "diners",
                                                       "diners_note")}
+
+    def key(self) -> str:
+        return self.cleaned_data.get("client_key") or ""
 
 
 class LineForm(forms.Form):

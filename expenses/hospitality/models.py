@@ -137,6 +137,8 @@ class HospitalityApplication(TenantOwned):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
     lapsed_at = models.DateTimeField(_("拒付时间"), null=True, blank=True)
+    # The key the form was rendered with: a double submit returns the first record.
+    client_key = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("招待申请")
@@ -144,6 +146,8 @@ class HospitalityApplication(TenantOwned):
         ordering = ["-visit_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="hosp_app_number_unique"),
+            models.UniqueConstraint(fields=["tenant", "client_key"], condition=~models.Q(client_key=""),
+                                    name="hosp_app_client_key_unique"),
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "completion_due"], name="hosp_app_status_due_idx"),
@@ -222,6 +226,7 @@ class HospitalityClaim(TenantOwned):
     payment_reference = models.CharField(_("付款凭证号"), max_length=60, blank=True)
     paid_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                 verbose_name=_("支付登记人"))
+    client_key = models.CharField(max_length=36, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("招待费报销")
@@ -232,6 +237,8 @@ class HospitalityClaim(TenantOwned):
             # one claim per application (a returned claim is edited and resubmitted, not re-filed)
             models.UniqueConstraint(fields=["application"], condition=models.Q(application__isnull=False),
                                     name="hosp_claim_one_per_application"),
+            models.UniqueConstraint(fields=["tenant", "client_key"], condition=~models.Q(client_key=""),
+                                    name="hosp_claim_client_key_unique"),
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "meal_date"], name="hosp_claim_status_day_idx"),

@@ -239,9 +239,19 @@ def _apply_fields(app, data, fields):
         app.room_nights = 0
 
 
+def replayed(model, *, tenant, actor, client_key: str):
+    """The record a previous submission of the same form created (double click, resent POST)."""
+    if not client_key:
+        return None
+    return model.objects.filter(tenant=tenant, applicant=actor, client_key=client_key).first()
+
+
 @transaction.atomic
-def application_create(*, tenant, membership, actor, data: dict, guests: list[dict], request=None):
+def application_create(*, tenant, membership, actor, data: dict, guests: list[dict], client_key: str = "",
+                       request=None):
     """An ordinary application (a day ahead), submitted to the approval chain at once."""
+    if (done := replayed(HospitalityApplication, tenant=tenant, actor=actor, client_key=client_key)) is not None:
+        return done
     visit = data.get("visit_date")
     if visit is None:
         _refuse(_("请填写招待日期。"), "date_required")
@@ -256,7 +266,7 @@ def application_create(*, tenant, membership, actor, data: dict, guests: list[di
         _refuse(_("招待须提前申请：%(visit)s 的招待最迟应在 %(deadline)s 下班前申请。请改用紧急申请。"),
                 "too_late", visit=visit.isoformat(), deadline=deadline.isoformat())
     _check_full(tenant=tenant, membership=membership, data=data, guests=guests, policy=policy, branch=data["branch"])
-    app = HospitalityApplication(tenant=tenant, applicant=actor, policy=policy)
+    app = HospitalityApplication(tenant=tenant, applicant=actor, policy=policy, client_key=client_key[:36])
     _apply_fields(app, data, APP_FIELDS)
     app.full_clean(exclude=["number"])
     app.number = _next_number(tenant, "ZD")
@@ -271,9 +281,11 @@ def application_create(*, tenant, membership, actor, data: dict, guests: list[di
 
 
 @transaction.atomic
-def emergency_create(*, tenant, membership, actor, data: dict, request=None):
+def emergency_create(*, tenant, membership, actor, data: dict, client_key: str = "", request=None):
     """紧急申请 (the seed's SMS): a few fields, for today or a past day (or a day whose
     ordinary deadline has passed). Must be completed within the policy's deadline."""
+    if (done := replayed(HospitalityApplication, tenant=tenant, actor=actor, client_key=client_key)) is not None:
+        return done
     visit = data.get("visit_date")
     if visit is None:
         _refuse(_("请填写招待日期。"), "date_required")
@@ -290,6 +302,7 @@ def emergency_create(*, tenant, membership, actor, data: dict, request=None):
         _refuse(_("紧急申请最迟在招待后 %(n)s 个工作日内提交（%(d)s 之后的招待）。"), "emergency_too_old",
                 n=policy.emergency_working_days, d=oldest.isoformat())
     app = HospitalityApplication(tenant=tenant, applicant=actor, policy=policy, is_emergency=True,
+                                 client_key=client_key[:36],
                                  status=ApplicationStatus.EMERGENCY,
                                  completion_due=emergency_due(calendar=calendar, policy=policy, filed_on=today))
     _apply_fields(app, data, EMERGENCY_FIELDS)
@@ -524,8 +537,10 @@ def _claim_apply(claim, data, application):
 
 @transaction.atomic
 def claim_create(*, tenant, membership, actor, application, data: dict, lines: list[dict], files=(),
-                 submit: bool = False, request=None) -> HospitalityClaim:
+                 submit: bool = False, client_key: str = "", request=None) -> HospitalityClaim:
     """The bill against an application (or with no application: all personal)."""
+    if (done := replayed(HospitalityClaim, tenant=tenant, actor=actor, client_key=client_key)) is not None:
+        return done
     if application is not None:
         application = HospitalityApplication.objects.select_for_update().get(pk=application.pk)
         if application.applicant_id != actor.pk:
@@ -544,7 +559,8 @@ def claim_create(*, tenant, membership, actor, application, data: dict, lines: l
     if day is None:
         _refuse(_("请填写招待日期。"), "date_required")
     claim = HospitalityClaim(tenant=tenant, applicant=actor, application=application, branch=branch,
-                             policy=policy_in_force(tenant=tenant, day=day), meal_date=day)
+                             policy=policy_in_force(tenant=tenant, day=day), meal_date=day,
+                             client_key=client_key[:36])
     _claim_apply(claim, data, application)
     claim.number = _next_number(tenant, "ZB")
     claim.save()

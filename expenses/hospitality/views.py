@@ -31,7 +31,7 @@ from .forms import (
     PolicyForm,
     VenueForm,
 )
-from .models import ApplicationStatus, ClaimAttachment, ClaimStatus, HospitalityApplication
+from .models import ApplicationStatus, ClaimAttachment, ClaimStatus, HospitalityApplication, HospitalityClaim
 
 VIEW_CAPS = (Cap.HOSPITALITY_REQUEST, Cap.HOSPITALITY_VIEW_BRANCH, Cap.HOSPITALITY_VIEW_ALL)
 XLSX_MAX_ROWS = 20000
@@ -144,7 +144,7 @@ def application_create(request):
         try:
             app = services.application_create(tenant=request.tenant, membership=request.membership,
                                                actor=request.user, data=form.model_data(), guests=guests.guests(),
-                                               request=request)
+                                               client_key=form.cleaned_data.get("client_key") or "", request=request)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -161,7 +161,8 @@ def emergency_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             app = services.emergency_create(tenant=request.tenant, membership=request.membership,
-                                             actor=request.user, data=form.model_data(), request=request)
+                                             actor=request.user, data=form.model_data(),
+                                             client_key=form.cleaned_data.get("client_key") or "", request=request)
         except ValidationError as exc:
             _errors(form, exc)
         else:
@@ -254,6 +255,11 @@ def claim_create(request):
         app = applications.filter(pk=int(chosen)).first()
         if app is not None:
             initial = {"application": app.pk, "venue": app.venue_id, "diners": app.expected_diners}
+    if request.method == "POST":
+        done = services.replayed(HospitalityClaim, tenant=request.tenant, actor=request.user,
+                                 client_key=request.POST.get("client_key", "")[:36])
+        if done is not None:  # the same form sent twice: the claim it already created
+            return redirect("hospitality:claim", pk=done.pk)
     form = ClaimForm(request.POST or None, request.FILES or None, initial=initial, tenant=request.tenant,
                      membership=request.membership, applications=applications)
     lines = LineFormSet(request.POST or None, prefix="l")
@@ -262,7 +268,8 @@ def claim_create(request):
             claim = services.claim_create(
                 tenant=request.tenant, membership=request.membership, actor=request.user,
                 application=form.cleaned_data.get("application"), data=form.model_data(), lines=lines.lines(),
-                files=form.cleaned_data.get("invoices"), submit="submit" in request.POST, request=request)
+                files=form.cleaned_data.get("invoices"), submit="submit" in request.POST, client_key=form.key(),
+                request=request)
         except ValidationError as exc:
             _errors(form, exc)
         else:

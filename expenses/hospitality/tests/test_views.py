@@ -121,15 +121,13 @@ def test_application_form_on_the_phone_and_bad_input(org_a, world, client_as):
             "g-0-name": "钱总", "g-0-company": "郑州某公司", "g-0-city": "郑州"})
     body = r.content.decode()
     assert r.status_code == 200 and "紧急申请" in body and "钱总" in body  # nothing typed is lost
+    form = {"branch": org_a.branches["A1"].pk, "visit_date": "2026-03-10", "venue": world["v"].pk, "meals": "on",
+            "expected_diners": "3", "emergency_note": "郑州客户临时来访", "client_key": "k" * 32}
     with at(TUESDAY):
-        r = client.post("/hospitality/emergency/", {
-            "branch": org_a.branches["A1"].pk, "visit_date": "2026-03-10", "venue": world["v"].pk, "meals": "on",
-            "expected_diners": "3", "emergency_note": "郑州客户临时来访"})
-        assert r.status_code == 302
-        r2 = client.post("/hospitality/emergency/", {
-            "branch": org_a.branches["A1"].pk, "visit_date": "2026-03-10", "venue": world["v"].pk, "meals": "on",
-            "expected_diners": "3", "emergency_note": "郑州客户临时来访"})
-        assert r2.status_code == 302
+        r = client.post("/hospitality/emergency/", form)
+        r2 = client.post("/hospitality/emergency/", form)  # a double submit
+        assert r.status_code == r2.status_code == 302 and r["Location"] == r2["Location"]
+        client.post("/hospitality/emergency/", {**form, "client_key": "m" * 32})  # a new form: a new record
     with org_a.scope():
         assert HospitalityApplication.objects.filter(status=ApplicationStatus.EMERGENCY).count() == 2
 
@@ -151,8 +149,11 @@ def test_claim_form_posts_lines_and_invoice(org_a, client_as):
         assert bad.status_code == 200 and "请输入有效的金额" in bad.content.decode()
         data["l-1-amount"] = "50.00"
         data["invoices"] = invoice()
+        data["client_key"] = "c" * 32
         r = client.post("/hospitality/claims/new/", data)
-    assert r.status_code == 302
+        data["invoices"] = invoice()
+        again = client.post("/hospitality/claims/new/", data)  # a double submit: the same claim
+    assert r.status_code == again.status_code == 302 and r["Location"] == again["Location"]
     with org_a.scope():
         c = HospitalityClaim.objects.get(application=app)
     # 2 diners -> 3 dishes; 4 for 400 -> 100.00, plus drinks 50.00
@@ -183,3 +184,24 @@ def test_navigation_and_home_card(org_a, world, client_as):
 def test_english(org_a, world, client_as):
     page = client_as(org_a.users["sales"], language="en").get("/hospitality/claims/").content.decode()
     assert "Hospitality claims" in page
+
+
+def test_list_query_counts_are_flat(org_a, world, client_as, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(org_a.users["finance"])
+    counts = {}
+    for url in ("/hospitality/", "/hospitality/claims/"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts[url] = len(ctx)
+    v = world["v"]
+    with at(TUESDAY):
+        for _i in range(5):
+            app = approved_app(org_a, v)
+            with at(WED, 21):
+                claim(org_a, app, [line("dish", "100.00", 1)])
+    for url, before in counts.items():
+        with django_assert_max_num_queries(before):
+            assert client.get(url).status_code == 200
