@@ -19,6 +19,8 @@ app.conf.beat_schedule = {
     # reports: reminders before the deadline and the daily summary, each at the tenant's time.
     "reports-dispatch-reminders": {"task": "reports.tasks.dispatch_reminders", "schedule": crontab()},
     "reports-dispatch-summaries": {"task": "reports.tasks.dispatch_summaries", "schedule": crontab()},
+    # plans and periodic reports: reminders before each rule's deadline, digests after it.
+    "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
     # approvals: one digest a day of what waits for each approver.
     "approvals-daily-digest": {
         "task": "marketing.tasks.send_approval_digests",

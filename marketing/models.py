@@ -248,4 +248,3 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_label}"
-from .approvals.models import *  # noqa: E402,F401,F403  (approval machinery; see docs/approvals.md)

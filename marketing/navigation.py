@@ -14,8 +14,9 @@ from functools import cache
 
 from django.urls import NoReverseMatch, reverse
 
-# "expenses.hospitality" is a module of the expenses app with its own pages (业务招待费).
-APPS_WITH_NAV = ["marketing", "reports", "contracts", "expenses", "customers", "expenses.hospitality"]
+# "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
+APPS_WITH_NAV = ["marketing", "reports", "reports.submissions", "contracts", "expenses", "customers",
+                 "expenses.hospitality"]
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ class Cap:
     CUSTOMERS_ACCESS_LOG = "customers.access_log"
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
+    SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+
 
 _EXEC_READ = {
     Cap.BRANCHES_ALL,
@@ -100,6 +102,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.SUMMARIES_VIEW,
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.SUBMISSIONS_CONFIGURE,
             Cap.HOSPITALITY_POLICY,
         }
     ),
@@ -116,6 +119,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_IMPORT,
+            Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
     Role.MARKETING_SPECIALIST: frozenset(
@@ -197,6 +201,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
+    Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
 }
 
 

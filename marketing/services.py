@@ -76,7 +76,23 @@ def tenant_create(
             obj=tenant,
             after=model_snapshot(tenant, ["name", "slug", "marketing_mailbox"]),
         )
+        tenant_starter_content(tenant=tenant, actor=actor)
     return tenant, admin
+
+
+def tenant_starter_content(*, tenant: Tenant, actor=None) -> None:
+    """What every new tenant starts with (shipped rules, templates...): each app may offer
+    ``<app>/setup.py`` with ``tenant_created(*, tenant, actor)``, idempotent, run in scope."""
+    import importlib
+
+    from .navigation import APPS_WITH_NAV
+
+    for app in APPS_WITH_NAV:
+        try:
+            module = importlib.import_module(f"{app}.setup")
+        except ModuleNotFoundError:
+            continue
+        module.tenant_created(tenant=tenant, actor=actor)
 
 
 @transaction.atomic

@@ -38,11 +38,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/", include(app_urls)),
     path("reports/", include("reports.urls")),
+    path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("hospitality/", include("expenses.hospitality.urls")),
     path("customers/", include("customers.urls")),
-    path("approvals/", include("marketing.approvals_urls")),
+    path("approvals/", include("marketing.approvals.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only

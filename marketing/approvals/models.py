@@ -1,6 +1,6 @@
 """Approval machinery: chains (configuration, per tenant and document type) and flows
-(one run of a chain over one document). Imported into ``marketing.models`` so these models
-belong to the ``marketing`` app and its migrations.
+(one run of a chain over one document). App label ``approvals``; the tables keep the names
+``marketing`` 0002 gave them (``Meta.db_table``), see docs/approvals.md "Structure".
 
 Runtime shape: a flow has rounds (a rejected or withdrawn document resubmitted starts the
 next round; earlier rounds stay as history). A round has steps materialised from the chain
@@ -51,6 +51,7 @@ class ApprovalChain(TenantOwned):
     )
 
     class Meta:
+        db_table = "marketing_approvalchain"
         verbose_name = _("审批流程")
         verbose_name_plural = _("审批流程")
         constraints = [
@@ -73,6 +74,7 @@ class ApprovalChainStep(TenantOwned):
     checklist = models.JSONField(_("核对项"), default=list, blank=True)
 
     class Meta:
+        db_table = "marketing_approvalchainstep"
         verbose_name = _("审批步骤配置")
         verbose_name_plural = _("审批步骤配置")
         ordering = ["chain", "position"]
@@ -114,6 +116,7 @@ class ApprovalFlow(TenantOwned):
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
     class Meta:
+        db_table = "marketing_approvalflow"
         verbose_name = _("审批单")
         verbose_name_plural = _("审批单")
         constraints = [
@@ -155,6 +158,7 @@ class ApprovalStep(TenantOwned):
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
+        db_table = "marketing_approvalstep"
         verbose_name = _("审批步骤")
         verbose_name_plural = _("审批步骤")
         ordering = ["flow", "round", "position"]
@@ -198,6 +202,7 @@ class ApprovalTask(TenantOwned):
     created_at = models.DateTimeField(_("到达时间"), auto_now_add=True)
 
     class Meta:
+        db_table = "marketing_approvaltask"
         verbose_name = _("审批任务")
         verbose_name_plural = _("审批任务")
         ordering = ["created_at", "id"]
@@ -230,6 +235,7 @@ class ApprovalComment(TenantOwned):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
+        db_table = "marketing_approvalcomment"
         verbose_name = _("审批意见")
         verbose_name_plural = _("审批意见")
         ordering = ["created_at", "id"]
@@ -251,6 +257,7 @@ class ApprovalDelegation(TenantOwned):
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
 
     class Meta:
+        db_table = "marketing_approvaldelegation"
         verbose_name = _("审批委托")
         verbose_name_plural = _("审批委托")
         ordering = ["-starts_on", "-id"]
@@ -276,6 +283,7 @@ class ApprovalDigest(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "marketing_approvaldigest"
         verbose_name = _("审批日报")
         verbose_name_plural = _("审批日报")
         constraints = [

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketing.models import User
+from marketing.selectors import users_with_roles
 
 from .models import (
     ApprovalChain,
@@ -20,10 +23,11 @@ from .models import (
     ApprovalTask,
     FlowStatus,
     StepKind,
+    StepScope,
     StepStatus,
     TaskStatus,
 )
-from .registry import StepSpec, get_type
+from .registry import StepSpec, get_type, type_for_document
 
 
 def local_today(tenant) -> date:
@@ -101,8 +105,6 @@ def visible_flows(*, tenant, user) -> QuerySet[ApprovalFlow]:
 
 
 def flow_for(*, tenant, document) -> ApprovalFlow | None:
-    from .registry import type_for_document
-
     key = type_for_document(document).key
     return ApprovalFlow.objects.filter(tenant=tenant, document_type=key, object_id=document.pk).first()
 
@@ -110,6 +112,31 @@ def flow_for(*, tenant, document) -> ApprovalFlow | None:
 def flows_for(*, tenant, key: str, object_ids) -> dict[int, ApprovalFlow]:
     return {f.object_id: f for f in ApprovalFlow.objects.filter(tenant=tenant, document_type=key,
                                                                   object_id__in=list(object_ids))}
+
+
+# --- who acts ------------------------------------------------------------------------------
+
+
+def resolve_people(*, step: ApprovalStep | StepSpec, flow: ApprovalFlow) -> list[User]:
+    """Who holds the step's role: tenant-wide, or among the document branch's people."""
+    branch = None
+    if step.scope == StepScope.BRANCH:
+        if flow.branch_id is None:
+            raise ValidationError(_("步骤“%(s)s”需要单据所属分公司，但单据没有分公司。"), code="no_branch",
+                                  params={"s": step.name})
+        branch = flow.branch
+    return list(users_with_roles(tenant=flow.tenant, roles=[step.role], branch=branch))
+
+
+def transfer_candidates(*, task: ApprovalTask) -> list[User]:
+    busy = set(
+        ApprovalTask.objects.filter(step=task.step, status=TaskStatus.PENDING).values_list("assignee_id", flat=True)
+    )
+    return [
+        u for u in resolve_people(step=task.step, flow=task.flow)
+        if u.pk != task.flow.applicant_id and u.pk not in busy and u.pk != task.assignee_id
+    ]
+
 
 
 @dataclass
@@ -146,8 +173,6 @@ def flow_history(flow: ApprovalFlow) -> list[tuple[int, list[ApprovalStep]]]:
 def flow_panel(*, flow: ApprovalFlow | None, user: User, document=None) -> Panel:
     if flow is None:
         return Panel(flow=None)
-    from .services import transfer_candidates
-
     panel = Panel(flow=flow, rounds=flow_history(flow), is_applicant=flow.applicant_id == user.pk)
     panel.comments = list(ApprovalComment.objects.filter(flow=flow).select_related("author"))
     stand_in = delegators_of(tenant=flow.tenant, user=user, day=local_today(flow.tenant))

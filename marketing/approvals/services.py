@@ -1,6 +1,7 @@
 """Every write of the approval machinery. One function per state change: keyword-only,
 atomic, the flow row locked first (``select_for_update``), illegal moves refused with a
-``ValidationError`` carrying a code, audited, e-mails queued with ``on_commit``.
+``ValidationError`` carrying a code, audited, e-mails announced through ``events`` (which hands them to ``notify``;
+this module never imports ``notify``, ``digest`` or the views).
 
 Two people pressing "approve" on the same step at once: both wait on the flow lock; the
 second one then finds its task no longer pending (或签) or the version moved, and gets
@@ -17,9 +18,8 @@ from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
 from marketing.models import Tenant, User
-from marketing.selectors import users_with_roles
 
-from . import notify
+from . import events
 from .models import (
     ApprovalChain,
     ApprovalChainStep,
@@ -36,7 +36,13 @@ from .models import (
     TaskStatus,
 )
 from .registry import DocumentType, StepSpec, condition_holds, get_type, type_for_document, validate_condition
-from .selectors import chain_for, delegators_of, local_today
+from .selectors import (  # noqa: F401  (resolve_people / transfer_candidates kept importable from here)
+    chain_for,
+    delegators_of,
+    local_today,
+    resolve_people,
+    transfer_candidates,
+)
 from .uploads import validate_attachment
 
 # --- helpers -------------------------------------------------------------------------------
@@ -67,16 +73,6 @@ def _bump(flow: ApprovalFlow, **changes) -> None:
         setattr(flow, name, value)
     flow.version += 1
     flow.save(update_fields=[*changes, "version"])
-
-
-def resolve_people(*, step: ApprovalStep | StepSpec, flow: ApprovalFlow) -> list[User]:
-    """Who holds the step's role: tenant-wide, or among the document branch's people."""
-    branch = None
-    if step.scope == StepScope.BRANCH:
-        if flow.branch_id is None:
-            _refuse(_("步骤“%(s)s”需要单据所属分公司，但单据没有分公司。"), "no_branch", s=step.name)
-        branch = flow.branch
-    return list(users_with_roles(tenant=flow.tenant, roles=[step.role], branch=branch))
 
 
 def _check_actor(task: ApprovalTask, actor: User, flow: ApprovalFlow) -> None:
@@ -145,14 +141,14 @@ def _activate(flow: ApprovalFlow, step: ApprovalStep) -> list[ApprovalTask] | No
         )
         step.status, step.completed_at = StepStatus.DONE, now
         step.save(update_fields=["status", "completed_at"])
-        notify.queue_cc(flow=flow, step=step, users=others)
+        events.cc_sent(flow=flow, step=step, users=others)
         return None
     tasks = ApprovalTask.objects.bulk_create(
         [ApprovalTask(tenant_id=flow.tenant_id, flow=flow, step=step, assignee=u) for u in others]
     )
     step.status = StepStatus.ACTIVE
     step.save(update_fields=["status"])
-    notify.queue_pending(flow=flow, step=step, users=others)
+    events.step_opened(flow=flow, step=step, users=others)
     return tasks
 
 
@@ -171,7 +167,7 @@ def _advance(flow: ApprovalFlow, *, after_position: int, actor, doc_type: Docume
     _bump(flow, status=FlowStatus.APPROVED, current_position=None, finished_at=_now())
     if doc_type.on_approved:
         doc_type.on_approved(_document(flow, lock=True), actor)
-    notify.queue_finished(flow=flow)
+    events.flow_approved(flow=flow)
 
 
 # --- start -----------------------------------------------------------------------------
@@ -284,7 +280,7 @@ def approval_reject(*, task, actor: User, reason: str, version: int | None = Non
     doc_type = get_type(flow.document_type)
     if doc_type.on_rejected:
         doc_type.on_rejected(_document(flow, lock=True), actor, reason)
-    notify.queue_decided(flow=flow, verb="reject", actor=actor, comment=reason)
+    events.flow_rejected(flow=flow, actor=actor, comment=reason)
     return flow
 
 
@@ -343,18 +339,8 @@ def approval_transfer(
     _bump(flow)
     _record(flow, actor, "transfer", after={"step": task.step.name, "to": to_user.pk, "comment": task.comment},
             request=request)
-    notify.queue_pending(flow=flow, step=task.step, users=[to_user])
+    events.step_opened(flow=flow, step=task.step, users=[to_user])
     return flow
-
-
-def transfer_candidates(*, task: ApprovalTask) -> list[User]:
-    busy = set(
-        ApprovalTask.objects.filter(step=task.step, status=TaskStatus.PENDING).values_list("assignee_id", flat=True)
-    )
-    return [
-        u for u in resolve_people(step=task.step, flow=task.flow)
-        if u.pk != task.flow.applicant_id and u.pk not in busy and u.pk != task.assignee_id
-    ]
 
 
 @transaction.atomic
