@@ -29,6 +29,10 @@ app.conf.beat_schedule = {
     # the outbox: retries after backoff, and rows whose hand-off to the broker was lost.
     "notifications-dispatch-outbox": {"task": "marketing.notifications.tasks.dispatch_outbox", "schedule": crontab()},
     # customers: drop expired temporary grants (expiry is also enforced at query time).
+    # hospitality: refuse (拒付) emergency applications not completed in time; remind before.
+    "hospitality-sweep-emergencies": {
+        "task": "expenses.hospitality.tasks.sweep_emergencies", "schedule": crontab(minute="*/15"),
+    },
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
     # platform housekeeping: orphan files (see marketing/files.py) and old one-time form tokens.
     "marketing-sweep-orphan-files": {"task": "marketing.tasks.sweep_orphan_files", "schedule": crontab(hour=3, minute=15)},

@@ -70,6 +70,10 @@ class Cap:
     EXPENSES_VIEW_ALL = "expenses.view_all"
     EXPENSES_PAY = "expenses.pay"  # finance records the payout of archived requests
     HOSPITALITY_REQUEST = "hospitality.request"
+    HOSPITALITY_VIEW_BRANCH = "hospitality.view_branch"  # every application/claim of own branches
+    HOSPITALITY_VIEW_ALL = "hospitality.view_all"
+    HOSPITALITY_CHECK = "hospitality.check"  # finance: assess claims, correct lines, record payment
+    HOSPITALITY_POLICY = "hospitality.policy"  # policy versions and designated venues
 
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
@@ -90,6 +94,7 @@ _EXEC_READ = {
     Cap.REPORTS_VIEW_ALL,
     Cap.SUMMARIES_VIEW,
     Cap.EXPENSES_VIEW_ALL,
+    Cap.HOSPITALITY_VIEW_ALL,
     Cap.CUSTOMERS_VIEW_ALL,
     Cap.CUSTOMERS_EXPORT,
     Cap.CONTRACTS_VIEW_ALL,
@@ -109,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
             Cap.SUBMISSIONS_CONFIGURE,
+            Cap.HOSPITALITY_POLICY,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
@@ -152,6 +158,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.FINANCE: frozenset(
         {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
+        | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -166,6 +173,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
             Cap.HOSPITALITY_REQUEST,
+            Cap.HOSPITALITY_VIEW_BRANCH,
             Cap.CUSTOMERS_REQUEST_ACCESS,
             Cap.PRODUCTS_REQUEST,
             Cap.PRICELIST_CONFIRM,
@@ -221,6 +229,10 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
     Cap.EXPENSES_PAY: _("登记营销费用发放"),
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
+    Cap.HOSPITALITY_VIEW_BRANCH: _("查看本分公司的业务招待费"),
+    Cap.HOSPITALITY_VIEW_ALL: _("查看所有业务招待费"),
+    Cap.HOSPITALITY_CHECK: _("审核招待费报销并登记支付"),
+    Cap.HOSPITALITY_POLICY: _("维护招待政策与定点场所"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
     Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),

@@ -42,6 +42,7 @@ urlpatterns = [
     path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
+    path("hospitality/", include("expenses.hospitality.urls")),
     path("customers/", include("customers.urls")),
     path("m/messages/", include("marketing.notifications.urls")),
     path("login/company/<slug:slug>/", company_login, name="company_login"),

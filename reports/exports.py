@@ -16,6 +16,8 @@ from marketing.exports import CJK_FONT, as_text, cjk_font
 from .summary import NO_TARGET, current, has_target, pct
 
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
+# After the eight columns of 汇总: hospitality deducted from sales (issue 13).
+HOSPITALITY_COLUMN_TITLES = ["本月招待费", "扣减后业绩"]
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
@@ -71,10 +73,11 @@ def summary_xlsx(data: dict) -> bytes:
         return [item["headcount"], *(number(ws, _num(item[k]), MONEY_FORMAT) for k in ("day_amount", "mtd", "target")),
                 rate]
 
-    ws = sheet("汇总", STATE_COLUMN_TITLES, (12, 16, 10, 14, 16, 14, 10, 16))
+    ws = sheet("汇总", STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES, (12, 16, 10, 14, 16, 14, 10, 16, 14, 16))
     for row in data["rows"]:
         label = row["state_label"] + (f"（{row['late_by']}）" if row["late_by"] else "")
-        ws.append([text(ws, row["region"]), text(ws, row["branch"]), *figures(ws, row, branch=True), text(ws, label)])
+        ws.append([text(ws, row["region"]), text(ws, row["branch"]), *figures(ws, row, branch=True), text(ws, label),
+                   *(number(ws, _num(row.get(k)), MONEY_FORMAT) for k in ("hospitality", "net_mtd"))])
 
     if data.get("total"):
         ws = sheet("合计", ["地区", "分公司数", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率",
@@ -227,9 +230,10 @@ def summary_pdf(data: dict) -> bytes:
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9D2E3")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
-    style = TableStyle([*common, ("ALIGN", (2, 1), (-2, -1), "RIGHT")])
+    style = TableStyle([*common, ("ALIGN", (2, 1), (6, -1), "RIGHT"), ("ALIGN", (8, 1), (9, -1), "RIGHT")])
     ranking_style = TableStyle([*common, ("ALIGN", (3, 1), (-1, -1), "RIGHT")])
-    widths = [28 * mm, 38 * mm, 20 * mm, 32 * mm, 36 * mm, 32 * mm, 22 * mm, 40 * mm]
+    widths = [22 * mm, 30 * mm, 16 * mm, 28 * mm, 30 * mm, 28 * mm, 18 * mm, 32 * mm, 26 * mm, 30 * mm]
+    titles = STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES
     doc_width = landscape(A4)[0] - 24 * mm
     story = [
         Paragraph(escape(f"{data['tenant']} 分公司动态日报汇总"), h1),
@@ -248,25 +252,29 @@ def summary_pdf(data: dict) -> bytes:
         return [str(item["headcount"]), _money_text(item["day_amount"]), _money_text(item["mtd"]),
                 _money_text(item["target"]), rate]
 
+    def hosp(item):
+        return [_money_text(item.get("hospitality")), _money_text(item.get("net_mtd"))]
+
     groups: dict[str, list] = {}
     for row in data["rows"]:
         groups.setdefault(row["region"], []).append(row)
     subtotals = {r["region"]: r for r in data.get("regions") or []}
     for region, rows in groups.items():
         story.append(Paragraph(escape(region), h2))
-        table = [STATE_COLUMN_TITLES]
+        table = [titles]
         for row in rows:
             label = row["state_label"] + (f"（{row['late_by']}）" if row["late_by"] else "")
-            table.append([row["region"], row["branch"], *fig(row, branch=True), label])
+            table.append([row["region"], row["branch"], *fig(row, branch=True), label, *hosp(row)])
         if region in subtotals:
-            table.append([region, "小计", *fig(subtotals[region]), ""])
+            table.append([region, "小计", *fig(subtotals[region]), "", *hosp(subtotals[region])])
         for start in range(0, len(table) - 1, 40):  # small tables: long regions split
             chunk = [table[0], *table[1 + start : 41 + start]]
             story.append(Table(chunk, colWidths=widths, style=style, repeatRows=1, hAlign="LEFT"))
     if data.get("total"):
         story.append(KeepTogether([
             Paragraph("公司合计", h2),
-            Table([STATE_COLUMN_TITLES, ["全部", "合计", *fig(data["total"]), ""]], colWidths=widths, style=style, hAlign="LEFT"),
+            Table([titles, ["全部", "合计", *fig(data["total"]), "", *hosp(data["total"])]], colWidths=widths, style=style,
+                  hAlign="LEFT"),
             Paragraph(escape("* " + RATE_NOTE), small),
         ]))
     if data["ranking"]:

@@ -169,7 +169,7 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
 
     regions, total = aggregate(rows)
     ranked = sorted((r for r in rows if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
-    return {
+    data = {
         "tenant": tenant.name,
         "business_day": business_day.isoformat(),
         "weekday": business_day.weekday(),
@@ -192,6 +192,10 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         ],
         "counts": {s: sum(1 for r in rows if r["state"] == s) for s in FilingState.LABELS},
     }
+    # Hospitality is deducted from sales (issue 13): 本月招待费 and 扣减后业绩 per row, region and total.
+    from expenses.hospitality.report import add_hospitality
+
+    return add_hospitality(data, tenant=tenant, business_day=business_day)
 
 
 def restrict(data: dict, branch_ids: set[int] | None) -> dict:
@@ -245,7 +249,7 @@ def decorate(data: dict) -> dict:
              *data.get("ranking", [])]
     for r in items:
         r["rate_pct"] = pct(r["rate"])
-        for key in ("day_amount", "mtd", "target"):
+        for key in ("day_amount", "mtd", "target", "hospitality", "net_mtd"):
             if key in r:
                 r[f"{key}_text"] = money_text(r[key])
     for r in data.get("rows", []):
