@@ -138,7 +138,7 @@ def submission_review(
     expected_version: int | None = None, request=None, now: dt.datetime | None = None,
 ) -> Submission:
     now = now or timezone.now()
-    sub = Submission.objects.select_for_update().select_related("rule", "branch").get(
+    sub = Submission.objects.select_for_update(of=("self",)).select_related("rule", "branch").get(
         tenant=membership.tenant, pk=submission.pk
     )
     if not selectors.is_reviewer(membership, sub.rule):
