@@ -86,12 +86,8 @@ def partner_rows(formset) -> list[dict]:
 
 
 class MonthField(forms.CharField):
-<<<<<<< HEAD
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
-    default_validators = [validate_day]
-=======
     widget = forms.TextInput(attrs={"type": "month"})
->>>>>>> a11y
+    default_validators = [validate_day]
 
     def to_python(self, value):
         value = super().to_python(value)
