@@ -163,3 +163,15 @@ def redis_url():
     if not url:
         pytest.skip("needs Redis: run with REDIS_URL=redis://127.0.0.1:6379/15 (CI does)")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the product's default language (Chinese): a test that renders in
+    English must not leak its active translation into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

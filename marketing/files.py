@@ -24,9 +24,22 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 
-# (app_label.Model, field name) of every FileField whose files live under tenants/.
-FILE_FIELDS = [("expenses.ExpenseAttachment", "file"), ("marketing.ApprovalComment", "attachment")]
 ROOT = "tenants"
+
+
+def file_fields() -> list[tuple[str, str]]:
+    """(app_label.Model, field name) of EVERY FileField of every installed model, found at run
+    time: a file is kept while any row anywhere references it, so a new app's uploads can never
+    be swept as orphans because someone forgot to list them."""
+    from django.apps import apps
+    from django.db.models import FileField
+
+    return [
+        (model._meta.label, field.name)
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField) and not model._meta.proxy
+    ]
 
 
 def save_on_commit(fieldfile, filename: str, content) -> str:
@@ -73,7 +86,7 @@ def sweep_orphan_files(*, older_than: dt.timedelta = dt.timedelta(hours=6), now=
     now = now or timezone.now()
     referenced: set[str] = set()
     with scopes_disabled():
-        for label, field in FILE_FIELDS:
+        for label, field in file_fields():
             model = apps.get_model(label)
             referenced.update(model._base_manager.exclude(**{field: ""}).values_list(field, flat=True))
     removed = []

@@ -248,7 +248,9 @@ def attachment_add(*, submission: Submission, field_key: str, upload, actor) -> 
     name = str(upload.name)[-200:]
     item = SubmissionAttachment(tenant=submission.tenant, submission=submission, field_key=field_key,
                                 original_name=name, uploaded_by=actor)
-    item.file.save(name, upload, save=False)
+    from marketing.files import save_on_commit
+
+    save_on_commit(item.file, name, upload)  # written when the transaction commits
     item.save()
     audit_record(tenant=submission.tenant, actor=actor, verb="submissions.attachment_added", obj=submission,
                  after={"file": name, "field": field_key})
