@@ -446,6 +446,11 @@ class Contract(TenantOwned):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def state_tone(self) -> str:
+        return {"in_stock": "muted", "dispatched": "info", "received": "warn", "signed": "ok",
+                "voided": "bad"}.get(self.state, "muted")
+
 
 class ContractEvent(TenantOwned):
     """One dated move of one contract: who, when, from which state to which, and from where

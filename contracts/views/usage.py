@@ -40,11 +40,10 @@ def _branch_ids(request):
 
 
 def usage_workbook(*, tenant, as_of, branch_ids=None) -> bytes:
-    rows = selectors.usage(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
-    branch_rows = []
-    for region in selectors.regions_of(tenant):
-        for r in selectors.usage(tenant=tenant, as_of=as_of, region_id=region.pk, branch_ids=branch_ids):
-            branch_rows.append({**r, "region": region.name})
+    cells = selectors.usage_cells(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    rows = selectors.rollup(cells, tenant=tenant, level="region")
+    branch_rows = sorted(selectors.rollup(cells, tenant=tenant, level="branch"),
+                         key=lambda r: (r["region"], r["group"], r["product"]))
     costs = selectors.cost_ledger(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
     return exports.usage_xlsx(as_of=as_of, rows=rows, branch_rows=branch_rows, costs=costs)
 
