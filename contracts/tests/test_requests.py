@@ -269,3 +269,14 @@ def test_request_form_lists_online_products_only_and_reach(org_a, org_b, client_
     with org_a.scope(), pytest.raises(ValidationError) as exc:
         make_request(org_a, online, 3, applicant="sales", branch="A2")
     assert exc.value.code == "branch_not_allowed"
+
+
+def test_home_cards(org_a, client_as):
+    product = approved_product(org_a)
+    make_batch(org_a, product)
+    dispatched(org_a, product, 5)
+    home = client_as(org_a.users["sales"]).get("/")
+    titles = {c["title"]: c["value"] for c in home.context["cards"]}
+    assert titles.get("合同待确认收货") == 1
+    marketing = {c["title"]: c for c in client_as(org_a.users["mspec"]).get("/").context["cards"]}
+    assert "合同待派发" in marketing
