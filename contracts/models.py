@@ -441,6 +441,7 @@ class Contract(TenantOwned):
             models.Index(fields=["tenant", "product", "state", "number"], name="contract_stock_idx"),
             models.Index(fields=["tenant", "branch", "product"], name="contract_branch_product_idx"),
             models.Index(fields=["tenant", "state", "number"], name="contract_state_idx"),
+            # + contract_usage_idx, a PostgreSQL covering index created in migration 0004
         ]
 
     def __str__(self) -> str:

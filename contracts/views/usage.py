@@ -40,11 +40,12 @@ def _branch_ids(request):
 
 
 def usage_workbook(*, tenant, as_of, branch_ids=None) -> bytes:
-    cells = selectors.usage_cells(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    raw = selectors.ledger_cells(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    cells = selectors.usage_cells(tenant=tenant, as_of=as_of, cells=raw)
     rows = selectors.rollup(cells, tenant=tenant, level="region")
     branch_rows = sorted(selectors.rollup(cells, tenant=tenant, level="branch"),
                          key=lambda r: (r["region"], r["group"], r["product"]))
-    costs = selectors.cost_ledger(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    costs = selectors.cost_ledger(tenant=tenant, as_of=as_of, cells=raw)
     return exports.usage_xlsx(as_of=as_of, rows=rows, branch_rows=branch_rows, costs=costs)
 
 
@@ -56,13 +57,18 @@ def usage(request):
     region_id = request.GET.get("region")
     if region_id and region_id.isdigit():
         region = selectors.regions_of(request.tenant).filter(pk=int(region_id)).first()
-    rows = selectors.usage(tenant=request.tenant, as_of=as_of, region_id=region.pk if region else None,
-                           branch_ids=branch_ids)
+    if region is None:
+        raw = selectors.ledger_cells(tenant=request.tenant, as_of=as_of, branch_ids=branch_ids)
+        rows = selectors.rollup(selectors.usage_cells(tenant=request.tenant, as_of=as_of, cells=raw),
+                                tenant=request.tenant, level="region")
+        costs = selectors.cost_ledger(tenant=request.tenant, as_of=as_of, cells=raw)
+    else:
+        rows = selectors.usage(tenant=request.tenant, as_of=as_of, region_id=region.pk, branch_ids=branch_ids)
+        costs = []
     week = UsageWeek.objects.filter(tenant=request.tenant, as_of=as_of).select_related("confirmed_by").first()
     return render(request, "contracts/usage.html", {
         "as_of": as_of, "rows": rows, "totals": selectors.usage_totals(rows), "region": region,
-        "costs": selectors.cost_ledger(tenant=request.tenant, as_of=as_of, branch_ids=branch_ids) if not region
-        else [],
+        "costs": costs,
         "week": week, "can_confirm": request.membership.can(Cap.CONTRACTS_MANAGE) and not (week and week.confirmed_at),
     })
 
