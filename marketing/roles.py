@@ -49,6 +49,7 @@ class Cap:
 
     REPORTS_FILE = "reports.file"  # file the daily report for own branches
     REPORTS_VIEW_ALL = "reports.view_all"  # board, every branch's reports
+    REPORTS_BOARD_BRANCH = "reports.board_branch"  # the filing board, limited to the assigned branches
     REPORTS_IMPORT = "reports.import"  # roster / collections / targets uploads
     REPORTS_CALENDAR = "reports.calendar"  # working-day overrides
     TARGETS_EDIT = "targets.edit"  # monthly targets (own branches unless BRANCHES_ALL)
@@ -69,11 +70,16 @@ class Cap:
     EXPENSES_VIEW_ALL = "expenses.view_all"
     EXPENSES_PAY = "expenses.pay"  # finance records the payout of archived requests
     HOSPITALITY_REQUEST = "hospitality.request"
+    HOSPITALITY_VIEW_BRANCH = "hospitality.view_branch"  # every application/claim of own branches
+    HOSPITALITY_VIEW_ALL = "hospitality.view_all"
+    HOSPITALITY_CHECK = "hospitality.check"  # finance: assess claims, correct lines, record payment
+    HOSPITALITY_POLICY = "hospitality.policy"  # policy versions and designated venues
 
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
     CUSTOMERS_VIEW_ALL = "customers.view_all"
-    CUSTOMERS_VIEW_OWN = "customers.view_own"  # owned + shared with me
+    CUSTOMERS_VIEW_OWN = "customers.view_own"  # a salesperson (市场业务员): see Tenant.customer_reach_policy
+    CUSTOMERS_VIEW_BRANCH = "customers.view_branch"  # customers and visits of the assigned branches
     CUSTOMERS_EDIT = "customers.edit"
     CUSTOMERS_EXPORT = "customers.export"
     CUSTOMERS_IMPORT = "customers.import"
@@ -88,6 +94,7 @@ _EXEC_READ = {
     Cap.REPORTS_VIEW_ALL,
     Cap.SUMMARIES_VIEW,
     Cap.EXPENSES_VIEW_ALL,
+    Cap.HOSPITALITY_VIEW_ALL,
     Cap.CUSTOMERS_VIEW_ALL,
     Cap.CUSTOMERS_EXPORT,
     Cap.CONTRACTS_VIEW_ALL,
@@ -107,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
             Cap.SUBMISSIONS_CONFIGURE,
+            Cap.HOSPITALITY_POLICY,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
@@ -150,6 +158,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.FINANCE: frozenset(
         {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
+        | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -158,11 +167,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BRANCH_GM: frozenset(
         {
             Cap.REPORTS_FILE,
+            Cap.REPORTS_BOARD_BRANCH,
             Cap.TARGETS_EDIT,
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
             Cap.HOSPITALITY_REQUEST,
+            Cap.HOSPITALITY_VIEW_BRANCH,
             Cap.CUSTOMERS_REQUEST_ACCESS,
             Cap.PRODUCTS_REQUEST,
             Cap.PRICELIST_CONFIRM,
@@ -170,7 +181,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.REGIONAL_MANAGER: frozenset(
-        {Cap.CONTRACTS_REQUEST, Cap.EXPENSES_REQUEST, Cap.HOSPITALITY_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_VIEW_BRANCH,  # 大区经理 建立健全销售档案 (S001-15)
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
     ),
     Role.SALESPERSON: frozenset(
         {
@@ -179,6 +196,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.HOSPITALITY_REQUEST,
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
+            Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
             Cap.PRODUCTS_REQUEST,
         }
     ),
@@ -192,6 +210,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.BRANCHES_ALL: _("查看所有分公司"),
     Cap.REPORTS_FILE: _("填报本分公司日报"),
     Cap.REPORTS_VIEW_ALL: _("查看所有分公司日报与填报看板"),
+    Cap.REPORTS_BOARD_BRANCH: _("查看本人所辖分公司的日报看板"),
     Cap.REPORTS_IMPORT: _("导入人事、回款、目标数据"),
     Cap.REPORTS_CALENDAR: _("维护工作日历"),
     Cap.TARGETS_EDIT: _("维护月度目标"),
@@ -210,9 +229,14 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
     Cap.EXPENSES_PAY: _("登记营销费用发放"),
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
+    Cap.HOSPITALITY_VIEW_BRANCH: _("查看本分公司的业务招待费"),
+    Cap.HOSPITALITY_VIEW_ALL: _("查看所有业务招待费"),
+    Cap.HOSPITALITY_CHECK: _("审核招待费报销并登记支付"),
+    Cap.HOSPITALITY_POLICY: _("维护招待政策与定点场所"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
-    Cap.CUSTOMERS_VIEW_OWN: _("查看本人负责及共享的客户档案"),
+    Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),
+    Cap.CUSTOMERS_VIEW_BRANCH: _("查看所辖分公司的客户档案与拜访记录"),
     Cap.CUSTOMERS_EDIT: _("编辑客户档案"),
     Cap.CUSTOMERS_EXPORT: _("导出与打印客户档案"),
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
@@ -220,6 +244,39 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
 }
+
+
+# --- which capabilities exist ----------------------------------------------------------------
+# The table above may name a capability before anything implements it (contracts.request while
+# contracts/ has no pages). What a user "can do" lists only capabilities installed code really
+# checks: a view guarded by ``tenant_view`` / ``TenantViewMixin`` (they register themselves when
+# the view module is imported), a navigation entry whose page exists, or an explicit
+# ``provide_capabilities`` by the module that checks one inline (a reach rule such as
+# BRANCHES_ALL). So a new app's capability appears on the user page as soon as its pages exist.
+_PROVIDED: set[str] = set()
+
+
+def provide_capabilities(*caps: str) -> None:
+    unknown = set(caps) - ALL_CAPABILITIES
+    if unknown:
+        raise ValueError(f"unknown capabilities: {sorted(unknown)}")
+    _PROVIDED.update(caps)
+
+
+def implemented_capabilities() -> frozenset[str]:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    from .navigation import all_items
+
+    get_resolver().url_patterns  # noqa: B018  (imports every view module: their guards register)
+    caps = set(_PROVIDED)
+    for item in all_items():
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        caps.update(item.capabilities)
+    return frozenset(caps & ALL_CAPABILITIES)
 
 
 def capabilities_for(roles) -> frozenset[str]:
