@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 
 from .. import exports
 from .. import selectors_ledger as selectors
@@ -81,6 +82,7 @@ def usage_export(request):
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
+@once_per_submit
 @require_POST
 def usage_confirm_view(request):
     try:
