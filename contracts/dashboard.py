@@ -32,6 +32,13 @@ def home_cards(request) -> list[dict]:
         cards.append({"title": _("合同待派发"), "value": waiting,
                       "hint": _("派发后超期未确认收货 %(n)s 单") % {"n": late}, "url": reverse("contracts:board"),
                       "tone": "bad" if late else ("warn" if waiting else "ok")})
+    elif membership.can(Cap.CONTRACTS_REQUEST):
+        from .selectors_ledger import visible_dispatches
+
+        to_confirm = visible_dispatches(membership=membership).filter(confirmed_on__isnull=True).count()
+        if to_confirm:
+            cards.append({"title": _("合同待确认收货"), "value": to_confirm, "hint": _("收到派发的合同后请确认"),
+                          "url": reverse("contracts:request_list") + "?status=dispatched", "tone": "warn"})
     if membership.can(Cap.PRICELIST_CONFIRM):
         mine = PriceListConfirmation.objects.filter(tenant=request.tenant, user=request.user,
                                                     status=ConfirmationStatus.PENDING).count()

@@ -1,20 +1,26 @@
-"""The one place contracts/ sends e-mail from. Today it goes through Django's normal mail path
-after the transaction commits (a rolled-back action sends nothing); when the common outbox
-lands, only this function changes."""
+"""The one place contracts/ sends e-mail from: the common outbox
+(``marketing.notifications``, docs/notifications.md). Called inside the service's transaction:
+the rows are written there (a rollback leaves none) and sent by the worker after commit, with
+retries and the failure page of the outbox."""
 
 from __future__ import annotations
 
-from django.core.mail import EmailMessage
-from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from marketing.notifications.models import register_kind
+from marketing.notifications.services import notify_emails
+
+KIND = "contracts.notice"
+register_kind(KIND, _("延保产品与合同通知"))
 
 
 def send_notice(*, tenant, to, subject: str, body: str) -> None:
-    """Queue one e-mail from the tenant's marketing mailbox to the given addresses."""
+    """E-mail the given addresses (the body's links are already absolute)."""
     recipients = sorted({addr for addr in to if addr})
     if not recipients:
         return
-    sender = tenant.marketing_mailbox
-    transaction.on_commit(lambda: EmailMessage(str(subject), str(body), sender, recipients).send(fail_silently=True))
+    notify_emails(tenant=tenant, kind=KIND, addresses=recipients, subject=str(subject),
+                  lines=str(body).rstrip("\n").split("\n"))
 
 
 def emails_of(users) -> list[str]:

@@ -441,10 +441,16 @@ class Contract(TenantOwned):
             models.Index(fields=["tenant", "product", "state", "number"], name="contract_stock_idx"),
             models.Index(fields=["tenant", "branch", "product"], name="contract_branch_product_idx"),
             models.Index(fields=["tenant", "state", "number"], name="contract_state_idx"),
+            # + contract_usage_idx, a PostgreSQL covering index created in migration 0004
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def state_tone(self) -> str:
+        return {"in_stock": "muted", "dispatched": "info", "received": "warn", "signed": "ok",
+                "voided": "bad"}.get(self.state, "muted")
 
 
 class ContractEvent(TenantOwned):

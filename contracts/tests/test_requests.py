@@ -269,3 +269,32 @@ def test_request_form_lists_online_products_only_and_reach(org_a, org_b, client_
     with org_a.scope(), pytest.raises(ValidationError) as exc:
         make_request(org_a, online, 3, applicant="sales", branch="A2")
     assert exc.value.code == "branch_not_allowed"
+
+
+def test_home_cards(org_a, client_as):
+    product = approved_product(org_a)
+    make_batch(org_a, product)
+    dispatched(org_a, product, 5)
+    home = client_as(org_a.users["sales"]).get("/")
+    titles = {c["title"]: c["value"] for c in home.context["cards"]}
+    assert titles.get("合同待确认收货") == 1
+    marketing = {c["title"]: c for c in client_as(org_a.users["mspec"]).get("/").context["cards"]}
+    assert "合同待派发" in marketing
+
+
+def test_double_submit_of_the_request_form_creates_one_request(org_a, client_as):
+    import re
+
+    from marketing.submit_once import TOKEN_FIELD
+
+    product = approved_product(org_a)
+    client = client_as(org_a.users["sales"])
+    page = client.get(reverse("contracts:request_create")).content.decode()
+    token = re.search(rf'name="{TOKEN_FIELD}" value="([0-9a-f]{{32}})"', page).group(1)
+    data = {"branch": org_a.branches["A1"].pk, "product": product.pk, "quantity": 5, "submit": "1",
+            TOKEN_FIELD: token}
+    first, second = client.post(reverse("contracts:request_create"), data), client.post(
+        reverse("contracts:request_create"), data)
+    assert first["Location"] == second["Location"]
+    with org_a.scope():
+        assert ContractRequest.objects.count() == 1

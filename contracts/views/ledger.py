@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import exports, imports
@@ -84,6 +85,7 @@ def contract_move(request, pk):
 
 
 @tenant_view(Cap.CONTRACTS_REQUEST, Cap.CONTRACTS_MANAGE, any_of=True)
+@once_per_submit
 def receive(request):
     form = ReceiveForm(request.POST or None, tenant=request.tenant, membership=request.membership)
     if request.method == "POST" and form.is_valid():
@@ -102,6 +104,7 @@ def receive(request):
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
+@once_per_submit
 def batches(request):
     form = BatchForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -133,6 +136,7 @@ def batch_detail(request, pk):
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
+@once_per_submit
 def uploads(request):
     if request.method == "POST":
         kind = request.POST.get("kind")

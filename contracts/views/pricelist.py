@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import exports, imports, selectors
@@ -225,6 +226,7 @@ def pricelist_implement(request, pk):
 
 
 @tenant_view(Cap.PRICELIST_EDIT)
+@once_per_submit
 @require_POST
 def pricelist_import(request):
     draft = _draft(request)

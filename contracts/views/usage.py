@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 
 from .. import exports
 from .. import selectors_ledger as selectors
@@ -40,12 +41,12 @@ def _branch_ids(request):
 
 
 def usage_workbook(*, tenant, as_of, branch_ids=None) -> bytes:
-    rows = selectors.usage(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
-    branch_rows = []
-    for region in selectors.regions_of(tenant):
-        for r in selectors.usage(tenant=tenant, as_of=as_of, region_id=region.pk, branch_ids=branch_ids):
-            branch_rows.append({**r, "region": region.name})
-    costs = selectors.cost_ledger(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    raw = selectors.ledger_cells(tenant=tenant, as_of=as_of, branch_ids=branch_ids)
+    cells = selectors.usage_cells(tenant=tenant, as_of=as_of, cells=raw)
+    rows = selectors.rollup(cells, tenant=tenant, level="region")
+    branch_rows = sorted(selectors.rollup(cells, tenant=tenant, level="branch"),
+                         key=lambda r: (r["region"], r["group"], r["product"]))
+    costs = selectors.cost_ledger(tenant=tenant, as_of=as_of, cells=raw)
     return exports.usage_xlsx(as_of=as_of, rows=rows, branch_rows=branch_rows, costs=costs)
 
 
@@ -57,13 +58,18 @@ def usage(request):
     region_id = request.GET.get("region")
     if region_id and region_id.isdigit():
         region = selectors.regions_of(request.tenant).filter(pk=int(region_id)).first()
-    rows = selectors.usage(tenant=request.tenant, as_of=as_of, region_id=region.pk if region else None,
-                           branch_ids=branch_ids)
+    if region is None:
+        raw = selectors.ledger_cells(tenant=request.tenant, as_of=as_of, branch_ids=branch_ids)
+        rows = selectors.rollup(selectors.usage_cells(tenant=request.tenant, as_of=as_of, cells=raw),
+                                tenant=request.tenant, level="region")
+        costs = selectors.cost_ledger(tenant=request.tenant, as_of=as_of, cells=raw)
+    else:
+        rows = selectors.usage(tenant=request.tenant, as_of=as_of, region_id=region.pk, branch_ids=branch_ids)
+        costs = []
     week = UsageWeek.objects.filter(tenant=request.tenant, as_of=as_of).select_related("confirmed_by").first()
     return render(request, "contracts/usage.html", {
         "as_of": as_of, "rows": rows, "totals": selectors.usage_totals(rows), "region": region,
-        "costs": selectors.cost_ledger(tenant=request.tenant, as_of=as_of, branch_ids=branch_ids) if not region
-        else [],
+        "costs": costs,
         "week": week, "can_confirm": request.membership.can(Cap.CONTRACTS_MANAGE) and not (week and week.confirmed_at),
     })
 
@@ -76,6 +82,7 @@ def usage_export(request):
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
+@once_per_submit
 @require_POST
 def usage_confirm_view(request):
     try:
