@@ -22,6 +22,8 @@ app.conf.beat_schedule = {
     # reports: fail imports left running by a dead worker; delete uploaded files past
     # settings.IMPORT_FILE_RETENTION_DAYS.
     "reports-purge-import-files": {"task": "reports.tasks.purge_import_files", "schedule": crontab(minute="*/10")},
+    # contracts: remind operations on each tenant's Friday to confirm the week's usage figures (once).
+    "contracts-remind-usage": {"task": "contracts.tasks.remind_usage_all", "schedule": crontab(minute=15)},
     # plans and periodic reports: reminders before each rule's deadline, digests after it.
     "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
     # approvals: one digest a day of what waits for each approver, at 08:30 the tenant's time.
