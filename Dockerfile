@@ -8,11 +8,10 @@ WORKDIR /app
 # to the non-embedded STSong-Light, which non-Adobe viewers show as blanks.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip
+COPY pyproject.toml requirements.lock README.md ./
+RUN pip install --upgrade pip && pip install --require-hashes -r requirements.lock
 COPY . .
-RUN pip install -e . \
- && SECRET_KEY=build-only-key-build-only-key-build-only-key-0123456789 FIELD_ENCRYPTION_KEY=build \
+RUN SECRET_KEY=build-only-key-build-only-key-build-only-key-0123456789 FIELD_ENCRYPTION_KEY=build \
     python manage.py collectstatic --noinput -v 0 \
  && useradd --create-home --uid 1000 app && mkdir -p /srv/var && chown -R app /srv/var
 USER app

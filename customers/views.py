@@ -25,7 +25,7 @@ from .filters import CustomerFilter, VisitFilter
 from .forms import BulkReassignForm, ContactForm, CustomerForm, ReassignForm, ShareForm, VisitForm
 from .models import AccessAction, Contact, CustomerUserObjectPermission, Visit
 
-READERS = (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN)
+READERS = (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN, Cap.CUSTOMERS_VIEW_BRANCH)
 # Everyone else lists only what was granted to them (empty without a grant).
 LISTERS = (*READERS, Cap.CUSTOMERS_REQUEST_ACCESS)
 
@@ -74,9 +74,11 @@ def customer_list(request):
         "can_edit": request.membership.can(Cap.CUSTOMERS_EDIT),
         "can_export": request.membership.can(Cap.CUSTOMERS_EXPORT),
         "can_import": request.membership.can(Cap.CUSTOMERS_IMPORT),
-        "can_request": request.membership.can(Cap.CUSTOMERS_REQUEST_ACCESS),
+        "can_request": request.membership.can(Cap.CUSTOMERS_REQUEST_ACCESS)
+        and selectors.needs_request(request.membership),
         "can_reassign": request.membership.can(Cap.CUSTOMERS_VIEW_ALL) and request.membership.can(Cap.CUSTOMERS_EDIT),
         "reader": selectors.can_use_archive(request.membership),
+        "whole_archive": selectors.reads_whole_archive(request.membership),
     })
 
 

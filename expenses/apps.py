@@ -17,3 +17,7 @@ class ExpensesConfig(AppConfig):
         from .audit_access import ExpenseAudit
 
         register_confidential(ExpenseAudit())
+
+        from .hospitality.approvals import register_hospitality_types
+
+        register_hospitality_types()

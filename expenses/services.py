@@ -33,9 +33,10 @@ EDIT_FIELDS = [
 MAX_ATTACHMENTS = 10
 
 
-def compute_ratio(amount: Decimal, contract_amount: Decimal) -> Decimal:
-    if not contract_amount:
-        return Decimal("0")
+def compute_ratio(amount: Decimal, contract_amount: Decimal | None) -> Decimal | None:
+    """Expense ÷ related contract amount, 4 places; None when the request has no contract."""
+    if contract_amount is None or amount is None:
+        return None
     return (Decimal(amount) / Decimal(contract_amount)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
@@ -61,6 +62,8 @@ def _apply(expense: ExpenseRequest, data: dict) -> None:
         value = getattr(expense, name)
         if value is not None and value > MAX_AMOUNT:
             raise ValidationError(_("金额过大，请核对（上限 1 亿元）。"), code="amount_too_large")
+    if expense.contract_amount is not None and expense.amount is not None and expense.amount > expense.contract_amount:
+        raise ValidationError(_("费用金额不能超过相关合同金额。"), code="amount_over_contract")
     expense.ratio = compute_ratio(expense.amount, expense.contract_amount)
     expense.full_clean(exclude=["number"])
 

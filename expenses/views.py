@@ -46,7 +46,8 @@ def expense_list(request):
     page, query = paginate(request, qs)
     return render(request, "expenses/list.html", {"filter": filterset, "page": page, "query": query,
                                                   "limit": request.tenant.expense_ratio_limit,
-                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit),
+                                                  "ratio_gm": request.tenant.expense_ratio_gm_approval})
 
 
 @tenant_view(*VIEW_CAPS, any_of=True)
@@ -104,7 +105,8 @@ def expense_create(request):
             messages.success(request, _("已提交审批。") if "submit" in request.POST else _("草稿已保存。"))
             return redirect("expenses:detail", pk=expense.pk)
     return render(request, "expenses/form.html", {"form": form, "limit": request.tenant.expense_ratio_limit,
-                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit),
+                                                  "ratio_gm": request.tenant.expense_ratio_gm_approval})
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)
@@ -130,7 +132,8 @@ def expense_edit(request, pk):
             return redirect("expenses:detail", pk=expense.pk)
     return render(request, "expenses/form.html", {"form": form, "e": expense,
                                                   "limit": request.tenant.expense_ratio_limit,
-                                                  "limit_display": _pct(request.tenant.expense_ratio_limit)})
+                                                  "limit_display": _pct(request.tenant.expense_ratio_limit),
+                                                  "ratio_gm": request.tenant.expense_ratio_gm_approval})
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)

@@ -43,6 +43,13 @@ GLOBAL_MODELS = {
     "axes.AccessLog",
     "axes.AccessFailureLog",
     "axes.AccessAttemptExpiration",
+    # django-allauth (company sign-in). A SocialApp is one identity provider client; which
+    # tenant uses it is notifications.CompanySignIn (tenant-owned). Accounts belong to a User.
+    "account.EmailAddress",
+    "account.EmailConfirmation",
+    "socialaccount.SocialApp",
+    "socialaccount.SocialAccount",
+    "socialaccount.SocialToken",
 }
 
 

@@ -20,10 +20,10 @@ from .forms import (
     TenantSettingsForm,
     UserCreateForm,
 )
-from .models import Branch, Membership, Region, Tenant
+from .models import Branch, CustomerReachPolicy, Membership, Region, Tenant
 from .paging import paginate
 from .permissions import tenant_view
-from .roles import BRANCH_ROLES, CAPABILITY_LABELS, Cap
+from .roles import BRANCH_ROLES, CAPABILITY_LABELS, Cap, implemented_capabilities
 from .submit_once import once_per_submit
 from .tenancy import access_object
 
@@ -82,17 +82,26 @@ def _membership(request, pk) -> Membership:
     return access_object(selectors.members(tenant=request.tenant, active=None), pk=pk)
 
 
+def _capability_label(cap: str, tenant) -> str:
+    if cap == Cap.CUSTOMERS_VIEW_OWN:  # its reach is the tenant's policy (docs/customers.md)
+        if tenant.customer_reach_policy == CustomerReachPolicy.SEED:
+            return _("查询全部客户档案（市场业务员，按租户的档案查询权限）")
+        return _("查看本人负责及共享的客户档案（其他客户需申请）")
+    return CAPABILITY_LABELS.get(cap, cap)
+
+
 @tenant_view(Cap.TENANT_MANAGE)
 def user_detail(request, pk):
     membership = _membership(request, pk)
     branches = selectors.visible_branches(membership=membership)
-    caps = sorted(membership.capabilities)
+    # Only what installed code implements (roles.implemented_capabilities), never a promise.
+    caps = sorted(membership.capabilities & implemented_capabilities())
     return render(
         request,
         "marketing/user_detail.html",
         {
             "m": membership,
-            "capabilities": [(c, CAPABILITY_LABELS.get(c, c)) for c in caps],
+            "capabilities": [(c, _capability_label(c, request.tenant)) for c in caps],
             "branches": branches if not membership.can(Cap.BRANCHES_ALL) else None,
             "all_branches": membership.can(Cap.BRANCHES_ALL),
             "events": selectors.audit_events(tenant=request.tenant).filter(object_type="marketing.User", object_id=str(membership.user_id))[:20],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +51,18 @@ def import_list(request):
     return render(request, "reports/import_list.html", {"form": form, "filter": filterset, "page": page, "query": query})
 
 
+@tenant_view(Cap.REPORTS_IMPORT)
+def import_template(request, kind):
+    """The downloadable template of one import (header, an example row, the synonyms)."""
+    if kind not in imports.TEMPLATES:
+        raise Http404
+    from ..exports import XLSX_CONTENT_TYPE
+
+    response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="import-template-{kind}.xlsx"'
+    return response
+
+
 def _job(request, pk) -> ImportJob:
     return access_object(selectors.import_jobs(tenant=request.tenant), pk=pk)
 
@@ -73,9 +86,23 @@ def import_progress(request, pk):
 @tenant_view(Cap.REPORTS_IMPORT)
 @once_per_submit
 def import_confirm_view(request, pk):
+    """Default: only the pairs the file lists. ``scope=whole`` (replace the whole months /
+    days) first shows what would be deleted and needs a second, separate confirmation."""
     job = _job(request, pk)
+    whole = request.POST.get("scope") == "whole"
+    if whole and request.POST.get("confirm_whole") != "1":
+        if job.status != "ready":
+            messages.error(request, _("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()})
+            return redirect("reports:import_detail", pk=job.pk)
+        job = access_object(ImportJob.objects.filter(tenant=request.tenant), pk=pk)
+        try:
+            deletions = imports.scope_deletions(job=job)
+        except Exception as exc:  # file purged meanwhile, or unreadable: a message, never a 500
+            messages.error(request, str(exc) if isinstance(exc, imports.FileGone) else _("无法读取该导入的文件。"))
+            return redirect("reports:import_detail", pk=job.pk)
+        return render(request, "reports/import_replace_confirm.html", {"job": job, "deletions": deletions})
     try:
-        imports.import_confirm(job=job, actor=request.user, request=request)
+        imports.import_confirm(job=job, actor=request.user, request=request, replace_scope=whole)
         messages.success(request, _("已开始导入。"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

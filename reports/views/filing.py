@@ -16,6 +16,7 @@ from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.selectors import visible_branches
 from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
@@ -185,15 +186,21 @@ def _board_context(request):
             day = parse_day(request.GET["day"])
         except ValueError:
             messages.error(request, _("日期格式不正确或超出范围，已显示当前业务日。"))
-    return {"board": selectors.board(tenant=request.tenant, business_day=day, now=now), "now": now,
-            "is_working": calendar.is_working(day)}
+    # Marketing sees every branch; a branch GM (REPORTS_BOARD_BRANCH) the branches assigned to them.
+    membership = request.membership
+    branches = None if membership.can(Cap.REPORTS_VIEW_ALL) else visible_branches(membership=membership)
+    return {"board": selectors.board(tenant=request.tenant, business_day=day, now=now, branches=branches),
+            "now": now, "is_working": calendar.is_working(day), "own_branches": branches is not None}
 
 
-@tenant_view(Cap.REPORTS_VIEW_ALL)
+BOARD_CAPS = (Cap.REPORTS_VIEW_ALL, Cap.REPORTS_BOARD_BRANCH)
+
+
+@tenant_view(*BOARD_CAPS, any_of=True)
 def board(request):
     return render(request, "reports/board.html", _board_context(request))
 
 
-@tenant_view(Cap.REPORTS_VIEW_ALL)
+@tenant_view(*BOARD_CAPS, any_of=True)
 def board_rows(request):
     return render(request, "reports/_board_rows.html", _board_context(request))

@@ -21,7 +21,7 @@ from ..exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from ..filters import SummaryFilter
 from ..forms import RecipientForm
 from ..models import RecipientOverride
-from ..summary import decorate, restrict
+from ..summary import current, decorate, restrict
 
 
 @tenant_view(Cap.SUMMARIES_VIEW, Cap.SUMMARIES_MANAGE, any_of=True)
@@ -36,7 +36,7 @@ def summary_list(request):
 
 def _summary(request, pk):
     summary = access_object(selectors.summaries_for(membership=request.membership).defer(None), pk=pk)
-    data = restrict(summary.data or {}, selectors.summary_branch_ids(membership=request.membership))
+    data = restrict(current(summary.data or {}), selectors.summary_branch_ids(membership=request.membership))
     return summary, data
 
 
