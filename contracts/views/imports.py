@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import imports
@@ -40,6 +41,7 @@ def import_detail(request, pk):
 
 @tenant_view(Cap.PRICELIST_EDIT, Cap.CONTRACTS_MANAGE, any_of=True)
 @require_POST
+@once_per_submit
 def import_confirm(request, pk):
     job = _job(request, pk)
     try:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import exports, imports, selectors
@@ -226,6 +227,7 @@ def pricelist_implement(request, pk):
 
 @tenant_view(Cap.PRICELIST_EDIT)
 @require_POST
+@once_per_submit
 def pricelist_import(request):
     draft = _draft(request)
     form = UploadForm(request.POST, request.FILES)

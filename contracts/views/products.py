@@ -16,6 +16,7 @@ from marketing.models import AuditEvent
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import exports, selectors
@@ -124,6 +125,7 @@ def design_export(request):
 
 
 @tenant_view(Cap.PRODUCTS_REQUEST)
+@once_per_submit
 def design_create(request):
     form = ProductVersionForm(request.POST or None, request.FILES or None, tenant=request.tenant,
                               membership=request.membership, with_code=True)

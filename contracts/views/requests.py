@@ -15,6 +15,7 @@ from marketing.approvals.models import TaskStatus
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import exports
@@ -82,6 +83,7 @@ def request_detail(request, pk):
 
 
 @tenant_view(Cap.CONTRACTS_REQUEST)
+@once_per_submit
 def request_create(request):
     form = RequestForm(request.POST or None, tenant=request.tenant, membership=request.membership)
     if request.method == "POST" and form.is_valid():
@@ -197,6 +199,7 @@ def dispatch_pdf(request, pk):
 
 @tenant_view(Cap.CONTRACTS_REQUEST)
 @require_POST
+@once_per_submit
 def dispatch_confirm(request, pk):
     dispatch = _dispatch(request, pk)
     try:

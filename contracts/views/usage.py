@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 
 from .. import exports
 from .. import selectors_ledger as selectors
@@ -77,6 +78,7 @@ def usage_export(request):
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
 @require_POST
+@once_per_submit
 def usage_confirm_view(request):
     try:
         as_of = dt.date.fromisoformat(request.POST.get("as_of") or "")
