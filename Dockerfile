@@ -4,6 +4,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=marketing.settings.production VAR_DIR=/srv/var STATIC_ROOT=/srv/static
 WORKDIR /app
+# A CJK TrueType font embedded in every PDF (marketing/exports.py); without it PDFs fall back
+# to the non-embedded STSong-Light, which non-Adobe viewers show as blanks.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml requirements.lock README.md ./
 RUN pip install --upgrade pip && pip install --require-hashes -r requirements.lock
 COPY . .

@@ -1,7 +1,7 @@
 """Pure renderers of a compiled summary (``summary.compile_summary`` output): xlsx and PDF.
 
 xlsx: user text is always written as a string cell, so "=..." never becomes a formula.
-PDF: Chinese via reportlab's built-in CID font STSong-Light (no font files); many small
+PDF: Chinese in the embedded CJK TrueType font of marketing/exports.py (STSong-Light fallback); many small
 tables rather than one huge one."""
 
 from __future__ import annotations

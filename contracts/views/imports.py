@@ -42,6 +42,7 @@ def import_detail(request, pk):
 @tenant_view(Cap.PRICELIST_EDIT, Cap.CONTRACTS_MANAGE, any_of=True)
 @once_per_submit
 @require_POST
+@once_per_submit
 def import_confirm(request, pk):
     job = _job(request, pk)
     try:

@@ -228,6 +228,7 @@ def pricelist_implement(request, pk):
 @tenant_view(Cap.PRICELIST_EDIT)
 @once_per_submit
 @require_POST
+@once_per_submit
 def pricelist_import(request):
     draft = _draft(request)
     form = UploadForm(request.POST, request.FILES)

@@ -200,6 +200,7 @@ def dispatch_pdf(request, pk):
 @tenant_view(Cap.CONTRACTS_REQUEST)
 @once_per_submit
 @require_POST
+@once_per_submit
 def dispatch_confirm(request, pk):
     dispatch = _dispatch(request, pk)
     try:

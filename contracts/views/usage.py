@@ -84,6 +84,7 @@ def usage_export(request):
 @tenant_view(Cap.CONTRACTS_MANAGE)
 @once_per_submit
 @require_POST
+@once_per_submit
 def usage_confirm_view(request):
     try:
         as_of = dt.date.fromisoformat(request.POST.get("as_of") or "")

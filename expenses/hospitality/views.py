@@ -16,6 +16,7 @@ from marketing.approvals import selectors as approval_selectors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import exports, report, selectors, services
@@ -65,6 +66,7 @@ def policy_list(request):
 
 
 @tenant_view(Cap.HOSPITALITY_POLICY)
+@once_per_submit
 def policy_create(request):
     today = services.local_today(request.tenant)
     current = services.policy_in_force(tenant=request.tenant, day=today)
@@ -86,6 +88,7 @@ def policy_create(request):
 
 
 @tenant_view(Cap.HOSPITALITY_POLICY)
+@once_per_submit
 def venue_edit(request, pk=None):
     venue = access_object(selectors.venues(tenant=request.tenant), pk=pk) if pk else None
     form = VenueForm(request.POST or None, instance=venue, tenant=request.tenant)
@@ -247,6 +250,7 @@ def _line_initial(claim):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def claim_create(request):
     applications = selectors.claimable_applications(membership=request.membership)
     initial = {}
