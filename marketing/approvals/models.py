@@ -175,7 +175,10 @@ class ApprovalChainVersion(TenantOwned):
     status = models.CharField(_("状态"), max_length=10, choices=ChainVersionStatus.choices,
                               default=ChainVersionStatus.PENDING)
     note = models.CharField(_("变更说明"), max_length=200, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人"))
+    # Null only for the version 1 recorded by migration 0003 for a chain saved before versions.
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("提交人")
+    )
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     published_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
 
