@@ -190,10 +190,15 @@ def delegation_revoke(request, pk):
 
 @tenant_view(Cap.APPROVALS_CONFIGURE)
 def chains(request):
-    configured = set(ApprovalChain.objects.filter(tenant=request.tenant).values_list("document_type", flat=True))
+    chains_by_key = {c.document_type: c for c in ApprovalChain.objects.filter(tenant=request.tenant)}
+    configured = set(chains_by_key)
+    latest = {}
+    for v in ApprovalChainVersion.objects.filter(tenant=request.tenant).order_by("document_type", "number"):
+        latest[v.document_type] = v
     people = {u.pk: u.display_name for u in User.objects.filter(membership__tenant=request.tenant)}
     rows = [
-        {"type": t, "configured": t.key in configured, "steps": [
+        {"type": t, "configured": t.key in configured, "chain": chains_by_key.get(t.key),
+         "latest": latest.get(t.key), "steps": [
             {"name": s.name, "kind": StepKind(s.kind).label, "role": spec_approver_label(s, people), "scope": s.scope,
              "mode": s.mode, "condition": s.condition}
             for s in selectors.chain_for(tenant=request.tenant, key=t.key)

@@ -176,3 +176,15 @@ def test_sign_off_in_the_browser_pages(org_a, org_b, client_as):
     client_as(gm).post(reverse("approvals:act", args=[flow.pk]),
                        {"action": "approve", "task": task.pk, "version": flow.version, "comment": "同意"})
     assert _chain_names(org_a) == ["财务核实"]
+
+
+def test_chains_overview_shows_version_and_pending_change(org_a, client_as):
+    gm = org_a.users["gm"]
+    _save(org_a, V1, signoff_users=[gm.pk])
+    admin = client_as(org_a.users["admin"])
+    body = admin.get(reverse("approvals:chains")).content.decode()
+    assert "v1" in body and "版本历史" in body
+    assert "审批流程变更会签" not in body  # the sign-off type has a fixed chain: not editable
+    _save(org_a, V2)
+    assert "v2 正在会签" in admin.get(reverse("approvals:chains")).content.decode()
+    assert admin.get(reverse("approvals:chain_edit", args=["approvals.chain_change"])).status_code == 404
