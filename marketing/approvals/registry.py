@@ -90,6 +90,9 @@ class DocumentType:
     on_rejected: Callable | None = None  # (doc, actor, reason)
     on_withdrawn: Callable | None = None  # (doc, actor)
     default_chain: list[StepSpec] = field(default_factory=list)
+    # Optional: (tenant) -> list[StepSpec], the default built from the tenant's settings
+    # (e.g. optional steps switched on); used instead of ``default_chain`` when given.
+    default_chain_for: Callable | None = None
     # Extra lines shown to approvers above the action buttons, e.g. the ratio policy.
     reviewer_notes: Callable | None = None  # (doc) -> list[str]
     # A type whose chain is fixed per document (not configurable by the tenant): (doc) -> [StepSpec].

@@ -45,7 +45,8 @@ def chain_for(*, tenant, key: str) -> list[StepSpec]:
         .first()
     )
     if chain is None:
-        return list(get_type(key).default_chain)
+        doc_type = get_type(key)
+        return list(doc_type.default_chain_for(tenant) if doc_type.default_chain_for else doc_type.default_chain)
     return [
         StepSpec(name=s.name, role=s.role, kind=s.kind, scope=s.scope, mode=s.mode, condition=s.condition,
                  checklist=tuple(s.checklist or ()), position=s.approver_position.name if s.approver_position else "",

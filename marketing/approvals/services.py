@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
+from marketing.files import save_on_commit
 from marketing.models import Tenant, User
 
 from . import events
@@ -391,7 +392,7 @@ def approval_comment(
     note = ApprovalComment(tenant_id=flow.tenant_id, flow=flow, author=actor, body=body)
     if attachment is not None:
         note.attachment_name = attachment.name[:200]
-        note.attachment.save(attachment.name, attachment, save=False)
+        save_on_commit(note.attachment, attachment.name, attachment)  # written at commit
     note.save()
     _record(flow, actor, "comment", after={"body": body[:200], "file": note.attachment_name}, request=request)
     return note

@@ -4,7 +4,7 @@ actions endpoint, delegations, the chain editor. Views are thin: form -> service
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from marketing.models import User
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap, Role
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import selectors, services
@@ -84,6 +85,13 @@ def flow_detail(request, pk):
     return render(request, "approvals/flow.html", {"flow": flow, "panel": panel, "type": get_type(flow.document_type)})
 
 
+def _require_participant(request, flow) -> None:
+    """Acting, commenting and opening attached files are for the people in the flow; the
+    tenant admin who may follow every flow (``_visible_flows``) is refused here, on the server."""
+    if not selectors.visible_flows(tenant=request.tenant, user=request.user).filter(pk=flow.pk).exists():
+        raise PermissionDenied
+
+
 def _back(request, flow):
     target = request.POST.get("next") or flow.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -93,8 +101,10 @@ def _back(request, flow):
 
 @tenant_view()
 @require_POST
+@once_per_submit
 def act(request, pk):
     flow = access_object(_visible_flows(request).select_related("tenant", "applicant"), pk=pk)
+    _require_participant(request, flow)
     task = None
     task_id = request.POST.get("task")
     if task_id and str(task_id).isdigit():
@@ -147,13 +157,19 @@ def comment_file(request, pk):
         .exclude(attachment=""),
         pk=pk,
     )
-    return FileResponse(note.attachment.open("rb"), as_attachment=True, filename=note.attachment_name)
+    _require_participant(request, note.flow)
+    try:
+        handle = note.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=note.attachment_name)
 
 
 # --- delegations ---------------------------------------------------------------------------
 
 
 @tenant_view()
+@once_per_submit
 def delegations(request):
     form = DelegationForm(request.POST or None, tenant=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
