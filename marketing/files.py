@@ -25,7 +25,7 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 # (app_label.Model, field name) of every FileField whose files live under tenants/.
-FILE_FIELDS = [("expenses.ExpenseAttachment", "file"), ("marketing.ApprovalComment", "attachment")]
+FILE_FIELDS = [("expenses.ExpenseAttachment", "file"), ("approvals.ApprovalComment", "attachment")]
 ROOT = "tenants"
 
 
