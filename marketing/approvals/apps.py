@@ -11,3 +11,8 @@ class ApprovalsConfig(AppConfig):
     label = "approvals"
     verbose_name = _("审批")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .services import register_chain_change_type
+
+        register_chain_change_type()

@@ -35,6 +35,23 @@ def seed(*, tenant, personas, rich: bool) -> None:
                 _assign(position, admin, in_region[0], region=region)
         else:
             _assign(position, admin, holders[0])
+    _seed_chain_version(tenant, admin or fallback)
+
+
+def _seed_chain_version(tenant, admin) -> None:
+    """One saved chain (version 1), the same steps as the built-in one, so the version page
+    has a row in every tenant. The access request's chain is used: no other demo depends on it."""
+    from .models import ApprovalChainVersion
+    from .registry import get_type
+
+    key = "customers.access_request"
+    try:
+        doc_type = get_type(key)
+    except LookupError:
+        return
+    if not ApprovalChainVersion.objects.filter(tenant=tenant, document_type=key).exists():
+        services.chain_save(tenant=tenant, actor=admin, key=key, steps=list(doc_type.default_chain),
+                            note="初始版本")
 
 
 def _acts_in(user, region) -> bool:

@@ -18,7 +18,7 @@ from marketing.models import Branch, Region, TenantOwned, User
 from marketing.roles import Role
 
 __all__ = [
-    "ApprovalChain", "ApprovalChainStep", "ApprovalComment", "ApprovalDelegation", "ApprovalDigest",
+    "ApprovalChain", "ApprovalChainStep", "ApprovalChainVersion", "ChainVersionStatus", "ApprovalComment", "ApprovalDelegation", "ApprovalDigest",
     "ApprovalFlow", "ApprovalStep", "ApprovalTask", "FlowStatus", "Position", "PositionHolder", "StepKind",
     "StepMode", "StepScope", "StepStatus", "TaskStatus",
 ]
@@ -132,6 +132,9 @@ class ApprovalChain(TenantOwned):
     """The tenant's configured chain for one document type. Absent: the type's default chain."""
 
     document_type = models.CharField(_("单据类型"), max_length=64)
+    version = models.PositiveIntegerField(_("当前版本"), default=0)
+    # People who must all sign a change of this chain before it takes effect (seed 004).
+    signoff_users = models.JSONField(_("变更会签人"), default=list, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     updated_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("更新人")
@@ -147,6 +150,48 @@ class ApprovalChain(TenantOwned):
 
     def __str__(self) -> str:
         return self.document_type
+
+
+class ChainVersionStatus(models.TextChoices):
+    # pending -> published | rejected | withdrawn
+    PENDING = "pending", _("待会签")
+    PUBLISHED = "published", _("已生效")
+    REJECTED = "rejected", _("会签未通过")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class ApprovalChainVersion(TenantOwned):
+    """Every saved change of a tenant's chain, numbered per document type. Published at once,
+    or -- when the chain names people who must co-sign a change (``signers``) -- only after
+    all of them have signed it on the engine itself (document type ``approvals.chain_change``).
+    ``steps`` and ``signoff_users`` are what the chain becomes; running flows are untouched
+    (their steps were copied when their round started)."""
+
+    document_type = models.CharField(_("单据类型"), max_length=64)
+    number = models.PositiveIntegerField(_("版本号"))
+    steps = models.JSONField(_("步骤"), default=list)
+    signoff_users = models.JSONField(_("变更会签人"), default=list, blank=True)  # after this version
+    signers = models.JSONField(_("本次会签人"), default=list, blank=True)  # who must sign this change
+    status = models.CharField(_("状态"), max_length=10, choices=ChainVersionStatus.choices,
+                              default=ChainVersionStatus.PENDING)
+    note = models.CharField(_("变更说明"), max_length=200, blank=True)
+    # Null only for the version 1 recorded by migration 0003 for a chain saved before versions.
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("提交人")
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    published_at = models.DateTimeField(_("生效时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审批流程版本")
+        verbose_name_plural = _("审批流程版本")
+        ordering = ["document_type", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "document_type", "number"], name="approval_chain_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_type} v{self.number}"
 
 
 class ApprovalChainStep(ApproverMixin, TenantOwned):
@@ -201,6 +246,8 @@ class ApprovalFlow(TenantOwned):
     applicant = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人"))
     status = models.CharField(_("状态"), max_length=12, choices=FlowStatus.choices, default=FlowStatus.IN_PROGRESS)
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    # The chain version the current round started on (None: the type's built-in default).
+    chain_version = models.PositiveIntegerField(_("流程版本"), null=True, blank=True)
     current_position = models.PositiveSmallIntegerField(_("当前步骤"), null=True, blank=True)
     # Bumped by every transition; a form posts the version it was rendered with, so a stale
     # form (someone else acted meanwhile) is refused with a clear message.

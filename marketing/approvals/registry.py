@@ -95,6 +95,8 @@ class DocumentType:
     default_chain_for: Callable | None = None
     # Extra lines shown to approvers above the action buttons, e.g. the ratio policy.
     reviewer_notes: Callable | None = None  # (doc) -> list[str]
+    # A type whose chain is fixed per document (not configurable by the tenant): (doc) -> [StepSpec].
+    steps_for: Callable | None = None
 
     @property
     def model_class(self):
@@ -137,8 +139,12 @@ def type_for_document(document) -> DocumentType:
     raise LookupError(f"no approval document type registered for {label}")
 
 
-def all_types() -> list[DocumentType]:
-    return sorted(_REGISTRY.values(), key=lambda t: t.key)
+def all_types(*, configurable: bool | None = None) -> list[DocumentType]:
+    """Registered types; ``configurable=True``: only those whose chain the tenant edits."""
+    types = sorted(_REGISTRY.values(), key=lambda t: t.key)
+    if configurable is not None:
+        types = [t for t in types if (t.steps_for is None) == configurable]
+    return types
 
 
 # --- conditions ------------------------------------------------------------------------------

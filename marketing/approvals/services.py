@@ -24,11 +24,13 @@ from . import events
 from .models import (
     ApprovalChain,
     ApprovalChainStep,
+    ApprovalChainVersion,
     ApprovalComment,
     ApprovalDelegation,
     ApprovalFlow,
     ApprovalStep,
     ApprovalTask,
+    ChainVersionStatus,
     FlowStatus,
     Position,
     PositionHolder,
@@ -208,7 +210,15 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
     values = doc_type.values_of(document)
     values.setdefault("branch", branch.code if branch is not None else None)
     values.setdefault("region", branch.region.code if branch is not None else None)
-    specs = chain_for(tenant=tenant, key=doc_type.key)
+    if doc_type.steps_for is not None:
+        specs, chain_version = list(doc_type.steps_for(document)), None
+    else:
+        specs = chain_for(tenant=tenant, key=doc_type.key)
+        chain_version = ApprovalChain.objects.filter(tenant=tenant, document_type=doc_type.key).values_list(
+            "version", flat=True).first()
+    if flow.chain_version != chain_version:
+        flow.chain_version = chain_version
+        flow.save(update_fields=["chain_version"])
     if not specs:
         _refuse(_("该单据类型没有配置审批流程。"), "no_chain")
     named = positions_by_name(tenant=tenant, names=[spec.position for spec in specs])
@@ -428,19 +438,13 @@ def delegation_revoke(*, delegation: ApprovalDelegation, actor: User, request=No
 # --- chain configuration -------------------------------------------------------------------
 
 
-@transaction.atomic
-def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], request=None) -> ApprovalChain:
-    """Replace the tenant's chain for ``key``. Running flows keep the steps they started with."""
-    doc_type = get_type(key)
+def _validate_steps(*, tenant: Tenant, doc_type: DocumentType, steps: list[StepSpec]) -> dict:
     if not steps:
         _refuse(_("流程至少需要一个步骤。"), "empty_chain")
     if all(s.kind == StepKind.CC for s in steps):
         _refuse(_("流程至少需要一个审批步骤（不能只有抄送）。"), "cc_only")
     named = positions_by_name(tenant=tenant, names=[s.position for s in steps])
-    members = set(
-        User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True,
-                            pk__in=[u for s in steps for u in s.user_ids]).values_list("pk", flat=True)
-    )
+    members = _members(tenant, [u for s in steps for u in s.user_ids])
     for spec in steps:
         validate_condition(spec.condition, doc_type)
         if spec.kind == StepKind.VERIFY and not spec.checklist:
@@ -451,8 +455,74 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
             _refuse(_("步骤“%(s)s”的岗位“%(p)s”不存在或已停用。"), "bad_position", s=spec.name, p=spec.position)
         if any(u not in members for u in spec.user_ids):
             _refuse(_("步骤“%(s)s”指定的人员不是本公司在职成员。"), "bad_user", s=spec.name)
+    return named
+
+
+def _members(tenant, user_ids) -> set[int]:
+    return set(
+        User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True,
+                            pk__in=list(user_ids)).values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def chain_save(
+    *, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], signoff_users=None, note: str = "",
+    request=None,
+) -> ApprovalChain:
+    """Save a new version of the tenant's chain for ``key`` (and, optionally, who must co-sign
+    later changes: ``signoff_users``; None keeps the list as it is). With nobody to co-sign,
+    the version takes effect at once. Otherwise it waits (``ChainVersionStatus.PENDING``) for
+    every person of the *current* sign-off list, as a 会签 on the engine (document type
+    ``approvals.chain_change``). Flows already running keep the steps they started with."""
+    doc_type = get_type(key)
+    if doc_type.steps_for is not None:
+        _refuse(_("该单据类型的流程不能配置。"), "not_configurable")
+    _validate_steps(tenant=tenant, doc_type=doc_type, steps=steps)
     chain, _created = ApprovalChain.objects.select_for_update().get_or_create(tenant=tenant, document_type=key)
-    before = [_spec_dict(s) for s in chain_for(tenant=tenant, key=key)]
+    if signoff_users is None:
+        signoff_users = list(chain.signoff_users)
+    signoff_users = list(dict.fromkeys(int(u) for u in signoff_users))
+    if set(signoff_users) - _members(tenant, signoff_users):
+        _refuse(_("变更会签人必须是本公司在职成员。"), "bad_signoff_user")
+    if ApprovalChainVersion.objects.filter(tenant=tenant, document_type=key, status=ChainVersionStatus.PENDING).exists():
+        _refuse(_("该流程已有一项变更在会签中，请等会签结束（或撤回）后再修改。"), "change_pending")
+    last = ApprovalChainVersion.objects.filter(tenant=tenant, document_type=key).order_by("-number").first()
+    # The proposer's own signature is implied: the others named must sign.
+    signers = [u for u in chain.signoff_users if u != actor.pk and u in _members(tenant, chain.signoff_users)]
+    version = ApprovalChainVersion.objects.create(
+        tenant=tenant, document_type=key, number=(last.number if last else 0) + 1,
+        steps=[_spec_dict(s) for s in steps], signoff_users=signoff_users, signers=signers,
+        note=(note or "").strip()[:200], created_by=actor,
+    )
+    if not signers:
+        _publish(version, actor=actor, request=request)
+        return chain
+    audit_record(tenant=tenant, actor=actor, verb="approvals.chain_propose", obj=version, request=request,
+                 after={"version": version.number, "steps": version.steps, "signers": signers},
+                 object_label=f"{doc_type.label} v{version.number}")
+    approval_start(document=version, actor=actor, request=request)
+    return chain
+
+
+def _spec_from_dict(d: dict) -> StepSpec:
+    return StepSpec(name=d["name"], role=d.get("role", ""), kind=d.get("kind", StepKind.APPROVE),
+                    scope=d.get("scope", StepScope.TENANT), mode=d.get("mode", StepMode.ANY),
+                    condition=d.get("condition", ""), checklist=tuple(d.get("checklist") or ()),
+                    position=d.get("position", ""), user_ids=tuple(d.get("users") or ()))
+
+
+def _publish(version: ApprovalChainVersion, *, actor, request=None) -> None:
+    """Make ``version`` the chain in force (inside the caller's transaction)."""
+    tenant = Tenant.objects.get(pk=version.tenant_id)
+    doc_type = get_type(version.document_type)
+    chain, _created = ApprovalChain.objects.select_for_update().get_or_create(
+        tenant=tenant, document_type=version.document_type
+    )
+    steps = [_spec_from_dict(d) for d in version.steps]
+    named = positions_by_name(tenant=tenant, names=[s.position for s in steps])
+    before = {"version": chain.version, "steps": [_spec_dict(s) for s in chain_for(tenant=tenant, key=chain.document_type)],
+              "signoff_users": list(chain.signoff_users)}
     chain.steps.all().delete()
     ApprovalChainStep.objects.bulk_create(
         [
@@ -462,19 +532,59 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
             for i, s in enumerate(steps, start=1)
         ]
     )
-    chain.updated_by = actor
-    chain.save(update_fields=["updated_by", "updated_at"])
-    audit_record(tenant=tenant, actor=actor, verb="approvals.chain_save", obj=chain, before={"steps": before},
-                 after={"steps": [_spec_dict(s) for s in steps]}, request=request, object_label=str(doc_type.label))
-    return chain
+    chain.version, chain.signoff_users, chain.updated_by = version.number, list(version.signoff_users), actor
+    chain.save(update_fields=["version", "signoff_users", "updated_by", "updated_at"])
+    version.status, version.published_at = ChainVersionStatus.PUBLISHED, _now()
+    version.save(update_fields=["status", "published_at"])
+    audit_record(tenant=tenant, actor=actor, verb="approvals.chain_save", obj=chain, before=before,
+                 after={"version": version.number, "steps": version.steps, "signoff_users": version.signoff_users},
+                 request=request, object_label=str(doc_type.label))
+
+
+def _chain_change_approved(version, actor) -> None:
+    _publish(version, actor=actor)
+
+
+def _chain_change_closed(status):
+    def hook(version, actor, *args) -> None:
+        version.status = status
+        version.save(update_fields=["status"])
+    return hook
+
+
+def register_chain_change_type() -> None:
+    """A chain change waiting for joint sign-off is itself a document on the engine: inbox,
+    e-mails, comments, return, withdraw and audit work for it as for any other."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from .registry import register
+
+    register(DocumentType(
+        key="approvals.chain_change",
+        label=gettext_lazy("审批流程变更会签"),
+        model="approvals.ApprovalChainVersion",
+        get_applicant=lambda v: v.created_by,
+        get_title=lambda v: f"{get_type(v.document_type).label} v{v.number} {v.note}".strip(),
+        get_url=lambda v: reverse("approvals:chain_version", kwargs={"pk": v.pk}),
+        on_approved=_chain_change_approved,
+        on_rejected=_chain_change_closed(ChainVersionStatus.REJECTED),
+        on_withdrawn=_chain_change_closed(ChainVersionStatus.WITHDRAWN),
+        steps_for=lambda v: [StepSpec(name=gettext_lazy("流程变更会签"), user_ids=tuple(v.signers),
+                                      mode=StepMode.ALL)],
+    ))
 
 
 @transaction.atomic
 def chain_reset(*, tenant: Tenant, actor: User, key: str, request=None) -> None:
+    """Back to the type's built-in chain. Refused while the chain requires sign-off of changes
+    (propose the default steps in the editor instead); version history stays."""
     doc_type = get_type(key)
     chain = ApprovalChain.objects.select_for_update().filter(tenant=tenant, document_type=key).first()
     if chain is None:
         return
+    if chain.signoff_users:
+        _refuse(_("该流程的变更需要会签，不能直接恢复默认；请在编辑器中提交默认步骤。"), "signoff_required")
     audit_record(tenant=tenant, actor=actor, verb="approvals.chain_reset", obj=chain, request=request,
                  object_label=str(doc_type.label))
     chain.delete()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from marketing.approvals import views
 from marketing.approvals.models import (
+    ApprovalChainVersion,
     ApprovalComment,
     ApprovalDelegation,
     ApprovalFlow,
@@ -26,5 +27,6 @@ urlpatterns: list = [
     object_path("position-holders/<int:pk>/remove/", views.position_holder_remove, name="position_holder_remove",
                 model=PositionHolder),
     path("chains/", views.chains, name="chains"),
+    object_path("chain-versions/<int:pk>/", views.chain_version, name="chain_version", model=ApprovalChainVersion),
     path("chains/<str:key>/", views.chain_edit, name="chain_edit"),
 ]

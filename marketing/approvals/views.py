@@ -33,7 +33,17 @@ from .forms import (
     chain_rows_from_post,
     spec_initial,
 )
-from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, Position, PositionHolder, StepKind
+from .models import (
+    ApprovalChain,
+    ApprovalChainVersion,
+    ApprovalComment,
+    ApprovalDelegation,
+    ApprovalTask,
+    ChainVersionStatus,
+    Position,
+    PositionHolder,
+    StepKind,
+)
 from .registry import OPS_BY_TYPE, all_types, condition_fields, get_type
 
 
@@ -196,17 +206,20 @@ def delegation_revoke(request, pk):
 
 @tenant_view(Cap.APPROVALS_CONFIGURE)
 def chains(request):
-    from .models import ApprovalChain
-
-    configured = set(ApprovalChain.objects.filter(tenant=request.tenant).values_list("document_type", flat=True))
+    chains_by_key = {c.document_type: c for c in ApprovalChain.objects.filter(tenant=request.tenant)}
+    configured = set(chains_by_key)
+    latest = {}
+    for v in ApprovalChainVersion.objects.filter(tenant=request.tenant).order_by("document_type", "number"):
+        latest[v.document_type] = v
     people = {u.pk: u.display_name for u in User.objects.filter(membership__tenant=request.tenant)}
     rows = [
-        {"type": t, "configured": t.key in configured, "steps": [
+        {"type": t, "configured": t.key in configured, "chain": chains_by_key.get(t.key),
+         "latest": latest.get(t.key), "steps": [
             {"name": s.name, "kind": StepKind(s.kind).label, "role": spec_approver_label(s, people), "scope": s.scope,
              "mode": s.mode, "condition": s.condition}
             for s in selectors.chain_for(tenant=request.tenant, key=t.key)
         ]}
-        for t in all_types()
+        for t in all_types(configurable=True)
     ]
     return render(request, "approvals/chains.html", {"rows": rows})
 
@@ -236,9 +249,15 @@ def chain_edit(request, key):
         doc_type = get_type(key)
     except LookupError:
         raise Http404
+    if doc_type.steps_for is not None:
+        raise Http404
     if request.method == "POST" and request.POST.get("reset"):
-        services.chain_reset(tenant=request.tenant, actor=request.user, key=key, request=request)
-        messages.success(request, _("已恢复默认流程。"))
+        try:
+            services.chain_reset(tenant=request.tenant, actor=request.user, key=key, request=request)
+        except ValidationError as exc:
+            _flash_errors(request, exc)
+        else:
+            messages.success(request, _("已恢复默认流程。"))
         return redirect("approvals:chain_edit", key=key)
     fields = condition_fields(doc_type, request.tenant)
     op = request.POST.get("op", "save") if request.method == "POST" else ""
@@ -250,13 +269,26 @@ def chain_edit(request, key):
     preview_form = PreviewForm(request.POST if op == "preview" else None, doc_type=doc_type, tenant=request.tenant,
                                prefix="sample")
     route = None
+    chain = ApprovalChain.objects.filter(tenant=request.tenant, document_type=key).first()
+    members = [(str(u.pk), u.display_name) for u in User.objects.filter(
+        membership__tenant=request.tenant, membership__is_active=True, is_active=True).order_by("full_name", "username")]
+    if request.method == "POST":
+        signoff = [v for v in request.POST.getlist("signoff") if v.isdigit()]
+    else:
+        signoff = [str(u) for u in (chain.signoff_users if chain else [])]
+    note = (request.POST.get("note") or "").strip()[:200]
     if op == "save" and formset.is_valid():
         try:
             services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=formset.specs(),
-                                request=request)
+                                signoff_users=[int(v) for v in signoff], note=note, request=request)
         except ValidationError as exc:
             formset._non_form_errors = formset.error_class(exc.messages)
         else:
+            pending = ApprovalChainVersion.objects.filter(tenant=request.tenant, document_type=key,
+                                                          status=ChainVersionStatus.PENDING).first()
+            if pending is not None:
+                messages.success(request, _("变更已提交会签（v%(n)s），全部会签人同意后生效。") % {"n": pending.number})
+                return redirect("approvals:chain_version", pk=pending.pk)
             messages.success(request, _("审批流程已保存；已在审批中的单据仍按原流程进行。"))
             return redirect("approvals:chains")
     if op == "preview" and formset.is_valid() and preview_form.is_valid():
@@ -266,9 +298,36 @@ def chain_edit(request, key):
     bound = request.method == "POST" and op in ("save", "preview")
     return render(request, "approvals/chain_edit.html", {
         "formset": formset, "type": doc_type, "fields": fields, "show_errors": bound,
-        "preview_form": preview_form, "route": route,
+        "preview_form": preview_form, "route": route, "chain": chain, "members": members, "signoff": signoff,
+        "note": note, "pending": ApprovalChainVersion.objects.filter(
+            tenant=request.tenant, document_type=key, status=ChainVersionStatus.PENDING).first(),
         "field_types": {name: {"type": f.type, "ops": list(OPS_BY_TYPE.get(f.type, ("==", "!=")))}
                         for name, f in fields.items()},
+    })
+
+
+@tenant_view()
+def chain_version(request, pk):
+    """A saved chain change: its steps, and -- while it waits for joint sign-off -- the
+    engine's panel, where the named people sign it. Configurers and the people on its
+    sign-off flow may look; anyone else gets a 404."""
+    versions = ApprovalChainVersion.objects.filter(tenant=request.tenant)
+    if not request.membership.can(Cap.APPROVALS_CONFIGURE):
+        flows = selectors.visible_flows(tenant=request.tenant, user=request.user).filter(
+            document_type="approvals.chain_change").values("object_id")
+        versions = versions.filter(pk__in=flows)
+    version = access_object(versions.select_related("created_by"), pk=pk)
+    flow = selectors.flow_for(tenant=request.tenant, document=version)
+    panel = selectors.flow_panel(flow=flow, user=request.user, document=version)
+    people = {u.pk: u.display_name for u in User.objects.filter(membership__tenant=request.tenant)}
+    steps = [services._spec_from_dict(d) for d in version.steps]
+    rows = [{"spec": s, "approver": spec_approver_label(s, people)} for s in steps]
+    history = ApprovalChainVersion.objects.filter(tenant=request.tenant, document_type=version.document_type)
+    return render(request, "approvals/chain_version.html", {
+        "version": version, "type": get_type(version.document_type), "rows": rows, "panel": panel,
+        "signers": [people.get(u, "—") for u in version.signers],
+        "signoff": [people.get(u, "—") for u in version.signoff_users],
+        "history": history.select_related("created_by")[:50],
     })
 
 

@@ -53,7 +53,9 @@ def _no_sideways_scroll(page):
 def test_chain_editor_on_a_phone_then_a_request_through_it(live_server, browser, org_a):
     from expenses.tests.helpers import make_expense, pending
     from marketing.approvals.selectors import chain_for
+    from marketing.approvals.tests.test_editor import known_chain
 
+    known_chain(org_a)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = _login(browser, live_server, org_a.users["admin"])
     page.goto(f"{live_server.url}/approvals/chains/expenses.request/")

@@ -13,8 +13,9 @@ from django.urls import reverse
 from expenses.tests.helpers import make_expense, pending
 from marketing.approvals import services as approvals
 from marketing.approvals.forms import chain_post_from_rows, spec_initial
-from marketing.approvals.models import ApprovalChain, StepScope
+from marketing.approvals.models import ApprovalChain, StepKind, StepScope
 from marketing.approvals.registry import (
+    StepSpec,
     build_condition,
     condition_fields,
     condition_holds,
@@ -22,11 +23,36 @@ from marketing.approvals.registry import (
     get_type,
 )
 from marketing.approvals.selectors import chain_for
+from marketing.roles import Role
 
 pytestmark = pytest.mark.django_db
 
 KEY = "expenses.request"
 URL = reverse("approvals:chain_edit", args=[KEY])
+
+
+OLD_DEFAULT = [  # the expense chain as shipped before seed 000's order became the default
+    StepSpec(name="分公司总经理签字", role=Role.BRANCH_GM, scope=StepScope.BRANCH),
+    StepSpec(name="市场部审核", role=Role.MARKETING_SPECIALIST, kind=StepKind.VERIFY,
+             checklist=("费用比例", "合同金额", "费用金额")),
+    StepSpec(name="市场营销总监审批", role=Role.MARKETING_DIRECTOR, condition="is_special == false"),
+    StepSpec(name="总经理审批", role=Role.GENERAL_MANAGER, condition="is_special == true or ratio_over_limit == true"),
+    StepSpec(name="财务核实", role=Role.FINANCE, kind=StepKind.VERIFY, checklist=("人员", "费用", "账户", "时间节点")),
+    StepSpec(name="分公司出纳备案", role=Role.BRANCH_CASHIER, kind=StepKind.RECORD, scope=StepScope.BRANCH),
+]
+
+
+def known_chain(org):
+    """Save OLD_DEFAULT as the tenant's chain (version 1), whatever the built-in default is."""
+    with org.scope():
+        approvals.chain_save(tenant=org.tenant, actor=org.users["admin"], key=KEY, steps=OLD_DEFAULT)
+
+
+def _version_count(org):
+    from marketing.approvals.models import ApprovalChainVersion
+
+    with org.scope():
+        return ApprovalChainVersion.objects.filter(tenant=org.tenant, document_type=KEY).count()
 
 
 def _rows(org):
@@ -70,6 +96,7 @@ def test_field_types_are_read_off_the_model(org_a):
 
 
 def test_the_default_chain_shows_as_dropdowns_and_saves_back_unchanged(org_a, client_as):
+    known_chain(org_a)
     admin = client_as(org_a.users["admin"])
     body = admin.get(URL).content.decode()
     assert _step_titles(body)[:2] == ["分公司总经理签字", "市场部审核"]
@@ -84,6 +111,7 @@ def test_the_default_chain_shows_as_dropdowns_and_saves_back_unchanged(org_a, cl
 
 
 def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, client_as):
+    known_chain(org_a)
     admin = client_as(org_a.users["admin"])
     rows = _rows(org_a)
     rows[0]["name"] = "分总签字（改名未保存）"
@@ -96,8 +124,7 @@ def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, clie
     assert "市场部审核" not in _step_titles(removed.content.decode())
     added = _post(admin, rows, op="add")
     assert added.content.decode().count('class="chain-step"') == len(rows) + 1
-    with org_a.scope():
-        assert not ApprovalChain.objects.filter(tenant=org_a.tenant).exists()  # nothing saved yet
+    assert _version_count(org_a) == 1  # nothing saved yet
     # Save the reordered chain: the order on the page is the order of the steps.
     rows[0], rows[1] = rows[1], rows[0]
     assert _post(admin, rows, op="save").status_code == 302
@@ -142,6 +169,7 @@ def test_branch_in_condition_runs_on_real_requests(org_a, client_as):
 
 
 def test_route_preview_of_a_sample_request(org_a, client_as):
+    known_chain(org_a)
     admin = client_as(org_a.users["admin"])
     sample = {"op": "preview", "sample-applicant": org_a.users["sales"].pk, "sample-branch": org_a.branches["A1"].pk,
               "sample-f_amount": "3000", "sample-f_contract_amount": "100000", "sample-f_ratio": "0.03",
@@ -153,8 +181,7 @@ def test_route_preview_of_a_sample_request(org_a, client_as):
     # is_special: the director's step is struck through, the GM's applies.
     assert re.search(r'class="skipped"><strong>\d+\. 市场营销总监审批', route)
     assert re.search(r'class=""><strong>\d+\. 总经理审批</strong>\s*<span> — [^<]*甲总经理', route)
-    with org_a.scope():
-        assert not ApprovalChain.objects.filter(tenant=org_a.tenant).exists()  # a preview saves nothing
+    assert _version_count(org_a) == 1  # a preview saves nothing
     routine = _post(admin, _rows(org_a), **{**sample, "sample-f_is_special": "0"}).content.decode()
     routine = routine[routine.index('class="route"'):]
     assert re.search(r'class="skipped"><strong>\d+\. 总经理审批', routine)

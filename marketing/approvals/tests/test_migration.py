@@ -123,4 +123,25 @@ def test_the_move_can_be_unapplied_and_reapplied():
     with connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
     assert {f"marketing_{name}" for name in MOVED} <= tables
-    assert not any(t.startswith("approvals_approval") for t in tables)  # no copy of a moved table
+    assert not {f"approvals_{name}" for name in MOVED} & tables  # no copy of a moved table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chain_saved_before_versions_becomes_version_1():
+    old = _migrate([("approvals", "0002_positions")])
+    Tenant = old.get_model("marketing", "Tenant")
+    User = old.get_model("marketing", "User")
+    Chain = old.get_model("approvals", "ApprovalChain")
+    Step = old.get_model("approvals", "ApprovalChainStep")
+    tenant = Tenant.objects.create(name="旧公司", slug="old-chain", marketing_mailbox="m@old.test")
+    admin = User.objects.create(username="old-admin")
+    chain = Chain.objects.create(tenant=tenant, document_type="expenses.request", updated_by=admin)
+    Step.objects.create(tenant=tenant, chain=chain, position=1, name="总经理审批", kind="approve",
+                        role="general_manager", scope="tenant", mode="any", condition="amount > 100")
+    _migrate(_leaves())
+    with scopes_disabled():
+        chain_now = ApprovalChain.objects.get(pk=chain.pk)
+        version = live_apps.get_model("approvals", "ApprovalChainVersion").objects.get(tenant_id=tenant.pk)
+    assert chain_now.version == 1
+    assert (version.number, version.status, version.created_by_id) == (1, "published", admin.pk)
+    assert version.steps[0]["name"] == "总经理审批" and version.steps[0]["condition"] == "amount > 100"

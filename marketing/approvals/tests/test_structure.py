@@ -79,5 +79,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_marketing_models_no_longer_import_the_engine():
+    import re
+
     source = (PACKAGE.parent / "models.py").read_text()
-    assert "approvals" not in source.split('"""', 2)[-1]
+    assert not re.search(r"^\s*(from|import)\s+\S*approvals", source, re.M)
