@@ -333,7 +333,7 @@ def _emergency_notice(tenant, app, actor, gms, visit):
 def application_update(*, application, membership, actor, data: dict, guests: list[dict], request=None):
     """Complete an emergency application (in time), or correct and resubmit a rejected /
     withdrawn one. Either way it goes to the approval chain."""
-    app = HospitalityApplication.objects.select_for_update().select_related("tenant", "policy").get(pk=application.pk)
+    app = HospitalityApplication.objects.select_for_update(of=("self",)).select_related("tenant", "policy").get(pk=application.pk)
     tenant = app.tenant
     if app.applicant_id != actor.pk:
         _refuse(_("只有申请人可以修改。"), "not_applicant")
@@ -579,7 +579,7 @@ def claim_create(*, tenant, membership, actor, application, data: dict, lines: l
 
 @transaction.atomic
 def claim_update(*, claim, actor, data: dict, lines: list[dict], files=(), submit=False, request=None):
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.applicant_id != actor.pk:
         _refuse(_("只有报销人可以修改。"), "not_applicant")
@@ -603,7 +603,7 @@ def claim_update(*, claim, actor, data: dict, lines: list[dict], files=(), submi
 
 @transaction.atomic
 def claim_submit(*, claim, actor, request=None) -> HospitalityClaim:
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.applicant_id != actor.pk:
         _refuse(_("只有报销人可以提交。"), "not_applicant")
@@ -631,7 +631,7 @@ def claim_correct_line(*, claim, line_id: int, actor, membership, kind: str, qua
 
     if not membership.can(Cap.HOSPITALITY_CHECK):
         _refuse(_("只有财务可以更正报销明细。"), "not_finance")
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.status != ClaimStatus.SUBMITTED:
         _refuse(_("只有财务审核中的报销可以更正。"), "not_checking")
@@ -665,7 +665,7 @@ def claim_correct_line(*, claim, line_id: int, actor, membership, kind: str, qua
 def claim_mark_paid(*, claim, actor, paid_on, reference: str, request=None) -> HospitalityClaim:
     """Finance records the payment of the company share; the personal share stays recorded
     for payroll."""
-    claim = HospitalityClaim.objects.select_for_update().select_related("tenant").get(pk=claim.pk)
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=claim.pk)
     if claim.status != ClaimStatus.APPROVED:
         _refuse(_("只有已核定的报销可以登记支付。"), "not_approved")
     reference = (reference or "").strip()
