@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.filters import TenantFilterSet
 from marketing.models import Branch, User
-from marketing.roles import Cap
 from marketing.selectors import visible_branches
 
 from . import selectors
@@ -13,7 +12,7 @@ from .models import AccessAction, Contact, Customer, CustomerAccessLog, Industry
 
 
 def _branch_choices(membership):
-    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+    if selectors.reads_whole_archive(membership):
         return Branch.objects.filter(tenant_id=membership.tenant_id).select_related("region")
     return visible_branches(membership=membership)
 
@@ -34,7 +33,10 @@ class CustomerFilter(TenantFilterSet):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, tenant=membership.tenant, **kwargs)
         self.filters["branch"].queryset = _branch_choices(membership)
-        self.filters["owner"].queryset = selectors.owner_filter_choices(membership=membership)
+        # Only what the option needs (value + display name), not 200 full user rows.
+        self.filters["owner"].queryset = selectors.owner_filter_choices(membership=membership).only(
+            "pk", "full_name", "username"
+        )
         self.filters["tag"].queryset = selectors.tags(tenant=membership.tenant)
         self.phone_searched = False
 
@@ -67,7 +69,9 @@ class VisitFilter(TenantFilterSet):
         super().__init__(*args, tenant=membership.tenant, **kwargs)
         self.filters["branch"].queryset = _branch_choices(membership)
         visitors = selectors.visits(membership=membership).values("visited_by_id")
-        self.filters["visited_by"].queryset = User.objects.filter(pk__in=visitors).order_by("full_name")
+        self.filters["visited_by"].queryset = (
+            User.objects.filter(pk__in=visitors).order_by("full_name").only("pk", "full_name", "username")
+        )
 
 
 class AccessLogFilter(TenantFilterSet):

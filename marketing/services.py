@@ -26,7 +26,12 @@ TENANT_SETTINGS_FIELDS = [
     "summary_send_time",
     "sales_positions",
     "report_filing_roles",
+    "summary_all_branches_to_branch_gm",
     "expense_ratio_limit",
+    "expense_director_approval",
+    "expense_special_gm_approval",
+    "expense_ratio_gm_approval",
+    "customer_reach_policy",
     "customer_grant_days",
     "customer_read_alert_per_hour",
 ]
