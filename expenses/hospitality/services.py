@@ -22,7 +22,7 @@ from marketing.selectors import users_with_roles, visible_branches
 from reports.workcal import WorkCalendar
 
 from . import rules
-from .mail import send_hospitality_mail
+from .mail import EMERGENCY, LAPSED, REMINDER, send_hospitality_mail
 from .models import (
     ApplicationStatus,
     ClaimAttachment,
@@ -55,6 +55,12 @@ def local_now(tenant) -> dt.datetime:
 
 def local_today(tenant) -> dt.date:
     return local_now(tenant).date()
+
+
+def _app_url(app) -> str:
+    from django.urls import reverse
+
+    return reverse("hospitality:application", kwargs={"pk": app.pk})
 
 
 def _refuse(message, code, **params):
@@ -320,7 +326,7 @@ def emergency_create(*, tenant, membership, actor, data: dict, client_key: str =
 
 def _emergency_notice(tenant, app, actor, gms, visit):
     send_hospitality_mail(
-        tenant=tenant, users=gms,
+        tenant=tenant, users=gms, kind=EMERGENCY, link=_app_url(app), dedupe_key=f"hosp-emergency:{app.pk}",
         subject=_("【紧急招待申请】%(number)s %(who)s %(day)s") % {"number": app.number, "who": actor.display_name,
                                                               "day": visit.isoformat()},
         body=_("%(who)s 提交了紧急招待申请：%(day)s，%(venue)s，预计 %(n)s 人。\n说明：%(note)s\n须在 %(due)s 前补全申请。")
@@ -387,7 +393,7 @@ def _lapse(app, now) -> bool:
                  before={"status": ApplicationStatus.EMERGENCY},
                  after={"status": ApplicationStatus.LAPSED, "completion_due": app.completion_due})
     send_hospitality_mail(
-        tenant=app.tenant, users=[app.applicant],
+        tenant=app.tenant, users=[app.applicant], kind=LAPSED, link=_app_url(app), dedupe_key=f"hosp-lapsed:{app.pk}",
         subject=_("【招待费拒付】%(number)s 紧急申请未在期限内补全") % {"number": app.number},
         body=_("您 %(day)s 的紧急招待申请 %(number)s 未在 %(due)s 前补全，按公司规定拒付，招待费用全部由个人自理。")
         % {"day": app.visit_date.isoformat(), "number": app.number, "due": app.completion_due.isoformat()},
@@ -414,7 +420,8 @@ def emergency_sweep(*, tenant, now: dt.datetime | None = None) -> dict:
             continue
         reminded += 1
         send_hospitality_mail(
-            tenant=tenant, users=[app.applicant],
+            tenant=tenant, users=[app.applicant], kind=REMINDER, link=_app_url(app),
+            dedupe_key=f"hosp-reminder:{app.pk}:{today.isoformat()}",
             subject=_("【提醒】紧急招待申请 %(number)s 须在 %(due)s 前补全") % {"number": app.number,
                                                                      "due": app.completion_due.isoformat()},
             body=_("您 %(day)s 的紧急招待申请 %(number)s 尚未补全。请在 %(due)s 下班前补全客户、进展和陪同人员，"
