@@ -16,6 +16,7 @@ from marketing.approvals import selectors as approval_selectors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import exports, report, selectors, services
@@ -65,6 +66,7 @@ def policy_list(request):
 
 
 @tenant_view(Cap.HOSPITALITY_POLICY)
+@once_per_submit
 def policy_create(request):
     today = services.local_today(request.tenant)
     current = services.policy_in_force(tenant=request.tenant, day=today)
@@ -86,6 +88,7 @@ def policy_create(request):
 
 
 @tenant_view(Cap.HOSPITALITY_POLICY)
+@once_per_submit
 def venue_edit(request, pk=None):
     venue = access_object(selectors.venues(tenant=request.tenant), pk=pk) if pk else None
     form = VenueForm(request.POST or None, instance=venue, tenant=request.tenant)
@@ -137,6 +140,7 @@ def _policy_hint(request, day=None):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def application_create(request):
     form = ApplicationForm(request.POST or None, tenant=request.tenant, membership=request.membership)
     guests = _guest_formset(request)
@@ -155,6 +159,7 @@ def application_create(request):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def emergency_create(request):
     initial = {"visit_date": services.local_today(request.tenant)}
     form = EmergencyForm(request.POST or None, initial=initial, tenant=request.tenant, membership=request.membership)
@@ -247,6 +252,7 @@ def _line_initial(claim):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def claim_create(request):
     applications = selectors.claimable_applications(membership=request.membership)
     initial = {}
