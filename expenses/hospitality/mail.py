@@ -1,31 +1,28 @@
-"""The one way hospitality sends e-mail. Today: Django's mail backend after the transaction
-commits, from the tenant's marketing mailbox, one message per recipient. (The platform outbox
-replaces the body of this function; callers do not change.)"""
+"""The one way hospitality sends messages: the platform outbox (``marketing.notifications``),
+written in the caller's transaction and delivered by the worker after commit (e-mail, or chat
+where the user chose it). Kinds are registered here."""
 
 from __future__ import annotations
 
-import logging
+from django.utils.translation import gettext_lazy as _
 
-from django.core.mail import EmailMessage
-from django.db import transaction
+from marketing.notifications.models import Purpose, register_kind
+from marketing.notifications.services import notify
 
-log = logging.getLogger(__name__)
+EMERGENCY = "hospitality.emergency"
+REMINDER = "hospitality.reminder"
+LAPSED = "hospitality.lapsed"
+
+register_kind(EMERGENCY, _("紧急招待申请"))
+register_kind(REMINDER, _("紧急招待申请补全提醒"))
+register_kind(LAPSED, _("招待费拒付通知"))
+
+_PURPOSES = {EMERGENCY: Purpose.APPROVALS, REMINDER: Purpose.REMINDERS, LAPSED: Purpose.REMINDERS}
 
 
-def send_hospitality_mail(*, tenant, users, subject: str, body: str) -> int:
-    """Queue one e-mail per user with an address; returns how many were queued."""
-    recipients = sorted({u.email for u in users if getattr(u, "email", "")})
-    if not recipients:
-        return 0
-    sender = tenant.marketing_mailbox
-    subject, body = str(subject), str(body)
-
-    def deliver():
-        for address in recipients:
-            try:
-                EmailMessage(subject, body, sender, [address]).send(fail_silently=False)
-            except OSError:  # the mail server is down: the record is kept, the mail is lost
-                log.exception("hospitality mail to %s failed", address)
-
-    transaction.on_commit(deliver)
-    return len(recipients)
+def send_hospitality_mail(*, tenant, users, subject: str, body: str, kind: str, link: str = "",
+                          dedupe_key: str = "") -> int:
+    """Queue one message per user; returns how many rows were queued."""
+    rows = notify(tenant=tenant, kind=kind, users=list(users), subject=str(subject), lines=str(body).split("\n"),
+                  link=link, purpose=_PURPOSES.get(kind), dedupe_key=dedupe_key)
+    return len(rows)

@@ -22,7 +22,7 @@ from marketing.selectors import users_with_roles, visible_branches
 from reports.workcal import WorkCalendar
 
 from . import rules
-from .mail import send_hospitality_mail
+from .mail import EMERGENCY, LAPSED, REMINDER, send_hospitality_mail
 from .models import (
     ApplicationStatus,
     ClaimAttachment,
@@ -55,6 +55,12 @@ def local_now(tenant) -> dt.datetime:
 
 def local_today(tenant) -> dt.date:
     return local_now(tenant).date()
+
+
+def _app_url(app) -> str:
+    from django.urls import reverse
+
+    return reverse("hospitality:application", kwargs={"pk": app.pk})
 
 
 def _refuse(message, code, **params):
@@ -320,7 +326,7 @@ def emergency_create(*, tenant, membership, actor, data: dict, client_key: str =
 
 def _emergency_notice(tenant, app, actor, gms, visit):
     send_hospitality_mail(
-        tenant=tenant, users=gms,
+        tenant=tenant, users=gms, kind=EMERGENCY, link=_app_url(app), dedupe_key=f"hosp-emergency:{app.pk}",
         subject=_("【紧急招待申请】%(number)s %(who)s %(day)s") % {"number": app.number, "who": actor.display_name,
                                                               "day": visit.isoformat()},
         body=_("%(who)s 提交了紧急招待申请：%(day)s，%(venue)s，预计 %(n)s 人。\n说明：%(note)s\n须在 %(due)s 前补全申请。")
@@ -333,7 +339,7 @@ def _emergency_notice(tenant, app, actor, gms, visit):
 def application_update(*, application, membership, actor, data: dict, guests: list[dict], request=None):
     """Complete an emergency application (in time), or correct and resubmit a rejected /
     withdrawn one. Either way it goes to the approval chain."""
-    app = HospitalityApplication.objects.select_for_update().select_related("tenant", "policy").get(pk=application.pk)
+    app = HospitalityApplication.objects.select_for_update(of=("self",)).select_related("tenant", "policy").get(pk=application.pk)
     tenant = app.tenant
     if app.applicant_id != actor.pk:
         _refuse(_("只有申请人可以修改。"), "not_applicant")
@@ -387,7 +393,7 @@ def _lapse(app, now) -> bool:
                  before={"status": ApplicationStatus.EMERGENCY},
                  after={"status": ApplicationStatus.LAPSED, "completion_due": app.completion_due})
     send_hospitality_mail(
-        tenant=app.tenant, users=[app.applicant],
+        tenant=app.tenant, users=[app.applicant], kind=LAPSED, link=_app_url(app), dedupe_key=f"hosp-lapsed:{app.pk}",
         subject=_("【招待费拒付】%(number)s 紧急申请未在期限内补全") % {"number": app.number},
         body=_("您 %(day)s 的紧急招待申请 %(number)s 未在 %(due)s 前补全，按公司规定拒付，招待费用全部由个人自理。")
         % {"day": app.visit_date.isoformat(), "number": app.number, "due": app.completion_due.isoformat()},
@@ -414,7 +420,8 @@ def emergency_sweep(*, tenant, now: dt.datetime | None = None) -> dict:
             continue
         reminded += 1
         send_hospitality_mail(
-            tenant=tenant, users=[app.applicant],
+            tenant=tenant, users=[app.applicant], kind=REMINDER, link=_app_url(app),
+            dedupe_key=f"hosp-reminder:{app.pk}:{today.isoformat()}",
             subject=_("【提醒】紧急招待申请 %(number)s 须在 %(due)s 前补全") % {"number": app.number,
                                                                      "due": app.completion_due.isoformat()},
             body=_("您 %(day)s 的紧急招待申请 %(number)s 尚未补全。请在 %(due)s 下班前补全客户、进展和陪同人员，"
@@ -579,7 +586,7 @@ def claim_create(*, tenant, membership, actor, application, data: dict, lines: l
 
 @transaction.atomic
 def claim_update(*, claim, actor, data: dict, lines: list[dict], files=(), submit=False, request=None):
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.applicant_id != actor.pk:
         _refuse(_("只有报销人可以修改。"), "not_applicant")
@@ -603,7 +610,7 @@ def claim_update(*, claim, actor, data: dict, lines: list[dict], files=(), submi
 
 @transaction.atomic
 def claim_submit(*, claim, actor, request=None) -> HospitalityClaim:
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.applicant_id != actor.pk:
         _refuse(_("只有报销人可以提交。"), "not_applicant")
@@ -631,7 +638,7 @@ def claim_correct_line(*, claim, line_id: int, actor, membership, kind: str, qua
 
     if not membership.can(Cap.HOSPITALITY_CHECK):
         _refuse(_("只有财务可以更正报销明细。"), "not_finance")
-    claim = HospitalityClaim.objects.select_for_update().select_related("application", "policy", "tenant").get(
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("application", "policy", "tenant").get(
         pk=claim.pk)
     if claim.status != ClaimStatus.SUBMITTED:
         _refuse(_("只有财务审核中的报销可以更正。"), "not_checking")
@@ -665,7 +672,7 @@ def claim_correct_line(*, claim, line_id: int, actor, membership, kind: str, qua
 def claim_mark_paid(*, claim, actor, paid_on, reference: str, request=None) -> HospitalityClaim:
     """Finance records the payment of the company share; the personal share stays recorded
     for payroll."""
-    claim = HospitalityClaim.objects.select_for_update().select_related("tenant").get(pk=claim.pk)
+    claim = HospitalityClaim.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=claim.pk)
     if claim.status != ClaimStatus.APPROVED:
         _refuse(_("只有已核定的报销可以登记支付。"), "not_approved")
     reference = (reference or "").strip()

@@ -140,6 +140,7 @@ def _policy_hint(request, day=None):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def application_create(request):
     form = ApplicationForm(request.POST or None, tenant=request.tenant, membership=request.membership)
     guests = _guest_formset(request)
@@ -158,6 +159,7 @@ def application_create(request):
 
 
 @tenant_view(Cap.HOSPITALITY_REQUEST)
+@once_per_submit
 def emergency_create(request):
     initial = {"visit_date": services.local_today(request.tenant)}
     form = EmergencyForm(request.POST or None, initial=initial, tenant=request.tenant, membership=request.membership)

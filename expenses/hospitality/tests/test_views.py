@@ -205,3 +205,35 @@ def test_list_query_counts_are_flat(org_a, world, client_as, django_assert_max_n
     for url, before in counts.items():
         with django_assert_max_num_queries(before):
             assert client.get(url).status_code == 200
+
+
+def test_complete_an_emergency_and_edit_a_draft_claim_through_the_pages(org_a, client_as):
+    from .helpers import emergency
+
+    v = venue(org_a)
+    with at(TUESDAY, 12):
+        app = emergency(org_a, v)
+    client = client_as(org_a.users["sales"])
+    assert client.get(f"/hospitality/applications/{app.pk}/").status_code == 200
+    assert client_as(org_a.users["sales2"]).get(f"/hospitality/applications/{app.pk}/edit/").status_code == 404
+    with at(WED):
+        page = client.get(f"/hospitality/applications/{app.pk}/edit/")
+        assert page.status_code == 200 and "北京客户临时来访" in page.content.decode()
+        r = client.post(f"/hospitality/applications/{app.pk}/edit/", {
+            "branch": org_a.branches["A1"].pk, "visit_date": "2026-03-20", "venue": v.pk, "meals": "on",
+            "expected_diners": "2", "progress": "已签意向书", "companions": "甲一销售", "companion_count": "1",
+            "g-TOTAL_FORMS": "2", "g-INITIAL_FORMS": "0", "g-MIN_NUM_FORMS": "0", "g-MAX_NUM_FORMS": "20",
+            "g-0-name": "钱总", "g-0-company": "郑州某公司", "g-0-city": "郑州"})
+    assert r.status_code == 302
+    with org_a.scope():
+        app.refresh_from_db()
+        assert (app.status, app.visit_date, app.guests.count()) == (ApplicationStatus.SUBMITTED, TUESDAY, 1)
+    with at(WED, 21):
+        draft = claim(org_a, None, [line("dish", "100.00", 1)], submit=False, venue=v,
+                      branch=org_a.branches["A1"], meal_date=WED)
+        page = client.get(f"/hospitality/claims/{draft.pk}/edit/")
+        assert page.status_code == 200 and "100.00" in page.content.decode()
+    assert client_as(org_a.users["finance"]).get(f"/hospitality/claims/{draft.pk}/").status_code == 404  # a draft
+    admin = client_as(org_a.users["admin"])
+    assert admin.get(f"/hospitality/venues/{v.pk}/").status_code == 200
+    assert admin.get("/hospitality/policy/new/").status_code == 200
