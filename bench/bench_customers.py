@@ -11,6 +11,7 @@ list page and a filtered page through the Django test client for:
 
 * a salesperson (owned customers + shares + temporary grants, object permissions applied),
 * a branch GM holding only temporary grants (no archive role; grants are their whole reach),
+* a regional manager (the customers of five branches + grants),
 * the general manager and the executive director (the whole archive: the baseline).
 
 It prints the query count, the median wall time per page (requests interleaved across the
@@ -61,11 +62,16 @@ def build(args):
         PersonaSpec("gm", "总经理", [Role.GENERAL_MANAGER]),
         PersonaSpec("exec", "执行董事", [Role.EXECUTIVE_DIRECTOR]),
         PersonaSpec("bgm", "分总", [Role.BRANCH_GM], ["B00"]),
+        PersonaSpec("rm", "大区经理", [Role.REGIONAL_MANAGER], [code for code, _n, _c in regions[0][2]]),
     ] + [PersonaSpec(f"s{i:03d}", f"销售{i}", [Role.SALESPERSON], [branches[i % 20][0]]) for i in range(args.sales)]
     t0 = time.perf_counter()
     tenant, users = build_tenant(TenantSpec(slug="bench", name="基准公司", mailbox="m@bench.test", regions=regions,
                                             personas=personas), password="Bench!pass-2026")
     print(f"tenant + {len(users)} users: {time.perf_counter() - t0:.1f}s")
+    # The stricter reach policy, so the salesperson row measures the object-permission path
+    # (under the default "seed" policy a salesperson reads the whole archive like the GM).
+    tenant.customer_reach_policy = "own"
+    tenant.save(update_fields=["customer_reach_policy"])
     rng = random.Random(7)
     sales = [users[f"s{i:03d}"] for i in range(args.sales)]
     with tenant_scope(tenant):
@@ -177,6 +183,7 @@ def main():
         cases = [("", {}), ("stage=signed, page 3", {"stage": "signed", "page": "3"}),
                  ("name search", {"q": "客户0123"}), ("phone search (exact)", {"phone": "021-60004567"})]
         roles = [("salesperson (owned + shared + grants)", "s007"), ("branch GM (grants only)", "bgm"),
+                 ("regional manager (5 branches + grants)", "rm"),
                  ("general manager (all)", "gm"), ("executive director (all, baseline)", "exec")]
         results = {}
         clients = {}

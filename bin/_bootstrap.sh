@@ -10,10 +10,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 stamp=".venv/.installed${EXTRAS:+-$EXTRAS}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+lock="requirements${EXTRAS:+-$EXTRAS}.lock"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ]; then
   echo "==> installing dependencies (pyproject.toml${EXTRAS:+ [$EXTRAS]})"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-  if ! .venv/bin/python -m pip install --disable-pip-version-check -e ".${EXTRAS:+[$EXTRAS]}" >.venv/pip.log 2>&1; then
+  # The lock pins every package with its hash, so every machine installs the same versions;
+  # bin/lock re-creates it from pyproject.toml.
+  if ! .venv/bin/python -m pip install --disable-pip-version-check --require-hashes -r "$lock" \
+      >.venv/pip.log 2>&1; then
     cat .venv/pip.log; echo "pip install failed (log above, also in .venv/pip.log)"; exit 1
   fi
   touch "$stamp"

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.filters import TenantFilterSet
 from marketing.models import Branch, User
-from marketing.roles import Cap
 from marketing.selectors import visible_branches
 
 from . import selectors
@@ -13,7 +12,7 @@ from .models import AccessAction, Contact, Customer, CustomerAccessLog, Industry
 
 
 def _branch_choices(membership):
-    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+    if selectors.reads_whole_archive(membership):
         return Branch.objects.filter(tenant_id=membership.tenant_id).select_related("region")
     return visible_branches(membership=membership)
 

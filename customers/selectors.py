@@ -1,10 +1,12 @@
 """Reads of the archive. The reach rule lives in ``customer_reach``; every list, search,
 export, print and form choice starts from it, so "who may see what" is decided once.
 
-Reach:
+Reach (seed 003 档案 (4)(6), S003-16/18; docs/customers.md §reach):
 * CUSTOMERS_VIEW_ALL (executive director, GM, GM assistant, marketing director): every
   customer of the tenant;
-* CUSTOMERS_VIEW_OWN (salespeople): customers they own, plus active grants/shares;
+* CUSTOMERS_VIEW_OWN (salespeople, 市场业务员): under the tenant's policy ``seed`` (default)
+  every customer too; under ``own`` the customers they own, plus active grants/shares;
+* CUSTOMERS_VIEW_BRANCH (regional managers): customers of their assigned branches, plus grants;
 * everyone else: only customers with an active grant (approved access request).
 Grants are read through the grant table's default manager, which hides expired rows, so
 an expired grant stops working at its expiry instant even before the purge job runs."""
@@ -15,10 +17,11 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from marketing.models import Membership, User
+from marketing.models import CustomerReachPolicy, Membership, User
 from marketing.roles import Cap, Role
-from marketing.selectors import users_with_roles
+from marketing.selectors import users_with_roles, visible_branches
 
 from .models import (
     Contact,
@@ -34,7 +37,27 @@ VIEW_CODENAME = "view_customer"
 
 
 def can_use_archive(membership: Membership) -> bool:
-    return membership.can(Cap.CUSTOMERS_VIEW_ALL) or membership.can(Cap.CUSTOMERS_VIEW_OWN)
+    return (
+        membership.can(Cap.CUSTOMERS_VIEW_ALL)
+        or membership.can(Cap.CUSTOMERS_VIEW_OWN)
+        or membership.can(Cap.CUSTOMERS_VIEW_BRANCH)
+    )
+
+
+def reads_whole_archive(membership: Membership) -> bool:
+    """S003-16: 执行董事, 总经理, 总经理助理, 市场总监 (CUSTOMERS_VIEW_ALL) and, under the
+    tenant's default policy, 市场业务员 (CUSTOMERS_VIEW_OWN) query the whole archive."""
+    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+        return True
+    return (
+        membership.can(Cap.CUSTOMERS_VIEW_OWN)
+        and membership.tenant.customer_reach_policy == CustomerReachPolicy.SEED
+    )
+
+
+def needs_request(membership: Membership) -> bool:
+    """Anyone who does not read the whole archive asks the GM for a customer (S003-18)."""
+    return not reads_whole_archive(membership)
 
 
 def granted_customer_ids(*, membership: Membership, shares_only: bool = False) -> QuerySet:
@@ -50,15 +73,20 @@ def granted_customer_ids(*, membership: Membership, shares_only: bool = False) -
 def customer_reach(*, membership: Membership) -> QuerySet[Customer]:
     """Every customer this member may read; one SQL statement whatever the number of grants."""
     qs = Customer.objects.filter(tenant_id=membership.tenant_id)
-    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+    if reads_whole_archive(membership):
         return qs
-    granted = granted_customer_ids(membership=membership)
+    ids = granted_customer_ids(membership=membership).order_by()
     if membership.can(Cap.CUSTOMERS_VIEW_OWN):
         # One IN over a UNION rather than "owner = me OR id IN (grants)": PostgreSQL answers
         # the union from two index scans instead of scanning the whole archive for the OR.
         owned = Customer.objects.filter(tenant_id=membership.tenant_id, owner_id=membership.user_id)
-        return qs.filter(pk__in=owned.order_by().values("pk").union(granted.order_by()))
-    return qs.filter(pk__in=granted)
+        ids = owned.order_by().values("pk").union(ids)
+    reach = Q(pk__in=ids)
+    if membership.can(Cap.CUSTOMERS_VIEW_BRANCH):
+        # Whole branches are a large share of the archive: a plain OR on the branch column
+        # (one pass with hashed subplans) beats feeding tens of thousands of ids into the IN.
+        reach |= Q(branch_id__in=visible_branches(membership=membership).order_by().values("pk"))
+    return qs.filter(reach)
 
 
 def customer_edit_reach(*, membership: Membership) -> QuerySet[Customer]:
@@ -121,15 +149,18 @@ def owner_choices(*, membership: Membership) -> QuerySet[User]:
 
 def owner_filter_choices(*, membership: Membership) -> QuerySet[User]:
     """Owners shown in the list filter: only owners of customers the member can see."""
-    if membership.can(Cap.CUSTOMERS_VIEW_ALL):
+    if reads_whole_archive(membership):
         # Salespeople, and former members (whose customers may still wait for reassignment).
         # No scan of the archive: both sets come from the small membership tables.
         sales = users_with_roles(tenant=membership.tenant, roles=[Role.SALESPERSON]).values("pk")
         former = Membership.objects.filter(tenant_id=membership.tenant_id, is_active=False).values("user_id")
         return User.objects.filter(Q(pk__in=sales) | Q(pk__in=former)).order_by("full_name", "username")
-    shared_owners = Customer.objects.filter(
-        tenant_id=membership.tenant_id, pk__in=granted_customer_ids(membership=membership)
-    ).values("owner_id")
+    if membership.can(Cap.CUSTOMERS_VIEW_BRANCH):
+        shared_owners = customer_reach(membership=membership).order_by().values("owner_id")
+    else:
+        shared_owners = Customer.objects.filter(
+            tenant_id=membership.tenant_id, pk__in=granted_customer_ids(membership=membership)
+        ).values("owner_id")
     mine = Q(pk=membership.user_id) if membership.can(Cap.CUSTOMERS_VIEW_OWN) else Q(pk__in=[])
     return User.objects.filter(mine | Q(pk__in=shared_owners)).order_by("full_name", "username")
 
@@ -192,3 +223,16 @@ def find_customer_for_request(*, tenant, name: str = "", phone_hash: str = "") -
 def stage_counts(*, membership: Membership) -> dict[str, int]:
     rows = customer_reach(membership=membership).values("stage").annotate(n=Count("id"))
     return {r["stage"]: r["n"] for r in rows}
+
+
+def shown_request_customers(*, membership: Membership, docs) -> dict[int, str]:
+    """request id -> the customer's name as this member may see it. Until a request is
+    approved, its applicant learns nothing about whose number or name it was: the name
+    shows to deciders, to whoever may read that customer anyway, and after approval."""
+    docs = list(docs)
+    deciders = can_decide_requests(membership)
+    readable = set(customer_reach(membership=membership).filter(pk__in={d.customer_id for d in docs})
+                   .values_list("pk", flat=True)) if docs else set()
+    hidden = str(_("（批准后显示）"))
+    return {d.pk: d.customer.name if (deciders or d.customer_id in readable or d.status == "approved") else hidden
+            for d in docs}

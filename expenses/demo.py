@@ -38,12 +38,15 @@ def _file(name: str) -> ContentFile:
     return ContentFile(PDF_BYTES, name=name)
 
 
-def _new(tenant, applicant, *, n: int, kind=ActivityKind.ROUTINE, ratio=Decimal("0.03"), submit=True, branch=None):
+def _new(tenant, applicant, *, n: int, kind=ActivityKind.ROUTINE, ratio=Decimal("0.03"), submit=True, branch=None,
+         with_contract=True):
     membership = membership_of(applicant)
     branch = branch or visible_branches(membership=membership).first()
     activity, purpose = ACTIVITIES[n % len(ACTIVITIES)]
     contract = Decimal(random.choice([80000, 120000, 250000, 400000, 600000]))
     amount = (contract * ratio).quantize(Decimal("0.01"))
+    if not with_contract:
+        contract = None  # an activity or promotion budget: no related contract, no ratio
     return services.expense_create(
         tenant=tenant, membership=membership, actor=applicant, submit=submit,
         data={
@@ -83,7 +86,8 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
         return
     applicant = applicants[0]
     first = _new(tenant, applicant, n=1)
-    _approve(first, 1)  # branch GM signed; waits for marketing's review
+    if rich:
+        _approve(first, 1)  # marketing reviewed; waits for finance (the small tenant has no finance: waits for review)
     flow_task = _pending(first)
     if flow_task is not None:
         approvals.approval_comment(flow=flow_task.flow, actor=applicant, body="附上活动方案。",
@@ -103,20 +107,19 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
                                     reason="总经理出差，总助代批")
     second_applicant = applicants[1] if len(applicants) > 1 else applicant
     _new(tenant, applicant, n=2, submit=False)  # draft
-    _new(tenant, second_applicant, n=3)  # waits for its branch GM
+    _new(tenant, second_applicant, n=3)  # waits for marketing's review
     routine = _new(tenant, applicant, n=4)
-    _approve(routine, 2)  # at the marketing director
-    special = _new(tenant, applicant, n=5, kind=ActivityKind.SPECIAL)
-    _approve(special, 2)  # at the general manager
-    over = _new(tenant, applicant, n=6, ratio=Decimal("0.082"))
-    _approve(over, 3)  # over the ratio: director, then the general manager
+    _approve(routine, 2)  # at the branch cashier
+    special = _new(tenant, applicant, n=5, kind=ActivityKind.SPECIAL, with_contract=False)
+    _approve(special, 1)  # a promotion budget without contract, at finance
+    _new(tenant, applicant, n=6, ratio=Decimal("0.082"))  # over the ratio limit: flagged to marketing
     at_finance = _new(tenant, applicant, n=7)
-    _approve(at_finance, 3)
-    at_cashier = _new(tenant, applicant, n=8)
-    _approve(at_cashier, 4)
+    _approve(at_finance, 1)
+    at_branch_gm = _new(tenant, applicant, n=8)
+    _approve(at_branch_gm, 3)  # reviewed, verified, recorded: waits for 分总签字
     for n in (9, 10, 11, 12):
-        done = _new(tenant, applicant, n=n, ratio=Decimal("0.02") + Decimal(n) / 1000)
-        _approve(done, 5)
+        done = _new(tenant, applicant, n=n, ratio=Decimal("0.02") + Decimal(n) / 1000, with_contract=n != 9)
+        _approve(done, 10)  # the whole chain: archived
         if n in (11, 12):
             fin = _holders(personas, Role.FINANCE)
             if fin:
@@ -135,7 +138,7 @@ def seed(*, tenant, personas: dict, rich: bool) -> None:
     approvals.approval_reject(task=task, actor=task.assignee, reason="请补充报价单。")
     services.expense_submit(expense=resubmitted, actor=applicant)
     returned = _new(tenant, applicant, n=16)
-    _approve(returned, 3)
+    _approve(returned, 1)
     task = _pending(returned)
-    if task is not None and task.step.position > 2:
-        approvals.approval_return(task=task, actor=task.assignee, to_position=2, reason="费用比例计算有误，请市场部复核。")
+    if task is not None and task.step.position > 1:
+        approvals.approval_return(task=task, actor=task.assignee, to_position=1, reason="费用比例计算有误，请市场部复核。")

@@ -80,12 +80,16 @@ def expense_pdf(expense, *, tenant, steps, tz) -> bytes:
                             bottomMargin=14 * mm, title=f"营销费用申请表 {expense.number}")
     story = [p(tenant.name, title), p("营销费用申请表", title), Spacer(1, 4 * mm),
              p(f"编号：{expense.number}　　状态：{expense.get_status_display()}", small), Spacer(1, 2 * mm)]
-    ratio = f"{expense.ratio * 100:.2f}%（上限 {expense.ratio_limit * 100:.2f}%）"
+    if expense.has_contract:
+        ratio = f"{expense.ratio * 100:.2f}%（上限 {expense.ratio_limit * 100:.2f}%）"
+        contract = f"¥{expense.contract_amount:,.2f}"
+    else:
+        ratio, contract = "不适用", "无相关合同"
     fields = [
         [p("申请分公司"), p(expense.branch.name), p("申请人"), p(expense.applicant.display_name)],
         [p("活动名称"), p(expense.activity), p("活动类型"), p(expense.get_activity_kind_display())],
         [p("活动内容及用途"), p(expense.purpose), "", ""],
-        [p("相关合同金额"), p(f"¥{expense.contract_amount:,.2f}"), p("申请费用金额"), p(f"¥{expense.amount:,.2f}")],
+        [p("相关合同金额"), p(contract), p("申请费用金额"), p(f"¥{expense.amount:,.2f}")],
         [p("费用比例"), p(ratio), p("计划日期"), p(expense.planned_date.isoformat())],
         [p("收款人/单位"), p(expense.payee_name), p("开户银行"), p(expense.payee_bank)],
         [p("银行账号"), p(expense.payee_account), p("发放"),

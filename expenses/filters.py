@@ -54,4 +54,8 @@ class ExpenseFilter(TenantFilterSet):
     def by_over_ratio(self, queryset, name, value):
         from django.db.models import F
 
-        return queryset.filter(ratio__gt=F("ratio_limit")) if value else queryset.filter(ratio__lte=F("ratio_limit"))
+        # A request without a contract has no ratio, so it is never over the limit.
+        over = Q(amount__gt=F("contract_amount") * F("ratio_limit"))  # the rule of ExpenseRequest.over_ratio
+        if value:
+            return queryset.filter(over)
+        return queryset.filter(Q(contract_amount__isnull=True) | ~over)

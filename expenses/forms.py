@@ -42,7 +42,8 @@ class ExpenseForm(TenantModelForm):
 
     contract_amount = forms.DecimalField(
         label=_("相关合同金额（元）"), min_value=Decimal("0.01"), max_value=MAX_AMOUNT, max_digits=14,
-        decimal_places=2, error_messages=_AMOUNT_ERRORS,
+        decimal_places=2, error_messages=_AMOUNT_ERRORS, required=False,
+        help_text=_("没有相关合同（如活动、推广预算）请留空：不计算费用比例。"),
     )
     amount = forms.DecimalField(
         label=_("申请费用金额（元）"), min_value=Decimal("0.01"), max_value=MAX_AMOUNT, max_digits=14,
@@ -80,6 +81,7 @@ class ExpenseForm(TenantModelForm):
     def clean(self):
         data = super().clean()
         amount, contract = data.get("amount"), data.get("contract_amount")
+        # The ratio rules apply only to a request that relates to a contract (S000-24).
         if amount is not None and contract is not None and amount > contract:
             self.add_error("amount", _("费用金额不能超过相关合同金额。"))
         return data

@@ -45,14 +45,16 @@ class ExpenseRequest(TenantOwned):
     activity_kind = models.CharField(
         _("活动类型"), max_length=10, choices=ActivityKind.choices, default=ActivityKind.ROUTINE
     )
+    # Blank: the request relates to no contract (an activity, a promotion budget); no ratio then.
     contract_amount = models.DecimalField(
-        _("相关合同金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        _("相关合同金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
     amount = models.DecimalField(
         _("申请费用金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    # expense / contract amount, stored so lists can filter and sort by it
-    ratio = models.DecimalField(_("费用比例"), max_digits=9, decimal_places=4, default=Decimal("0"))
+    # expense / contract amount, stored so lists can filter and sort by it; null without a contract
+    ratio = models.DecimalField(_("费用比例"), max_digits=9, decimal_places=4, null=True, blank=True)
     # The tenant's limit when the request was (re)submitted: what the reviewer was shown.
     ratio_limit = models.DecimalField(_("比例上限"), max_digits=5, decimal_places=4, default=Decimal("0.05"))
     payee_name = models.CharField(_("收款人/单位"), max_length=100)
@@ -97,12 +99,16 @@ class ExpenseRequest(TenantOwned):
         return f"{self.amount:,.2f}"
 
     @property
+    def has_contract(self) -> bool:
+        return self.contract_amount is not None
+
+    @property
     def contract_amount_display(self) -> str:
-        return f"{self.contract_amount:,.2f}"
+        return f"{self.contract_amount:,.2f}" if self.contract_amount is not None else str(_("无相关合同"))
 
     @property
     def ratio_display(self) -> str:
-        return f"{self.ratio * 100:.2f}%"
+        return f"{self.ratio * 100:.2f}%" if self.ratio is not None else "—"
 
     @property
     def ratio_limit_display(self) -> str:
@@ -110,7 +116,11 @@ class ExpenseRequest(TenantOwned):
 
     @property
     def over_ratio(self) -> bool:
-        return self.ratio > self.ratio_limit
+        """Over the limit, compared on the amounts (not the 4-place rounded ratio); only a
+        request with a related contract has a ratio at all."""
+        if self.contract_amount is None or self.amount is None:
+            return False
+        return self.amount > self.contract_amount * self.ratio_limit
 
 
 class AttachmentKind(models.TextChoices):
@@ -152,3 +162,6 @@ class ExpenseSequence(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "year"], name="expense_sequence_unique")]
+
+
+from .hospitality.models import *  # noqa: E402,F401,F403  (hospitality lives in this app)

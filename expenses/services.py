@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from marketing.approvals.services import approval_start
 from marketing.approvals.uploads import validate_attachment
 from marketing.audit import audit_record, changed_fields, model_snapshot
+from marketing.files import delete_on_commit, save_on_commit
 from marketing.models import Tenant
 from marketing.selectors import visible_branches
 
@@ -32,9 +33,10 @@ EDIT_FIELDS = [
 MAX_ATTACHMENTS = 10
 
 
-def compute_ratio(amount: Decimal, contract_amount: Decimal) -> Decimal:
-    if not contract_amount:
-        return Decimal("0")
+def compute_ratio(amount: Decimal, contract_amount: Decimal | None) -> Decimal | None:
+    """Expense ÷ related contract amount, 4 places; None when the request has no contract."""
+    if contract_amount is None or amount is None:
+        return None
     return (Decimal(amount) / Decimal(contract_amount)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
@@ -60,6 +62,8 @@ def _apply(expense: ExpenseRequest, data: dict) -> None:
         value = getattr(expense, name)
         if value is not None and value > MAX_AMOUNT:
             raise ValidationError(_("金额过大，请核对（上限 1 亿元）。"), code="amount_too_large")
+    if expense.contract_amount is not None and expense.amount is not None and expense.amount > expense.contract_amount:
+        raise ValidationError(_("费用金额不能超过相关合同金额。"), code="amount_over_contract")
     expense.ratio = compute_ratio(expense.amount, expense.contract_amount)
     expense.full_clean(exclude=["number"])
 
@@ -75,7 +79,7 @@ def _attach(expense, actor, files) -> None:
             tenant_id=expense.tenant_id, request=expense, kind=kind or AttachmentKind.OTHER,
             original_name=upload.name[:200], size=upload.size, uploaded_by=actor,
         )
-        att.file.save(upload.name, upload, save=False)
+        save_on_commit(att.file, upload.name, upload)  # written when the transaction commits
         att.save()
 
 
@@ -145,7 +149,7 @@ def expense_remove_attachment(*, attachment, actor, request=None) -> None:
         raise ValidationError(_("只有申请人在提交前可以删除附件。"), code="not_editable")
     audit_record(tenant=expense.tenant, actor=actor, verb="expenses.attachment_remove", obj=expense,
                  before={"file": attachment.original_name}, request=request)
-    attachment.file.delete(save=False)
+    delete_on_commit(attachment.file)  # the file goes only if the row's deletion commits
     attachment.delete()
 
 

@@ -21,6 +21,9 @@ class TenantFilterSet(django_filters.FilterSet):
         if getattr(self, "_tenant_form_ready", False):
             return self._form
         form = super().form
+        # Filter fields get their own ids: a page with a filter and a form of the same fields
+        # (e.g. 分公司, 月份) must not carry duplicate ids (labels would point at the wrong box).
+        form.auto_id = "filter_%s"
         # Select boxes say 全部 ("all") rather than Django's "---------".
         for field in form.fields.values():
             if getattr(field, "empty_label", None) == "---------":
@@ -80,7 +83,7 @@ class MemberFilter(TenantFilterSet):
 class AuditFilter(TenantFilterSet):
     verb = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
     actor = django_filters.ModelChoiceFilter(label=_("操作人"), queryset=None, empty_label=_("全部"))
-    object_label = django_filters.CharFilter(label=_("对象"), lookup_expr="icontains")
+    object_label = django_filters.CharFilter(label=_("对象"), method="by_label")
     since = django_filters.DateFilter(label=_("起始日期"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"}))
     until = django_filters.DateFilter(label=_("截止日期"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -91,3 +94,10 @@ class AuditFilter(TenantFilterSet):
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, tenant=tenant, **kwargs)
         self.filters["actor"].queryset = User.objects.filter(membership__tenant=tenant).order_by("full_name")
+
+    def by_label(self, queryset, name, value):
+        """Never a side channel into confidential records: the label search matches only
+        events whose object the reader may see (marketing.audit.label_search_q)."""
+        from .audit import label_search_q
+
+        return queryset.filter(object_label__icontains=value).filter(label_search_q(self.request))

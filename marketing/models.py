@@ -31,6 +31,17 @@ def default_report_filing_roles() -> list[str]:
     return [Role.BRANCH_GM.value]
 
 
+class CustomerReachPolicy(models.TextChoices):
+    """Who reads the customer archive without asking (seed 003 档案 (4)(6), S003-16/18)."""
+
+    # 客户档案查询权限限于执行董事、总经理、总经理助理、市场总监、市场业务员: salespeople read the
+    # whole archive like the executives do; everyone else asks the general manager.
+    SEED = "seed", _("按制度：执行董事、总经理、总经理助理、市场总监、市场业务员可查询全部档案")
+    # The narrower rule: a salesperson reads the customers they own (plus shares and grants)
+    # and asks for any other one.
+    OWN = "own", _("从严：业务员只能查询本人负责的客户，其他客户需申请")
+
+
 class Tenant(models.Model):
     """A customer company. Global: it *is* the scope."""
 
@@ -51,6 +62,13 @@ class Tenant(models.Model):
     report_filing_roles = models.JSONField(
         _("可填报日报的角色"), default=default_report_filing_roles, blank=True
     )
+    # Seed 000 sends one summary to 分总及以上: by default branch GMs see every branch's
+    # figures (e-mail and the summary pages). Off: each branch-scoped reader sees only the
+    # branches they may see in the app.
+    summary_all_branches_to_branch_gm = models.BooleanField(
+        _("分总接收全部分公司的汇总"), default=True,
+        help_text=_("开启（默认，与公司制度一致）：每日汇总整份发给分总及以上；关闭：分总只收到、只看到自己负责的分公司。"),
+    )
     # Expenses: expense / related contract amount above this needs the general manager.
     expense_ratio_limit = models.DecimalField(
         _("费用比例上限"),
@@ -59,7 +77,22 @@ class Tenant(models.Model):
         default=Decimal("0.0500"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
+    # Optional steps of the marketing-expense chain (not in seed 000's chain; docs/approvals.md §6).
+    expense_director_approval = models.BooleanField(
+        _("营销费用：常规活动增加市场营销总监审批"), default=False,
+        help_text=_("在市场审核之后；开启“特殊活动总经理审批”时只用于常规活动。"),
+    )
+    expense_special_gm_approval = models.BooleanField(
+        _("营销费用：特殊活动增加总经理审批"), default=False, help_text=_("在市场审核之后。")
+    )
+    expense_ratio_gm_approval = models.BooleanField(
+        _("营销费用：超出费用比例上限需总经理审批"), default=False,
+        help_text=_("只对有相关合同的申请计算比例。关闭时比例仍显示给市场部审核。"),
+    )
     # Customer archive
+    customer_reach_policy = models.CharField(
+        _("客户档案查询权限"), max_length=10, choices=CustomerReachPolicy.choices, default=CustomerReachPolicy.SEED
+    )
     customer_grant_days = models.PositiveSmallIntegerField(
         _("客户档案临时授权天数"), default=7, validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
@@ -248,4 +281,38 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_label}"
-from .approvals.models import *  # noqa: E402,F401,F403  (approval machinery; see docs/approvals.md)
+
+
+class FormSubmission(TenantOwned):
+    """One claimed one-time form token (``marketing.submit_once``): the first POST that
+    carries a token inserts this row inside its own transaction; a second POST of the same
+    token finds it and is sent to the first result instead of creating anything again."""
+
+    token = models.CharField(_("表单令牌"), max_length=32)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    path = models.CharField(_("地址"), max_length=200)
+    result_url = models.CharField(_("结果地址"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+        constraints = [models.UniqueConstraint(fields=["tenant", "token"], name="form_submission_token_unique")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class Heartbeat(models.Model):
+    """Global: when a periodic job (beat's dispatchers, sweeps) last ran, for ``/healthz``."""
+
+    name = models.CharField(_("任务"), max_length=100, unique=True)
+    last_seen = models.DateTimeField(_("最近运行"))
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_seen:%Y-%m-%d %H:%M:%S}"
+

@@ -14,7 +14,9 @@ from functools import cache
 
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
-APPS_WITH_NAV = ["marketing", "reports", "contracts", "expenses", "customers"]
+# "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
+APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
+                 "customers", "expenses.hospitality"]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from .roles import provide_capabilities
+
 
 def _check(request, capabilities: tuple[str, ...], any_of: bool):
     if not request.user.is_authenticated:
@@ -28,6 +30,8 @@ def tenant_view(*capabilities: str, any_of: bool = False):
     """Decorator for function views: ``@tenant_view(Cap.REPORTS_FILE)``. With several
     capabilities all are needed, unless ``any_of=True``."""
 
+    provide_capabilities(*capabilities)  # these exist: the user page lists them (roles.py)
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
@@ -46,6 +50,10 @@ class TenantViewMixin:
 
     capabilities: tuple[str, ...] = ()
     any_of = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        provide_capabilities(*cls.capabilities)
 
     def dispatch(self, request, *args, **kwargs):
         denied = _check(request, tuple(self.capabilities), self.any_of)

@@ -49,6 +49,7 @@ class Cap:
 
     REPORTS_FILE = "reports.file"  # file the daily report for own branches
     REPORTS_VIEW_ALL = "reports.view_all"  # board, every branch's reports
+    REPORTS_BOARD_BRANCH = "reports.board_branch"  # the filing board, limited to the assigned branches
     REPORTS_IMPORT = "reports.import"  # roster / collections / targets uploads
     REPORTS_CALENDAR = "reports.calendar"  # working-day overrides
     TARGETS_EDIT = "targets.edit"  # monthly targets (own branches unless BRANCHES_ALL)
@@ -57,21 +58,35 @@ class Cap:
 
     CONTRACTS_REQUEST = "contracts.request"
     CONTRACTS_MANAGE = "contracts.manage"  # products, sell-through review, ledger
+    CONTRACTS_VIEW_ALL = "contracts.view_all"  # every branch's contracts, requests and usage
+    PRODUCTS_REQUEST = "products.request"  # start a product design request (产品设计审批表)
+    PRODUCTS_VIEW_ALL = "products.view_all"  # every product, version and design request
+    PRODUCTS_MANAGE = "products.manage"  # put a product online / retire it, sell-through bar
+    PRICELIST_EDIT = "pricelist.edit"  # draft and publish the price list (产品体系报价表)
+    PRICELIST_CONFIRM = "pricelist.confirm"  # branch GM confirms a published price list
+    PRICELIST_IMPLEMENT = "pricelist.implement"  # operations ticks "运营系统落实"
 
     EXPENSES_REQUEST = "expenses.request"
     EXPENSES_VIEW_ALL = "expenses.view_all"
     EXPENSES_PAY = "expenses.pay"  # finance records the payout of archived requests
     HOSPITALITY_REQUEST = "hospitality.request"
+    HOSPITALITY_VIEW_BRANCH = "hospitality.view_branch"  # every application/claim of own branches
+    HOSPITALITY_VIEW_ALL = "hospitality.view_all"
+    HOSPITALITY_CHECK = "hospitality.check"  # finance: assess claims, correct lines, record payment
+    HOSPITALITY_POLICY = "hospitality.policy"  # policy versions and designated venues
 
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
     CUSTOMERS_VIEW_ALL = "customers.view_all"
-    CUSTOMERS_VIEW_OWN = "customers.view_own"  # owned + shared with me
+    CUSTOMERS_VIEW_OWN = "customers.view_own"  # a salesperson (市场业务员): see Tenant.customer_reach_policy
+    CUSTOMERS_VIEW_BRANCH = "customers.view_branch"  # customers and visits of the assigned branches
     CUSTOMERS_EDIT = "customers.edit"
     CUSTOMERS_EXPORT = "customers.export"
     CUSTOMERS_IMPORT = "customers.import"
     CUSTOMERS_ACCESS_LOG = "customers.access_log"
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
+
+    SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
 
 
 _EXEC_READ = {
@@ -79,8 +94,11 @@ _EXEC_READ = {
     Cap.REPORTS_VIEW_ALL,
     Cap.SUMMARIES_VIEW,
     Cap.EXPENSES_VIEW_ALL,
+    Cap.HOSPITALITY_VIEW_ALL,
     Cap.CUSTOMERS_VIEW_ALL,
     Cap.CUSTOMERS_EXPORT,
+    Cap.CONTRACTS_VIEW_ALL,
+    Cap.PRODUCTS_VIEW_ALL,
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -95,6 +113,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.SUMMARIES_VIEW,
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.SUBMISSIONS_CONFIGURE,
+            Cap.HOSPITALITY_POLICY,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
@@ -110,6 +130,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_IMPORT,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
+            Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
     Role.MARKETING_SPECIALIST: frozenset(
@@ -124,28 +148,46 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.EXPENSES_VIEW_ALL,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.CONTRACTS_VIEW_ALL,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_VIEW_ALL,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
         }
     ),
     Role.FINANCE: frozenset(
-        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
+         Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
+        | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
     ),
-    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS}),
-    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
+                                 Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
+    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS, Cap.PRODUCTS_VIEW_ALL}),
     Role.HR: frozenset({Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.BRANCH_GM: frozenset(
         {
             Cap.REPORTS_FILE,
+            Cap.REPORTS_BOARD_BRANCH,
             Cap.TARGETS_EDIT,
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
             Cap.HOSPITALITY_REQUEST,
+            Cap.HOSPITALITY_VIEW_BRANCH,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRICELIST_CONFIRM,
         }
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.REGIONAL_MANAGER: frozenset(
-        {Cap.CONTRACTS_REQUEST, Cap.EXPENSES_REQUEST, Cap.HOSPITALITY_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {
+            Cap.CONTRACTS_REQUEST,
+            Cap.EXPENSES_REQUEST,
+            Cap.HOSPITALITY_REQUEST,
+            Cap.CUSTOMERS_VIEW_BRANCH,  # 大区经理 建立健全销售档案 (S001-15)
+            Cap.CUSTOMERS_REQUEST_ACCESS,
+        }
     ),
     Role.SALESPERSON: frozenset(
         {
@@ -154,6 +196,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.HOSPITALITY_REQUEST,
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
+            Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
+            Cap.PRODUCTS_REQUEST,
         }
     ),
 }
@@ -166,6 +210,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.BRANCHES_ALL: _("查看所有分公司"),
     Cap.REPORTS_FILE: _("填报本分公司日报"),
     Cap.REPORTS_VIEW_ALL: _("查看所有分公司日报与填报看板"),
+    Cap.REPORTS_BOARD_BRANCH: _("查看本人所辖分公司的日报看板"),
     Cap.REPORTS_IMPORT: _("导入人事、回款、目标数据"),
     Cap.REPORTS_CALENDAR: _("维护工作日历"),
     Cap.TARGETS_EDIT: _("维护月度目标"),
@@ -173,19 +218,65 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.SUMMARIES_MANAGE: _("管理汇总收件人与重发"),
     Cap.CONTRACTS_REQUEST: _("申领合同"),
     Cap.CONTRACTS_MANAGE: _("管理产品、合同审核与台账"),
+    Cap.CONTRACTS_VIEW_ALL: _("查看所有分公司的合同与申领"),
+    Cap.PRODUCTS_REQUEST: _("发起产品设计审批"),
+    Cap.PRODUCTS_VIEW_ALL: _("查看全部产品与设计申请"),
+    Cap.PRODUCTS_MANAGE: _("产品上线、停用与动销率达标线"),
+    Cap.PRICELIST_EDIT: _("编辑与发布产品体系报价表"),
+    Cap.PRICELIST_CONFIRM: _("确认产品体系报价表"),
+    Cap.PRICELIST_IMPLEMENT: _("登记报价表运营系统落实"),
     Cap.EXPENSES_REQUEST: _("申请营销费用"),
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
     Cap.EXPENSES_PAY: _("登记营销费用发放"),
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
+    Cap.HOSPITALITY_VIEW_BRANCH: _("查看本分公司的业务招待费"),
+    Cap.HOSPITALITY_VIEW_ALL: _("查看所有业务招待费"),
+    Cap.HOSPITALITY_CHECK: _("审核招待费报销并登记支付"),
+    Cap.HOSPITALITY_POLICY: _("维护招待政策与定点场所"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
-    Cap.CUSTOMERS_VIEW_OWN: _("查看本人负责及共享的客户档案"),
+    Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),
+    Cap.CUSTOMERS_VIEW_BRANCH: _("查看所辖分公司的客户档案与拜访记录"),
     Cap.CUSTOMERS_EDIT: _("编辑客户档案"),
     Cap.CUSTOMERS_EXPORT: _("导出与打印客户档案"),
     Cap.CUSTOMERS_IMPORT: _("导入客户档案"),
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
+    Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
 }
+
+
+# --- which capabilities exist ----------------------------------------------------------------
+# The table above may name a capability before anything implements it (contracts.request while
+# contracts/ has no pages). What a user "can do" lists only capabilities installed code really
+# checks: a view guarded by ``tenant_view`` / ``TenantViewMixin`` (they register themselves when
+# the view module is imported), a navigation entry whose page exists, or an explicit
+# ``provide_capabilities`` by the module that checks one inline (a reach rule such as
+# BRANCHES_ALL). So a new app's capability appears on the user page as soon as its pages exist.
+_PROVIDED: set[str] = set()
+
+
+def provide_capabilities(*caps: str) -> None:
+    unknown = set(caps) - ALL_CAPABILITIES
+    if unknown:
+        raise ValueError(f"unknown capabilities: {sorted(unknown)}")
+    _PROVIDED.update(caps)
+
+
+def implemented_capabilities() -> frozenset[str]:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    from .navigation import all_items
+
+    get_resolver().url_patterns  # noqa: B018  (imports every view module: their guards register)
+    caps = set(_PROVIDED)
+    for item in all_items():
+        try:
+            reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        caps.update(item.capabilities)
+    return frozenset(caps & ALL_CAPABILITIES)
 
 
 def capabilities_for(roles) -> frozenset[str]:

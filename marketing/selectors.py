@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from .models import AuditEvent, Branch, BranchUserObjectPermission, Membership, Region, RoleAssignment, User
-from .roles import Cap, Role
+from .roles import Cap, Role, provide_capabilities
+
+provide_capabilities(Cap.BRANCHES_ALL)  # checked by visible_branches below
 
 
 def visible_branches(*, membership: Membership) -> QuerySet[Branch]:

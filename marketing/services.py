@@ -26,7 +26,12 @@ TENANT_SETTINGS_FIELDS = [
     "summary_send_time",
     "sales_positions",
     "report_filing_roles",
+    "summary_all_branches_to_branch_gm",
     "expense_ratio_limit",
+    "expense_director_approval",
+    "expense_special_gm_approval",
+    "expense_ratio_gm_approval",
+    "customer_reach_policy",
     "customer_grant_days",
     "customer_read_alert_per_hour",
 ]
@@ -76,7 +81,23 @@ def tenant_create(
             obj=tenant,
             after=model_snapshot(tenant, ["name", "slug", "marketing_mailbox"]),
         )
+        tenant_starter_content(tenant=tenant, actor=actor)
     return tenant, admin
+
+
+def tenant_starter_content(*, tenant: Tenant, actor=None) -> None:
+    """What every new tenant starts with (shipped rules, templates...): each app may offer
+    ``<app>/setup.py`` with ``tenant_created(*, tenant, actor)``, idempotent, run in scope."""
+    import importlib
+
+    from .navigation import APPS_WITH_NAV
+
+    for app in APPS_WITH_NAV:
+        try:
+            module = importlib.import_module(f"{app}.setup")
+        except ModuleNotFoundError:
+            continue
+        module.tenant_created(tenant=tenant, actor=actor)
 
 
 @transaction.atomic

@@ -157,8 +157,12 @@ def summaries_for(*, membership: Membership) -> QuerySet[DailySummary]:
 
 
 def summary_branch_ids(*, membership: Membership) -> set[int] | None:
-    """None = every branch; otherwise the branches whose rows this member may see."""
-    if membership.can(Cap.BRANCHES_ALL):
+    """None = every branch; otherwise the branches whose rows this member may see. The one
+    rule for the summary pages, their files and each recipient's e-mail: tenant-wide roles
+    see everything; branch-scoped readers (分总) too while the tenant's
+    ``summary_all_branches_to_branch_gm`` is on (the seed's default: one summary to 分总及以上),
+    else only the branches they may see in the app."""
+    if membership.tenant.summary_all_branches_to_branch_gm or membership.can(Cap.BRANCHES_ALL):
         return None
     return set(visible_branches(membership=membership).values_list("pk", flat=True))
 

@@ -33,8 +33,11 @@ def send_summary(tenant_id: int, day_iso: str, force: bool = False) -> str:
 def dispatch_summaries() -> int:
     """Every minute: queue each tenant's summary that is due, once (reports/dispatch.py:
     a constant number of queries for any number of tenants, claims against double queuing)."""
+    from marketing.health import record_heartbeat
+
     from .dispatch import due_summary_jobs
 
+    record_heartbeat("reports.dispatch_summaries")
     jobs = due_summary_jobs(timezone.now())
     for job in jobs:
         send_summary.delay(job.tenant_id, job.business_day.isoformat())
@@ -56,8 +59,11 @@ def send_reminders(tenant_id: int) -> int:
 def dispatch_reminders() -> int:
     """Every minute: queue the reminder job of each tenant inside its reminder window, once
     per business day (the job itself reminds each branch once, reports/mailing.py)."""
+    from marketing.health import record_heartbeat
+
     from .dispatch import due_reminder_jobs
 
+    record_heartbeat("reports.dispatch_reminders")
     jobs = due_reminder_jobs(timezone.now())
     for job in jobs:
         send_reminders.delay(job.tenant_id)
@@ -89,3 +95,17 @@ def apply_import(tenant_id: int, job_id: int) -> str:
     from .imports import import_apply
 
     return _run_import_step(tenant_id, job_id, import_apply)
+
+
+@shared_task
+def purge_import_files() -> dict:
+    """Every 10 minutes (marketing/celery.py): per tenant, fail imports a dead worker left
+    running and delete uploaded files past their retention (reports.maintenance)."""
+    from .maintenance import purge_import_files as purge
+
+    totals = {"stale": 0, "purged": 0}
+    for tenant in Tenant.objects.all():
+        with tenant_scope(tenant):
+            for key, n in purge(tenant=tenant).items():
+                totals[key] += n
+    return totals

@@ -41,3 +41,18 @@ def cust_a(org_a):
 @pytest.fixture
 def cust_b(org_b):
     return make_customer(org_b, name="沈阳华通物流运输有限公司", branch="B1")
+
+
+def set_reach_policy(org, policy: str) -> None:
+    """Tenant.customer_reach_policy: "seed" (default, S003-16) or "own" (salespeople: own customers)."""
+    from marketing import services as platform
+
+    with org.scope():
+        platform.tenant_settings_update(tenant=org.tenant, actor=None, data={"customer_reach_policy": policy})
+        org.tenant.refresh_from_db()
+
+
+@pytest.fixture
+def own_policy(org_a):
+    """The narrower option: a salesperson reads only the customers they own (plus shares/grants)."""
+    set_reach_policy(org_a, "own")

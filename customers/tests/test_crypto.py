@@ -77,6 +77,6 @@ def test_exact_phone_search_finds_customer_and_contact(org_a, client_as, cust_a)
 
 
 @pytest.mark.django_db
-def test_salesperson_phone_search_stays_inside_reach(org_a, client_as, cust_a):
+def test_salesperson_phone_search_stays_inside_reach(org_a, client_as, cust_a, own_policy):
     response = client_as(org_a.users["sales2"]).get(reverse("customers:list"), {"phone": "13812345678"})
     assert list(response.context["page"]) == []

@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from expenses import services
 from expenses.models import ActivityKind
 from marketing.approvals import services as approvals
-from marketing.approvals.models import ApprovalFlow, ApprovalTask, StepKind, TaskStatus
+from marketing.approvals.models import ApprovalFlow, ApprovalTask, StepKind, StepScope, TaskStatus
+from marketing.approvals.registry import StepSpec
 from marketing.demo import membership_of
+from marketing.roles import Role
 
 PDF = b"%PDF-1.4\n% test\n%%EOF\n"
 
@@ -74,7 +76,29 @@ def approve(org, expense, persona, **kwargs):
         return approvals.approval_approve(task=task, actor=user, **kwargs)
 
 
-ROUTINE_PATH = ["bgm", "mspec", "mdirector", "finance", "cashier"]
+# Seed 000's chain (S000-23): 市场审核 → 财务核对 → 分公司出纳备案 → 分总签字.
+ROUTINE_PATH = ["mspec", "finance", "cashier", "bgm"]
+
+# The chain the product shipped before issue 8 (branch GM first, director and GM steps, archive
+# at the cashier). The engine's tests save it explicitly: they test the machinery on a chain
+# with conditions, countersigns and branch steps, not the expense default.
+LEGACY_CHAIN = [
+    StepSpec(name="分公司总经理签字", role=Role.BRANCH_GM, scope=StepScope.BRANCH),
+    StepSpec(name="市场部审核", role=Role.MARKETING_SPECIALIST, kind=StepKind.VERIFY,
+             checklist=("费用比例", "合同金额", "费用金额")),
+    StepSpec(name="市场营销总监审批", role=Role.MARKETING_DIRECTOR, condition="is_special == false"),
+    StepSpec(name="总经理审批", role=Role.GENERAL_MANAGER,
+             condition="is_special == true or ratio_over_limit == true"),
+    StepSpec(name="财务核实", role=Role.FINANCE, kind=StepKind.VERIFY, checklist=("人员", "费用", "账户", "时间节点")),
+    StepSpec(name="分公司出纳备案", role=Role.BRANCH_CASHIER, kind=StepKind.RECORD, scope=StepScope.BRANCH),
+]
+LEGACY_PATH = ["bgm", "mspec", "mdirector", "finance", "cashier"]
+
+
+def use_legacy_chain(org) -> None:
+    with org.scope():
+        approvals.chain_save(tenant=org.tenant, actor=org.users["admin"], key="expenses.request",
+                             steps=LEGACY_CHAIN)
 
 
 def approve_through(org, expense, personas=ROUTINE_PATH):

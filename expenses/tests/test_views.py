@@ -8,7 +8,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from expenses.models import ExpenseAttachment, ExpenseRequest, ExpenseStatus
-from expenses.tests.helpers import approve, approve_through, current_step, make_expense, pdf_upload
+from expenses.tests.helpers import (
+    ROUTINE_PATH,
+    approve,
+    approve_through,
+    current_step,
+    make_expense,
+    pdf_upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +70,7 @@ def test_filter_choices_are_limited_to_what_the_user_sees(org_a, client_as):
 def test_filters_status_amount_period(org_a, client_as):
     small = make_expense(org_a, amount=Decimal("1000.00"))
     big = make_expense(org_a, amount=Decimal("9000.00"), planned_date=dt.date.today() + dt.timedelta(days=40))
-    approve(org_a, small, "bgm")
+    approve(org_a, small, "mspec")
     client = client_as(org_a.users["finance"])
     url = reverse("expenses:index")
 
@@ -104,7 +111,7 @@ def test_create_and_submit(org_a, client_as):
         assert expense.status == ExpenseStatus.SUBMITTED and expense.applicant == org_a.users["sales"]
         att = ExpenseAttachment.objects.get()
         assert att.file.name.startswith(f"tenants/{org_a.tenant.pk}/expenses/{expense.pk}/")
-    assert current_step(org_a, expense) == "分公司总经理签字"
+    assert current_step(org_a, expense) == "市场审核"  # S000-23: marketing reviews first
 
 
 def test_create_draft_then_submit(org_a, client_as):
@@ -170,11 +177,11 @@ def test_branch_outside_reach_or_tenant_is_refused(org_a, org_b, client_as):
 
 def test_edit_rejected_and_resubmit(org_a, client_as):
     expense = make_expense(org_a)
-    client = client_as(org_a.users["bgm"])
+    client = client_as(org_a.users["mspec"])
     from expenses.tests.helpers import flow_of, pending
 
     flow = flow_of(org_a, expense)
-    task = pending(org_a, expense, org_a.users["bgm"])[0]
+    task = pending(org_a, expense, org_a.users["mspec"])[0]
     client.post(reverse("approvals:act", args=[flow.pk]), {"action": "reject", "task": task.pk, "comment": "金额偏高"})
     url = reverse("expenses:edit", args=[expense.pk])
     assert client_as(org_a.users["bgm"]).get(url).status_code == 403  # sees it, may not edit it
@@ -193,11 +200,12 @@ def test_edit_rejected_and_resubmit(org_a, client_as):
 # --- detail, pdf, xlsx, pay, attachments ---------------------------------------------------------
 
 
-def test_detail_reach(org_a, org_b, client_as):
-    expense = make_expense(org_a, files=[("quote", pdf_upload())])
+def test_detail_reach(org_a, org_b, client_as, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # files are written at commit
+        expense = make_expense(org_a, files=[("quote", pdf_upload())])
     url = reverse("expenses:detail", args=[expense.pk])
-    page = client_as(org_a.users["bgm"]).get(url)
-    assert page.status_code == 200
+    assert client_as(org_a.users["bgm"]).get(url).status_code == 200
+    page = client_as(org_a.users["mspec"]).get(url)
     assert "费用比例 3.00%" in page.content.decode()  # the ratio policy is shown to the reviewer
     assert client_as(org_a.users["sales"]).get(url).status_code == 200
     assert client_as(org_a.users["sales2"]).get(url).status_code == 404
@@ -219,7 +227,7 @@ def test_archived_request_prints_as_pdf_with_signatures(org_a, client_as):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert expense.number in text
-    for persona in ["bgm", "mspec", "mdirector", "finance", "cashier"]:
+    for persona in ROUTINE_PATH:
         assert org_a.users[persona].full_name in text
     assert "营销费用申请表" in text
 
@@ -264,7 +272,7 @@ def test_finance_records_payout(org_a, org_b, client_as):
 
 def test_home_cards_show_inbox_count(org_a, client_as):
     make_expense(org_a)
-    body = client_as(org_a.users["bgm"]).get("/").content.decode()
+    body = client_as(org_a.users["mspec"]).get("/").content.decode()
     assert "待我审批" in body and "营销费用审批中" in body
 
 
@@ -308,7 +316,7 @@ def test_reader_without_part_in_the_flow_gets_no_action_forms(org_a, client_as):
     expense = make_expense(org_a)
     body = client_as(org_a.users["exec"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
     assert "审批进度" in body and 'value="comment"' not in body and 'value="approve"' not in body
-    body = client_as(org_a.users["bgm"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
+    body = client_as(org_a.users["mspec"]).get(reverse("expenses:detail", args=[expense.pk])).content.decode()
     assert 'value="approve"' in body and 'value="comment"' in body
 
 

@@ -1,6 +1,7 @@
 """Every write of the approval machinery. One function per state change: keyword-only,
 atomic, the flow row locked first (``select_for_update``), illegal moves refused with a
-``ValidationError`` carrying a code, audited, e-mails queued with ``on_commit``.
+``ValidationError`` carrying a code, audited, e-mails announced through ``events`` (which hands them to ``notify``;
+this module never imports ``notify``, ``digest`` or the views).
 
 Two people pressing "approve" on the same step at once: both wait on the flow lock; the
 second one then finds its task no longer pending (或签) or the version moved, and gets
@@ -16,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
+from marketing.files import save_on_commit
 from marketing.models import Tenant, User
-from marketing.selectors import users_with_roles
 
-from . import notify
+from . import events
 from .models import (
     ApprovalChain,
     ApprovalChainStep,
@@ -29,6 +30,8 @@ from .models import (
     ApprovalStep,
     ApprovalTask,
     FlowStatus,
+    Position,
+    PositionHolder,
     StepKind,
     StepMode,
     StepScope,
@@ -36,7 +39,14 @@ from .models import (
     TaskStatus,
 )
 from .registry import DocumentType, StepSpec, condition_holds, get_type, type_for_document, validate_condition
-from .selectors import chain_for, delegators_of, local_today
+from .selectors import (  # noqa: F401  (resolve_people / transfer_candidates kept importable from here)
+    chain_for,
+    delegators_of,
+    local_today,
+    positions_by_name,
+    resolve_people,
+    transfer_candidates,
+)
 from .uploads import validate_attachment
 
 # --- helpers -------------------------------------------------------------------------------
@@ -67,16 +77,6 @@ def _bump(flow: ApprovalFlow, **changes) -> None:
         setattr(flow, name, value)
     flow.version += 1
     flow.save(update_fields=[*changes, "version"])
-
-
-def resolve_people(*, step: ApprovalStep | StepSpec, flow: ApprovalFlow) -> list[User]:
-    """Who holds the step's role: tenant-wide, or among the document branch's people."""
-    branch = None
-    if step.scope == StepScope.BRANCH:
-        if flow.branch_id is None:
-            _refuse(_("步骤“%(s)s”需要单据所属分公司，但单据没有分公司。"), "no_branch", s=step.name)
-        branch = flow.branch
-    return list(users_with_roles(tenant=flow.tenant, roles=[step.role], branch=branch))
 
 
 def _check_actor(task: ApprovalTask, actor: User, flow: ApprovalFlow) -> None:
@@ -128,15 +128,15 @@ def _activate(flow: ApprovalFlow, step: ApprovalStep) -> list[ApprovalTask] | No
     people = resolve_people(step=step, flow=flow)
     others = [u for u in people if u.pk != flow.applicant_id]
     if not others:
-        if people and step.scope == StepScope.BRANCH and step.kind != StepKind.CC:
+        if people and step.scope in (StepScope.BRANCH, StepScope.REGION) and step.kind != StepKind.CC:
             # The applicant is their branch's only holder of the role (a branch GM filing for
             # their own branch): the submission is that signature. Tenant-wide steps are never
             # skipped this way, and a flow cannot end without someone else's approval.
             step.status, step.note = StepStatus.SKIPPED, _("申请人本人即该角色，自动跳过")
             step.save(update_fields=["status", "note"])
             return None
-        _refuse(_("步骤“%(s)s”找不到处理人（角色：%(r)s），请联系系统管理员。"), "no_assignee",
-                s=step.name, r=step.get_role_display())
+        _refuse(_("步骤“%(s)s”找不到处理人（%(r)s），请联系系统管理员。"), "no_assignee",
+                s=step.name, r=step.approver_label)
     if step.kind == StepKind.CC:
         now = _now()
         tasks = ApprovalTask.objects.bulk_create(
@@ -145,14 +145,14 @@ def _activate(flow: ApprovalFlow, step: ApprovalStep) -> list[ApprovalTask] | No
         )
         step.status, step.completed_at = StepStatus.DONE, now
         step.save(update_fields=["status", "completed_at"])
-        notify.queue_cc(flow=flow, step=step, users=others)
+        events.cc_sent(flow=flow, step=step, users=others)
         return None
     tasks = ApprovalTask.objects.bulk_create(
         [ApprovalTask(tenant_id=flow.tenant_id, flow=flow, step=step, assignee=u) for u in others]
     )
     step.status = StepStatus.ACTIVE
     step.save(update_fields=["status"])
-    notify.queue_pending(flow=flow, step=step, users=others)
+    events.step_opened(flow=flow, step=step, users=others)
     return tasks
 
 
@@ -171,7 +171,7 @@ def _advance(flow: ApprovalFlow, *, after_position: int, actor, doc_type: Docume
     _bump(flow, status=FlowStatus.APPROVED, current_position=None, finished_at=_now())
     if doc_type.on_approved:
         doc_type.on_approved(_document(flow, lock=True), actor)
-    notify.queue_finished(flow=flow)
+    events.flow_approved(flow=flow)
 
 
 # --- start -----------------------------------------------------------------------------
@@ -206,9 +206,12 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
         _bump(flow, round=flow.round + 1, status=FlowStatus.IN_PROGRESS, started_at=_now(),
               finished_at=None, current_position=None, **snapshot)
     values = doc_type.values_of(document)
+    values.setdefault("branch", branch.code if branch is not None else None)
+    values.setdefault("region", branch.region.code if branch is not None else None)
     specs = chain_for(tenant=tenant, key=doc_type.key)
     if not specs:
         _refuse(_("该单据类型没有配置审批流程。"), "no_chain")
+    named = positions_by_name(tenant=tenant, names=[spec.position for spec in specs])
     steps = []
     for position, spec in enumerate(specs, start=1):
         applies = condition_holds(spec.condition, values)
@@ -216,7 +219,8 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
             ApprovalStep(
                 tenant=tenant, flow=flow, round=flow.round, position=position, name=spec.name, kind=spec.kind,
                 role=spec.role, scope=spec.scope, mode=spec.mode, condition=spec.condition,
-                checklist=list(spec.checklist),
+                checklist=list(spec.checklist), approver_position=named.get(spec.position),
+                approver_users=list(spec.user_ids),
                 status=StepStatus.WAITING if applies else StepStatus.SKIPPED,
                 note="" if applies else _("条件不满足，跳过"),
             )
@@ -284,7 +288,7 @@ def approval_reject(*, task, actor: User, reason: str, version: int | None = Non
     doc_type = get_type(flow.document_type)
     if doc_type.on_rejected:
         doc_type.on_rejected(_document(flow, lock=True), actor, reason)
-    notify.queue_decided(flow=flow, verb="reject", actor=actor, comment=reason)
+    events.flow_rejected(flow=flow, actor=actor, comment=reason)
     return flow
 
 
@@ -343,18 +347,8 @@ def approval_transfer(
     _bump(flow)
     _record(flow, actor, "transfer", after={"step": task.step.name, "to": to_user.pk, "comment": task.comment},
             request=request)
-    notify.queue_pending(flow=flow, step=task.step, users=[to_user])
+    events.step_opened(flow=flow, step=task.step, users=[to_user])
     return flow
-
-
-def transfer_candidates(*, task: ApprovalTask) -> list[User]:
-    busy = set(
-        ApprovalTask.objects.filter(step=task.step, status=TaskStatus.PENDING).values_list("assignee_id", flat=True)
-    )
-    return [
-        u for u in resolve_people(step=task.step, flow=task.flow)
-        if u.pk != task.flow.applicant_id and u.pk not in busy and u.pk != task.assignee_id
-    ]
 
 
 @transaction.atomic
@@ -388,7 +382,7 @@ def approval_comment(
     note = ApprovalComment(tenant_id=flow.tenant_id, flow=flow, author=actor, body=body)
     if attachment is not None:
         note.attachment_name = attachment.name[:200]
-        note.attachment.save(attachment.name, attachment, save=False)
+        save_on_commit(note.attachment, attachment.name, attachment)  # written at commit
     note.save()
     _record(flow, actor, "comment", after={"body": body[:200], "file": note.attachment_name}, request=request)
     return note
@@ -442,17 +436,29 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
         _refuse(_("流程至少需要一个步骤。"), "empty_chain")
     if all(s.kind == StepKind.CC for s in steps):
         _refuse(_("流程至少需要一个审批步骤（不能只有抄送）。"), "cc_only")
+    named = positions_by_name(tenant=tenant, names=[s.position for s in steps])
+    members = set(
+        User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True,
+                            pk__in=[u for s in steps for u in s.user_ids]).values_list("pk", flat=True)
+    )
     for spec in steps:
         validate_condition(spec.condition, doc_type)
         if spec.kind == StepKind.VERIFY and not spec.checklist:
             _refuse(_("核对步骤“%(s)s”至少需要一个核对项。"), "empty_checklist", s=spec.name)
+        if not (spec.role or spec.position or spec.user_ids):
+            _refuse(_("步骤“%(s)s”没有指定处理人（角色、岗位或人员）。"), "no_approver_set", s=spec.name)
+        if spec.position and (spec.position not in named or not named[spec.position].is_active):
+            _refuse(_("步骤“%(s)s”的岗位“%(p)s”不存在或已停用。"), "bad_position", s=spec.name, p=spec.position)
+        if any(u not in members for u in spec.user_ids):
+            _refuse(_("步骤“%(s)s”指定的人员不是本公司在职成员。"), "bad_user", s=spec.name)
     chain, _created = ApprovalChain.objects.select_for_update().get_or_create(tenant=tenant, document_type=key)
     before = [_spec_dict(s) for s in chain_for(tenant=tenant, key=key)]
     chain.steps.all().delete()
     ApprovalChainStep.objects.bulk_create(
         [
             ApprovalChainStep(tenant=tenant, chain=chain, position=i, name=s.name, kind=s.kind, role=s.role,
-                              scope=s.scope, mode=s.mode, condition=s.condition, checklist=list(s.checklist))
+                              scope=s.scope, mode=s.mode, condition=s.condition, checklist=list(s.checklist),
+                              approver_position=named.get(s.position), approver_users=list(s.user_ids))
             for i, s in enumerate(steps, start=1)
         ]
     )
@@ -476,4 +482,90 @@ def chain_reset(*, tenant: Tenant, actor: User, key: str, request=None) -> None:
 
 def _spec_dict(spec: StepSpec) -> dict:
     return {"name": spec.name, "kind": spec.kind, "role": spec.role, "scope": spec.scope, "mode": spec.mode,
-            "condition": spec.condition, "checklist": list(spec.checklist)}
+            "condition": spec.condition, "checklist": list(spec.checklist), "position": spec.position,
+            "users": list(spec.user_ids)}
+
+
+# --- positions (岗位) --------------------------------------------------------------------------
+
+
+def _clean_position_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        _refuse(_("请填写岗位名称。"), "name_required")
+    if len(name) > 60:
+        _refuse(_("岗位名称不能超过 60 个字。"), "name_too_long")
+    return name
+
+
+@transaction.atomic
+def position_create(
+    *, tenant: Tenant, actor: User, name: str, description: str = "", sort_order: int = 0, request=None
+) -> Position:
+    """A new position of the tenant. The name is unique per tenant (a double submit is refused)."""
+    name = _clean_position_name(name)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # serialise creates per tenant
+    if Position.objects.filter(tenant=tenant, name=name).exists():
+        _refuse(_("岗位“%(n)s”已存在。"), "duplicate_position", n=name)
+    position = Position.objects.create(tenant=tenant, name=name, description=(description or "").strip()[:200],
+                                       sort_order=sort_order or 0)
+    audit_record(tenant=tenant, actor=actor, verb="approvals.position_create", obj=position,
+                 after={"name": name, "description": position.description}, request=request)
+    return position
+
+
+@transaction.atomic
+def position_update(
+    *, position: Position, actor: User, name: str, description: str = "", is_active: bool = True,
+    sort_order: int = 0, request=None,
+) -> Position:
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    name = _clean_position_name(name)
+    if Position.objects.filter(tenant_id=position.tenant_id, name=name).exclude(pk=position.pk).exists():
+        _refuse(_("岗位“%(n)s”已存在。"), "duplicate_position", n=name)
+    before = {"name": position.name, "description": position.description, "is_active": position.is_active,
+              "sort_order": position.sort_order}
+    position.name, position.description = name, (description or "").strip()[:200]
+    position.is_active, position.sort_order = bool(is_active), sort_order or 0
+    position.save(update_fields=["name", "description", "is_active", "sort_order"])
+    audit_record(tenant=position.tenant, actor=actor, verb="approvals.position_update", obj=position, before=before,
+                 after={"name": name, "description": position.description, "is_active": position.is_active,
+                        "sort_order": position.sort_order}, request=request)
+    return position
+
+
+@transaction.atomic
+def position_assign(
+    *, position: Position, actor: User, user: User, region=None, branch=None, request=None
+) -> PositionHolder:
+    """Put ``user`` in ``position``: tenant-wide (no region, no branch), for a region or for a
+    branch. The same person twice in the same place is refused (``code="already_holder"``)."""
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    tenant_id = position.tenant_id
+    if region is not None and branch is not None:
+        _refuse(_("请选择地区或分公司之一，不能同时选择。"), "region_and_branch")
+    if user is None or not User.objects.filter(pk=user.pk, membership__tenant_id=tenant_id,
+                                               membership__is_active=True, is_active=True).exists():
+        _refuse(_("请选择本公司在职的人员。"), "bad_user")
+    for place in (region, branch):
+        if place is not None and place.tenant_id != tenant_id:
+            _refuse(_("地区或分公司不存在。"), "bad_place")
+    if PositionHolder.objects.filter(position=position, user=user, region=region, branch=branch).exists():
+        _refuse(_("%(u)s 已在该范围担任“%(p)s”。"), "already_holder", u=user.display_name, p=position.name)
+    holder = PositionHolder.objects.create(tenant_id=tenant_id, position=position, user=user, region=region,
+                                           branch=branch)
+    audit_record(tenant=position.tenant, actor=actor, verb="approvals.position_assign", obj=position,
+                 after={"user": user.pk, "region": getattr(region, "pk", None), "branch": getattr(branch, "pk", None)},
+                 request=request, object_label=str(holder))
+    return holder
+
+
+@transaction.atomic
+def position_unassign(*, holder: PositionHolder, actor: User, request=None) -> None:
+    holder = PositionHolder.objects.select_for_update().select_related("position", "user").filter(pk=holder.pk).first()
+    if holder is None:
+        _refuse(_("该任职记录已被移除。"), "stale")
+    audit_record(tenant=holder.position.tenant, actor=actor, verb="approvals.position_unassign", obj=holder.position,
+                 before={"user": holder.user_id, "region": holder.region_id, "branch": holder.branch_id},
+                 request=request, object_label=str(holder))
+    holder.delete()

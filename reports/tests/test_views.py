@@ -160,7 +160,8 @@ def test_board(org_a, org_b, client_as, django_assert_max_num_queries, a1_report
     assert r.status_code == 200 and 'hx-trigger="every 30s"' in page and "按时" in page and "乙一分公司" not in page
     rows = client.get(reverse("reports:board_rows"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in rows and "甲三分公司" in rows
-    assert client_as(org_a.users["bgm"]).get(reverse("reports:board")).status_code == 403
+    assert client_as(org_a.users["sales"]).get(reverse("reports:board")).status_code == 403
+    # the branch GM's own-branch board: reports/tests/test_branch_board.py
 
 
 def _upload(client, content, kind="collections", name="c.xlsx"):
@@ -293,11 +294,20 @@ def test_summaries_browse_and_download(org_a, org_b, client_as, summary, django_
 
 
 def test_branch_gm_sees_only_own_branch_in_summary(org_a, client_as, summary):
+    """S000-21 with the tenant's "branch GMs get all branches" turned off."""
+    type(org_a.tenant).objects.filter(pk=org_a.tenant.pk).update(summary_all_branches_to_branch_gm=False)
     client = client_as(org_a.users["bgm"])
     page = client.get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
     assert "甲一分公司" in page and "甲二的日报内容" not in page and "公司合计" not in page
     wb = load_workbook(io.BytesIO(client.get(reverse("reports:summary_file", args=[summary.pk, "xlsx"])).content))
     assert [c.value for c in wb.worksheets[0]["B"]][1:] == ["甲一分公司"]
+
+
+def test_branch_gm_sees_the_whole_summary_by_default(org_a, client_as, summary):
+    """S000-21: the seed sends one summary to 分总及以上, so by default a branch GM reads it all."""
+    assert org_a.tenant.summary_all_branches_to_branch_gm is True
+    page = client_as(org_a.users["bgm"]).get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
+    assert "甲二的日报内容" in page and "公司合计" in page
 
 
 def test_resend_failed_summary(org_a, client_as, summary, django_capture_on_commit_callbacks):

@@ -9,7 +9,16 @@ from django.core.exceptions import ValidationError
 
 from expenses.models import ActivityKind, ExpenseRequest, ExpenseStatus
 from expenses.services import expense_submit, expense_update
-from expenses.tests.helpers import approve, approve_through, current_step, flow_of, make_expense, pending
+from expenses.tests.helpers import (
+    LEGACY_PATH,
+    approve,
+    approve_through,
+    current_step,
+    flow_of,
+    make_expense,
+    pending,
+    use_legacy_chain,
+)
 from marketing import services as platform
 from marketing.approvals import services as approvals
 from marketing.approvals.models import (
@@ -27,6 +36,14 @@ from marketing.models import AuditEvent
 from marketing.roles import Role
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _legacy_expense_chain(request):
+    """These tests exercise the engine on the pre-issue-8 expense chain (conditions, branch
+    steps, five signers); seed 000's default chain is pinned in expenses/tests/test_chain.py."""
+    if "org_a" in request.fixturenames:
+        use_legacy_chain(request.getfixturevalue("org_a"))
 
 
 def _status(org, expense):
@@ -133,7 +150,7 @@ def test_withdraw_by_applicant_only(org_a):
 
 def test_withdraw_after_the_end_is_refused(org_a):
     expense = make_expense(org_a)
-    approve_through(org_a, expense)
+    approve_through(org_a, expense, LEGACY_PATH)
     with org_a.scope(), pytest.raises(ValidationError) as exc:
         approvals.approval_withdraw(flow=flow_of(org_a, expense), actor=org_a.users["sales"])
     assert exc.value.code == "stale"

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from expenses.tests.helpers import flow_of, make_expense, pending
+from expenses.tests.helpers import flow_of, make_expense, pending, use_legacy_chain
 from marketing.approvals import services as approvals
 from marketing.approvals.models import ApprovalStep, ApprovalTask, StepStatus, TaskStatus
 from marketing.tenancy import tenant_scope
@@ -16,6 +16,7 @@ from marketing.tenancy import tenant_scope
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_approvers_at_once_one_wins(require_postgres, org_a):
+    use_legacy_chain(org_a)  # first step: the branch GM's 或签 signature
     expense = make_expense(org_a)
     tasks = pending(org_a, expense)
     assert {t.assignee.pk for t in tasks} == {org_a.users["bgm"].pk, org_a.users["allroles"].pk}

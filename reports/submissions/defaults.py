@@ -1,0 +1,138 @@
+"""The rules every tenant starts with, from the seeds (admins change them afterwards).
+
+Seed-rule ids: S000-29 (行动计划表), S000-30 (案例分享), S000-31 / S001-11 (月度考核目标),
+S003-23 / S003-24 (周工作计划表 Fri 12:00 → GM Mon 11:00), S004-14 (月度销售计划 by the 26th),
+S001-16 (客户拜访/跟踪状况表 by 22:00), S002-03 / S002-05 (个人拜访方案)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from marketing.audit import audit_record
+from marketing.roles import Role
+
+from .models import Cadence, Feed, Prefill, SubmissionRule, SubmitterScope
+
+
+def _t(*cols):
+    return [{"key": k, "label": label, "type": kind} for k, label, kind in cols]
+
+
+DEFAULT_RULES: list[dict] = [
+    {
+        "code": "action_plan", "name": "分公司行动计划表", "sort_order": 10,
+        "description": "分公司总经理每周三、周日更新；下一期自动带入上一期内容，跟踪执行。",
+        "scope": SubmitterScope.BRANCH, "submitter_roles": [Role.BRANCH_GM], "cadence": Cadence.WEEKLY,
+        "weekdays": [2, 6], "deadline_time": dt.time(22, 0), "shift_to_working_day": False,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "prefill": Prefill.LAST_VERSION,
+        "fields": [{"key": "actions", "label": "行动计划", "type": "table", "required": True, "help": "",
+                    "columns": _t(("action", "行动事项", "text"), ("owner", "负责人", "person"),
+                                  ("due", "完成日期", "date"), ("status", "执行情况", "text"))}],
+    },
+    {
+        "code": "case_sharing", "name": "分公司案例分享及话术总结", "sort_order": 20,
+        "description": "每周由分公司讨论后指定专人记录归档，进入案例库供各分公司分享。",
+        "scope": SubmitterScope.BRANCH, "submitter_roles": [Role.BRANCH_GM], "cadence": Cadence.WEEKLY,
+        "weekdays": [4], "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.MARKETING_SPECIALIST], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "shared_library": True,
+        "fields": [
+            {"key": "title", "label": "案例标题", "type": "text", "required": True, "help": ""},
+            {"key": "customer", "label": "涉及客户", "type": "customer", "required": False,
+             "help": "分公司以外的读者只看到遮蔽后的客户名称"},
+            {"key": "story", "label": "案例经过", "type": "textarea", "required": True, "help": ""},
+            {"key": "script", "label": "话术总结", "type": "textarea", "required": True, "help": ""},
+            {"key": "recorder", "label": "记录人", "type": "person", "required": False, "help": ""},
+            {"key": "files", "label": "附件", "type": "attachment", "required": False, "help": "现场照片、话术录音整理等"},
+        ],
+    },
+    {
+        "code": "sales_targets", "name": "销售月度考核目标", "sort_order": 30,
+        "description": "分公司总经理每月 25 日前提交下月每位销售的目标，合计即分公司目标；市场部审阅通过后锁定，"
+                       "并作为日报汇总的分公司月度目标。",
+        "scope": SubmitterScope.BRANCH, "submitter_roles": [Role.BRANCH_GM], "cadence": Cadence.MONTHLY,
+        "month_day": 25, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR, Role.MARKETING_SPECIALIST],
+        "digest_roles": [Role.MARKETING_DIRECTOR], "feed": Feed.MONTHLY_TARGETS,
+        "fields": [{"key": "targets", "label": "销售目标", "type": "table", "required": True, "help": "",
+                    "columns": _t(("salesperson", "销售", "person"), ("target", "目标金额", "money"))}],
+    },
+    {
+        "code": "weekly_plan", "name": "周工作计划表", "sort_order": 40,
+        "description": "销售人员每周五 12:00 前提交给营销总监。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.SALESPERSON], "cadence": Cadence.WEEKLY,
+        "weekdays": [4], "deadline_time": dt.time(12, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "digest_delay_minutes": 30,
+        "fields": [
+            {"key": "key_work", "label": "下周重点工作", "type": "textarea", "required": True, "help": ""},
+            {"key": "visits", "label": "意向客户拜访", "type": "table", "required": False, "help": "",
+             "columns": _t(("customer", "客户", "text"), ("purpose", "目的", "text"), ("day", "计划日期", "date"))},
+        ],
+    },
+    {
+        "code": "weekly_plan_report", "name": "周工作计划汇总（报总经理）", "sort_order": 45,
+        "description": "营销总监汇编上周五的周工作计划，周一 11:00 前报总经理。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.MARKETING_DIRECTOR], "cadence": Cadence.WEEKLY,
+        "weekdays": [0], "deadline_time": dt.time(11, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.GENERAL_MANAGER], "digest_roles": [Role.GENERAL_MANAGER],
+        "digest_delay_minutes": 0, "prefill": Prefill.COMPILED, "source_code": "weekly_plan",
+        "fields": [{"key": "summary", "label": "汇总与意见", "type": "textarea", "required": True, "help": ""}],
+    },
+    {
+        "code": "monthly_sales_plan", "name": "月度销售计划（SC-004）", "sort_order": 50,
+        "description": "每月 26 日汇总下月销售计划，经产品市场部审核（签否则退回重写）后报总经理。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": Cadence.MONTHLY,
+        "month_day": 26, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.GENERAL_MANAGER],
+        "fields": [{"key": "plan", "label": "下月销售计划", "type": "table", "required": True, "help": "",
+                    "columns": _t(("branch", "分公司", "text"), ("target", "计划回款", "money"),
+                                  ("measures", "主要措施", "text"))}],
+    },
+    {
+        "code": "visit_sheet", "name": "客户拜访/跟踪状况表", "sort_order": 60,
+        "description": "大区经理每个工作日 22:00 前提交给主管领导；由当日客户拜访记录预填。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": Cadence.DAILY,
+        "deadline_time": dt.time(22, 0), "shift_to_working_day": False,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "prefill": Prefill.VISITS, "remind_minutes_before": 60,
+        "fields": [
+            {"key": "visits", "label": "当日拜访", "type": "table", "required": False, "help": "",
+             "columns": _t(("customer", "客户", "customer"), ("by", "拜访人", "text"), ("outcome", "情况", "text"),
+                           ("next", "下一步", "text"))},
+            {"key": "notes", "label": "补充说明", "type": "textarea", "required": False, "help": ""},
+        ],
+    },
+    {
+        "code": "visit_plan", "name": "个人拜访方案（下周重点客户）", "sort_order": 70,
+        "description": "销售每周日前计划下周拜访的客户；客户档案中的拜访记录自动勾销，看板显示计划与完成。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.SALESPERSON], "cadence": Cadence.WEEKLY,
+        "weekdays": [6], "deadline_time": dt.time(20, 0), "shift_to_working_day": False,
+        "reviewer_roles": [Role.BRANCH_GM, Role.REGIONAL_MANAGER], "digest_roles": [],
+        "fields": [{"key": "visits", "label": "计划拜访", "type": "table", "required": True, "help": "",
+                    "columns": _t(("customer", "客户", "customer"), ("day", "计划日期", "date"),
+                                  ("purpose", "目的", "text"))}],
+    },
+]
+
+
+@transaction.atomic
+def ensure_default_rules(*, tenant, actor=None) -> int:
+    """Create the shipped rules the tenant does not have yet (by code). Returns how many."""
+    have = set(SubmissionRule.objects.filter(tenant=tenant).values_list("code", flat=True))
+    created = 0
+    for spec in DEFAULT_RULES:
+        if spec["code"] in have:
+            continue
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in spec.items()}
+        values["submitter_roles"] = [str(r) for r in spec["submitter_roles"]]
+        values["reviewer_roles"] = [str(r) for r in spec.get("reviewer_roles", [])]
+        values["digest_roles"] = [str(r) for r in spec.get("digest_roles", [])]
+        rule = SubmissionRule.objects.create(tenant=tenant, **values)
+        audit_record(tenant=tenant, actor=actor, verb="submissions.rule_created_default", obj=rule,
+                     after={"code": rule.code})
+        created += 1
+    return created

@@ -1,0 +1,137 @@
+"""What a new submission starts from: the last version (action plans), the day's visit
+records (the regional manager's visit sheet), or a compilation of another rule's period
+(the director's weekly report). Also: how customer ids in stored content are shown to a
+reader, and the visit plan's plan-vs-done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from marketing.models import Membership
+from marketing.selectors import visible_branches
+from reports.workcal import WorkCalendar
+
+from . import cadence
+from .models import FieldType, Prefill, Submission, SubmissionRule, SubmissionStatus, SubmitterScope
+
+
+def initial_for(*, rule: SubmissionRule, period: dt.date, branch, membership: Membership) -> dict:
+    if rule.prefill == Prefill.LAST_VERSION:
+        qs = Submission.objects.filter(tenant=rule.tenant, rule=rule, period__lt=period).exclude(
+            status=SubmissionStatus.DRAFT
+        )
+        qs = qs.filter(branch=branch) if rule.scope == SubmitterScope.BRANCH else qs.filter(
+            branch__isnull=True, submitter_id=membership.user_id
+        )
+        last = qs.order_by("-period").first()
+        return dict(last.data) if last else {}
+    if rule.prefill == Prefill.VISITS:
+        return {"visits": visit_rows(membership=membership, day=period)}
+    if rule.prefill == Prefill.COMPILED and rule.source_code:
+        return compiled(rule=rule, period=period)
+    return {}
+
+
+def visit_rows(*, membership: Membership, day: dt.date) -> list[dict]:
+    """The day's visits in the member's branches (regional managers read their branches'
+    visits for this sheet). Customers are stored by id; names are shown per reader."""
+    from customers.models import Visit
+
+    visits = (
+        Visit.objects.filter(tenant=membership.tenant, visited_on=day,
+                             customer__branch__in=visible_branches(membership=membership).values("pk"))
+        .select_related("visited_by")
+        .order_by("customer__branch__sort_order", "id")[:200]
+    )
+    return [
+        {"customer": v.customer_id, "by": v.visited_by.display_name, "outcome": v.outcome[:500],
+         "next": v.next_step[:500]}
+        for v in visits
+    ]
+
+
+def compiled(*, rule: SubmissionRule, period: dt.date) -> dict:
+    source = SubmissionRule.objects.filter(tenant=rule.tenant, code=rule.source_code).first()
+    if source is None:
+        return {}
+    cal = WorkCalendar(rule.tenant)
+    before = cadence.previous_periods(source, period + dt.timedelta(days=1), cal, 1)
+    if not before:
+        return {}
+    subs = (
+        Submission.objects.filter(tenant=rule.tenant, rule=source, period=before[0])
+        .exclude(status=SubmissionStatus.DRAFT)
+        .select_related("submitter", "branch")
+        .order_by("branch__sort_order", "submitter__username")
+    )
+    text_fields = [f for f in source.fields if f.get("type") in (FieldType.TEXT, FieldType.TEXTAREA)]
+    lines = [_("%(rule)s %(day)s 共 %(n)d 份：") % {"rule": source.name, "day": before[0], "n": len(subs)}]
+    for sub in subs:
+        who = sub.branch.name if sub.branch_id else sub.submitter.display_name
+        body = "；".join(str(sub.data.get(f["key"]) or "") for f in text_fields).strip("；")
+        lines.append(f"· {who}：{body}")
+    first_text = next((f["key"] for f in rule.fields if f.get("type") in (FieldType.TEXT, FieldType.TEXTAREA)), None)
+    return {first_text: "\n".join(lines)} if first_text else {}
+
+
+def customer_ids_in(rule: SubmissionRule, data_list) -> set[int]:
+    ids: set[int] = set()
+    for data in data_list:
+        for spec in rule.fields or []:
+            if spec.get("type") == FieldType.CUSTOMER and isinstance(data.get(spec["key"]), int):
+                ids.add(data[spec["key"]])
+            if spec.get("type") == FieldType.TABLE:
+                cols = [c["key"] for c in spec.get("columns", []) if c.get("type") == FieldType.CUSTOMER]
+                for row in data.get(spec["key"]) or []:
+                    for c in cols:
+                        if isinstance(row.get(c), int):
+                            ids.add(row[c])
+    return ids
+
+
+def customer_labels(*, membership: Membership, ids: set[int]) -> dict[int, str]:
+    """Names the reader may see; every other id shows masked (no archive data leaks)."""
+    if not ids:
+        return {}
+    from customers.models import Customer
+    from customers.selectors import customer_reach
+
+    readable = dict(customer_reach(membership=membership).filter(pk__in=ids).values_list("pk", "name"))
+    labels = {pk: mask_name(name) for pk, name in Customer.objects.filter(
+        tenant=membership.tenant, pk__in=ids - set(readable)).values_list("pk", "name")}
+    labels.update(readable)
+    return labels
+
+
+def mask_name(name: str) -> str:
+    """A customer the reader may not see: its first character only (杭州某4S店 → 杭＊＊)."""
+    return (name[:1] + "＊＊") if name else "＊＊"
+
+
+def people_labels(*, tenant, ids: set[int]) -> dict[int, str]:
+    from marketing.models import User
+
+    if not ids:
+        return {}
+    users = User.objects.filter(pk__in=ids, membership__tenant=tenant).only("id", "full_name", "username")
+    return {u.pk: u.display_name for u in users}
+
+
+def plan_progress(*, submission: Submission) -> list[dict]:
+    """Visit plan rows with done = a visit of that customer by the planner in the planned
+    week (the seven days after the period's deadline date)."""
+    from customers.models import Visit
+
+    rows = [r for r in (submission.data.get("visits") or []) if isinstance(r.get("customer"), int)]
+    if not rows:
+        return []
+    start, end = submission.period + dt.timedelta(days=1), submission.period + dt.timedelta(days=7)
+    done = set(
+        Visit.objects.filter(
+            tenant=submission.tenant, visited_by_id=submission.submitter_id,
+            customer_id__in=[r["customer"] for r in rows], visited_on__range=(start, end),
+        ).values_list("customer_id", flat=True)
+    )
+    return [{**r, "done": r["customer"] in done} for r in rows]
