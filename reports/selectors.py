@@ -119,20 +119,24 @@ def board(*, tenant, business_day: dt.date, now: dt.datetime, branches: QuerySet
 
 def board_counts(*, tenant, business_day: dt.date, now: dt.datetime, calendar: WorkCalendar | None = None) -> dict:
     """What the home card shows of ``board``: the counts per filing state and the total,
-    from two aggregate queries instead of every branch row (the same rules as
-    ``filing_state``; ``tests/test_board_counts.py`` pins both to the same answers)."""
-    from django.db.models import Count, F, Q
+    from one aggregate query instead of every branch row (the same rules as
+    ``filing_state``; ``tests/test_performance.py`` pins both to the same answers)."""
+    from django.db.models import Count, Exists, F, OuterRef
 
     calendar = calendar or WorkCalendar(tenant)
     due_at = calendar.due_at(business_day)
-    total = Branch.objects.filter(tenant=tenant, is_active=True).count()
-    filed = DailyReport.objects.filter(
-        tenant=tenant, business_day=business_day, branch__is_active=True, submitted_at__isnull=False
-    ).aggregate(late=Count("pk", filter=Q(submitted_at__gte=F("due_at"))), all=Count("pk"))
+    submitted = DailyReport.objects.filter(
+        tenant=tenant, business_day=business_day, branch_id=OuterRef("pk"), submitted_at__isnull=False
+    )
+    row = Branch.objects.filter(tenant=tenant, is_active=True).aggregate(
+        total=Count("pk"), filed=Count("pk", filter=Exists(submitted)),
+        late=Count("pk", filter=Exists(submitted.filter(submitted_at__gte=F("due_at")))),
+    )
+    total = row["total"]
     counts = dict.fromkeys(FilingState.LABELS, 0)
-    counts[FilingState.LATE] = filed["late"]
-    counts[FilingState.ON_TIME] = filed["all"] - filed["late"]
-    open_ = total - filed["all"]
+    counts[FilingState.LATE] = row["late"]
+    counts[FilingState.ON_TIME] = row["filed"] - row["late"]
+    open_ = total - row["filed"]
     counts[FilingState.PENDING if now < due_at else FilingState.MISSING] = open_
     return {"day": business_day, "due_at": due_at, "counts": counts, "total": total}
 

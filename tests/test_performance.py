@@ -155,14 +155,32 @@ def test_board_counts_agree_with_the_board(org_a):
 
 
 def test_home_card_aggregates_are_per_user_and_roles(org_a, client_as):
+    from customers import selectors as customer_selectors
     from customers.tests.conftest import make_customer
+    from marketing.demo import membership_of
 
     make_customer(org_a, name="销售一的客户")
-    make_customer(org_a, owner_key="sales2", branch="A2", name="销售二的客户")
-    gm = client_as(org_a.users["gm"]).get(reverse("home"))
-    sales = client_as(org_a.users["sales"]).get(reverse("home"))
+    make_customer(org_a, owner_key="allroles", branch="A3", name="别区的客户")
     card = lambda response: next(c for c in response.context["cards"] if c["url"] == reverse("customers:list"))  # noqa: E731
-    assert card(gm)["value"] == 2 and card(sales)["value"] == 1
+    gm = card(client_as(org_a.users["gm"]).get(reverse("home")))["value"]
+    sales = card(client_as(org_a.users["sales"]).get(reverse("home")))["value"]  # the GM's number is cached now
+    with org_a.scope():
+        reach = {key: customer_selectors.customer_reach(membership=membership_of(org_a.users[key])).count()
+                 for key in ("gm", "sales")}
+    assert (gm, sales) == (reach["gm"], reach["sales"])
+    # Whatever the reach policy says today, two members never share a cached card.
+    from django.test import RequestFactory
+
+    from marketing import pagecache
+
+    keys = set()
+    with org_a.scope():
+        for key in ("gm", "sales", "bgm"):
+            request = RequestFactory().get("/")
+            request.user, request.membership = org_a.users[key], membership_of(org_a.users[key])
+            request.tenant = org_a.tenant
+            keys.add(pagecache._key(request, "customers.stage_counts"))
+    assert len(keys) == 3
 
 
 # --- gzip ----------------------------------------------------------------------------------
