@@ -102,6 +102,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         build_tenant(SPEC_B, password=TEST_PASSWORD)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Short-lived page caches (marketing/pagecache.py) must not leak between tests: the
+    test tenants keep their ids across tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def org_a(db) -> Org:
     return _org(SPEC_A)

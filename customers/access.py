@@ -4,23 +4,36 @@ access request (客户档案查阅申请) that ends in a temporary grant.
 ``log_reads`` is called by every read path (detail, history, export, print, phone search)
 inside the request. It writes one row per customer with one INSERT, then checks the
 user's reads of the last hour against the tenant's threshold; crossing it claims a
-``ReadAlert`` row for (user, clock hour) and sends one e-mail to the general manager(s)
-after commit."""
+``ReadAlert`` row for (user, clock hour) and queues one e-mail per general manager in the
+outbox, in the same transaction (sent by the worker after commit)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from marketing.audit import audit_record, client_ip
 from marketing.models import Membership
+from marketing.notifications.models import Kind
+from marketing.notifications.services import notify
 from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
-from .models import AccessRequestStatus, Customer, CustomerAccessLog, CustomerAccessRequest, ReadAlert
+from .models import (
+    AccessAction,
+    AccessRequestStatus,
+    Customer,
+    CustomerAccessLog,
+    CustomerAccessRequest,
+    ReadAlert,
+)
 from .selectors import customer_reach, reads_in_last_hour
 
 
@@ -50,35 +63,46 @@ def check_read_alert(*, tenant, user, now=None) -> ReadAlert | None:
     hour = now.replace(minute=0, second=0, microsecond=0)
     if ReadAlert.objects.filter(tenant=tenant, user=user, hour=hour).exists():
         return None
+    local = timezone.localtime(now, tenant.zone)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the claim, its audit row and the queued e-mails: all or nothing
             alert = ReadAlert.objects.create(tenant=tenant, user=user, hour=hour, reads=count)
+            audit_record(
+                tenant=tenant, actor=user, verb="customers.read_alert", object_label=str(user),
+                after={"reads_last_hour": count, "threshold": tenant.customer_read_alert_per_hour},
+            )
+            with override(settings.LANGUAGE_CODE):
+                _queue_read_alert(tenant=tenant, user=user, alert=alert, count=count, local=local)
     except IntegrityError:
         return None  # another request claimed this hour's alert first
-    audit_record(
-        tenant=tenant, actor=user, verb="customers.read_alert", object_label=str(user),
-        after={"reads_last_hour": count, "threshold": tenant.customer_read_alert_per_hour},
-    )
-    recipients = [
-        u.email for u in users_with_roles(tenant=tenant, roles=[Role.GENERAL_MANAGER]) if u.email
-    ]
-    if recipients:
-        subject = _("客户档案超量查阅告警：%(user)s") % {"user": user.display_name}
-        local = timezone.localtime(now, tenant.zone)
-        body = _(
-            "%(user)s 在 %(time)s 前一小时内查阅客户档案 %(count)s 次，超过阈值 %(limit)s 次。\n"
-            "请在“客户档案访问日志”中按用户查看明细。"
-        ) % {
-            "user": user.display_name, "time": local.strftime("%Y-%m-%d %H:%M"), "count": count,
-            "limit": tenant.customer_read_alert_per_hour,
-        }
-        transaction.on_commit(
-            lambda: send_mail(subject, body, tenant.marketing_mailbox, recipients, fail_silently=False)
-        )
     return alert
 
 
+def _queue_read_alert(*, tenant, user, alert, count, local) -> None:
+    notify(
+        tenant=tenant, kind=Kind.READ_ALERT, users=users_with_roles(tenant=tenant, roles=[Role.GENERAL_MANAGER]),
+        subject=_("客户档案超量查阅告警：%(user)s") % {"user": user.display_name},
+        lines=[_("%(user)s 在 %(time)s 前一小时内查阅客户档案 %(count)s 次，超过阈值 %(limit)s 次。") % {
+            "user": user.display_name, "time": local.strftime("%Y-%m-%d %H:%M"), "count": count,
+            "limit": tenant.customer_read_alert_per_hour,
+        }, _("请在“客户档案访问日志”中按用户查看明细。")],
+        link=reverse("customers:access_log") + "?" + urlencode({"user": user.pk, "since": local.date().isoformat()}),
+        link_label=_("查看访问日志"), dedupe_key=f"read-alert:{alert.pk}",
+    )
+
+
 # --- access requests ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def log_request_lookup(*, tenant, user, by: str, customer, request=None) -> None:
+    """An access-request form searched the archive by name or phone. Audited hit or miss (no
+    personal values); a phone hit also goes to the customer access log as a phone lookup."""
+    audit_record(tenant=tenant, actor=user, verb="customers.access_request_lookup",
+                 after={"by": by, "found": customer is not None}, request=request,
+                 object_label=str(_("查阅申请：查找客户")))
+    if customer is not None and by == "phone":
+        log_reads(tenant=tenant, user=user, customers=[customer], action=AccessAction.PHONE_SEARCH, request=request)
 
 
 @transaction.atomic

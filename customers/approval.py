@@ -45,7 +45,9 @@ def register_document_type() -> None:
         label=_("客户档案查阅申请"),
         model="customers.CustomerAccessRequest",
         get_applicant=lambda doc: doc.applicant,
-        get_title=lambda doc: str(doc),
+        # Not the customer's name: the applicant's own lists must not reveal whose phone
+        # number it was before approval (deciders see the name on the request page).
+        get_title=lambda doc: str(_("客户档案查阅申请 #%(pk)s") % {"pk": doc.pk}),
         get_url=lambda doc: reverse("customers:request_detail", kwargs={"pk": doc.pk}),
         get_branch=lambda doc: doc.customer.branch,
         condition_fields={"days": _("授权天数")},

@@ -10,3 +10,9 @@ class CustomersConfig(AppConfig):
         from .approval import register_document_type
 
         register_document_type()
+
+        from marketing.audit import register_confidential
+
+        from .audit_access import CustomerAudit
+
+        register_confidential(CustomerAudit())

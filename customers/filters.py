@@ -33,7 +33,10 @@ class CustomerFilter(TenantFilterSet):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, tenant=membership.tenant, **kwargs)
         self.filters["branch"].queryset = _branch_choices(membership)
-        self.filters["owner"].queryset = selectors.owner_filter_choices(membership=membership)
+        # Only what the option needs (value + display name), not 200 full user rows.
+        self.filters["owner"].queryset = selectors.owner_filter_choices(membership=membership).only(
+            "pk", "full_name", "username"
+        )
         self.filters["tag"].queryset = selectors.tags(tenant=membership.tenant)
         self.phone_searched = False
 
@@ -66,7 +69,9 @@ class VisitFilter(TenantFilterSet):
         super().__init__(*args, tenant=membership.tenant, **kwargs)
         self.filters["branch"].queryset = _branch_choices(membership)
         visitors = selectors.visits(membership=membership).values("visited_by_id")
-        self.filters["visited_by"].queryset = User.objects.filter(pk__in=visitors).order_by("full_name")
+        self.filters["visited_by"].queryset = (
+            User.objects.filter(pk__in=visitors).order_by("full_name").only("pk", "full_name", "username")
+        )
 
 
 class AccessLogFilter(TenantFilterSet):

@@ -230,6 +230,7 @@ class AccessRequestForm(forms.Form):
         self.tenant = tenant
         self.initial.setdefault("days", tenant.customer_grant_days)
         self.customer = None
+        self.looked_up = ""  # "name" / "phone" once the archive was searched
 
     def clean_customer_phone(self):
         return clean_phone_value(self.cleaned_data.get("customer_phone"))
@@ -241,6 +242,7 @@ class AccessRequestForm(forms.Form):
         name, phone = (data.get("customer_name") or "").strip(), data.get("customer_phone") or ""
         if not name and not phone:
             raise ValidationError(_("请填写客户全称或客户电话。"), code="customer_required")
+        self.looked_up = "name" if name else "phone"
         self.customer = selectors.find_customer_for_request(
             tenant=self.tenant, name=name, phone_hash=phone_hash(phone) if phone and not name else ""
         )

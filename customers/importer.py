@@ -7,24 +7,29 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from simple_history.utils import bulk_create_with_history
 
 from marketing.audit import audit_record
 from marketing.models import Branch
 from marketing.roles import Role
 from marketing.selectors import users_with_roles
+from marketing.xlsx import Limits, XlsxError, read_rows
 
 from . import services
 from .crypto import phone_hash
 from .forms import clean_phone_value, parse_shareholders
 from .models import Customer, ImportBatch, Industry, Stage
 
+log = logging.getLogger(__name__)
+
 MAX_ROWS = 5000
+READER_LIMITS = Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS * 4, max_cells=MAX_ROWS * 4 * 20, max_columns=60)
 COLUMNS = [
     ("name", "客户名称"), ("industry", "行业"), ("stage", "阶段"), ("branch", "分公司"), ("owner", "负责销售"),
     ("phone", "电话"), ("address", "地址"), ("shareholders", "主要股东及股份"),
@@ -68,13 +73,19 @@ def _cell(value) -> str:
 
 
 def parse_rows(*, tenant, content: bytes) -> list[dict]:
-    """Every row with its cleaned values and its errors (a list of messages)."""
+    """Every row with its cleaned values and its errors (a list of messages). The file is
+    read by the shared bounded reader (marketing/xlsx.py): sizes, rows and cells capped
+    before and while parsing; any refusal is a ValidationError for the form."""
+    rows = read_rows(content, READER_LIMITS)
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a broken or non-xlsx file
-        raise ValidationError(_("无法读取该文件：请上传 Excel (.xlsx) 文件。"), code="bad_file")
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+        return _parse(tenant=tenant, rows=rows)
+    except XlsxError as exc:
+        raise ValidationError(_("无法读取该文件：%(reason)s") % {"reason": exc}, code="bad_file") from None
+    finally:
+        rows.close()
+
+
+def _parse(*, tenant, rows) -> list[dict]:
     header = [_cell(v) for v in next(rows, [])]
     labels = {label: key for key, label in COLUMNS}
     index = {labels[h]: i for i, h in enumerate(header) if h in labels}
@@ -155,7 +166,14 @@ def _mark_duplicates(*, tenant, rows: list[dict], in_file: bool = True) -> None:
 
 @transaction.atomic
 def import_preview(*, tenant, actor, file_name: str, content: bytes) -> ImportBatch:
-    rows = parse_rows(tenant=tenant, content=content)
+    try:
+        rows = parse_rows(tenant=tenant, content=content)
+    except ValidationError:
+        raise
+    except Exception:  # a bug or a value nothing above expected: a form error, never a 500
+        log.exception("customer import of %s failed", file_name)
+        raise ValidationError(_("处理文件时出错，没有导入任何数据。请检查文件后重新上传；如仍失败请联系管理员。"),
+                              code="failed") from None
     if not rows:
         raise ValidationError(_("文件中没有数据行。"), code="empty")
     batch = ImportBatch.objects.create(

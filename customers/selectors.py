@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from marketing.models import CustomerReachPolicy, Membership, User
 from marketing.roles import Cap, Role
@@ -222,3 +223,16 @@ def find_customer_for_request(*, tenant, name: str = "", phone_hash: str = "") -
 def stage_counts(*, membership: Membership) -> dict[str, int]:
     rows = customer_reach(membership=membership).values("stage").annotate(n=Count("id"))
     return {r["stage"]: r["n"] for r in rows}
+
+
+def shown_request_customers(*, membership: Membership, docs) -> dict[int, str]:
+    """request id -> the customer's name as this member may see it. Until a request is
+    approved, its applicant learns nothing about whose number or name it was: the name
+    shows to deciders, to whoever may read that customer anyway, and after approval."""
+    docs = list(docs)
+    deciders = can_decide_requests(membership)
+    readable = set(customer_reach(membership=membership).filter(pk__in={d.customer_id for d in docs})
+                   .values_list("pk", flat=True)) if docs else set()
+    hidden = str(_("（批准后显示）"))
+    return {d.pk: d.customer.name if (deciders or d.customer_id in readable or d.status == "approved") else hidden
+            for d in docs}

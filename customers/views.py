@@ -13,9 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import access, exports, selectors, services
@@ -120,6 +122,7 @@ def customer_history(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)
+@once_per_submit
 def customer_create(request):
     form = CustomerForm(request.POST or None, membership=request.membership)
     if request.method == "POST" and form.is_valid():
@@ -141,10 +144,11 @@ def customer_create(request):
 @tenant_view(Cap.CUSTOMERS_EDIT)
 def customer_edit(request, pk):
     customer = access_customer_for_edit(request, pk)
-    form = CustomerForm(request.POST or None, instance=customer, membership=request.membership)
+    form = versioned(CustomerForm(request.POST or None, instance=customer, membership=request.membership), customer,
+                     extra=lambda c: sorted(c.tags.values_list("pk", flat=True)))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
+            with guard_version(form, customer):
                 tags = list(form.cleaned_data["tags"]) + services.tags_get_or_create(
                     tenant=request.tenant, names=form.cleaned_data["new_tags"]
                 )
@@ -237,6 +241,7 @@ def grant_revoke(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)
+@once_per_submit
 def contact_create(request, pk):
     customer = access_customer_for_edit(request, pk)
     form = ContactForm(request.POST or None, tenant=request.tenant)
@@ -257,11 +262,16 @@ def _contact_for_edit(request, pk) -> Contact:
 @tenant_view(Cap.CUSTOMERS_EDIT)
 def contact_edit(request, pk):
     contact = _contact_for_edit(request, pk)
-    form = ContactForm(request.POST or None, instance=contact, tenant=request.tenant)
+    form = versioned(ContactForm(request.POST or None, instance=contact, tenant=request.tenant), contact)
     if request.method == "POST" and form.is_valid():
-        services.contact_update(contact=contact, actor=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, _("联系人已保存。"))
-        return redirect("customers:detail", pk=contact.customer_id)
+        try:
+            with guard_version(form, contact):
+                services.contact_update(contact=contact, actor=request.user, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("联系人已保存。"))
+            return redirect("customers:detail", pk=contact.customer_id)
     return render(request, "customers/form.html", {
         "form": form, "title": _("编辑联系人"), "c": contact.customer, "delete_url": "customers:contact_delete",
         "delete_pk": contact.pk,
@@ -279,6 +289,7 @@ def contact_delete(request, pk):
 
 
 @tenant_view(Cap.CUSTOMERS_EDIT)
+@once_per_submit
 def visit_create(request, pk):
     customer = access_customer_for_edit(request, pk)
     form = VisitForm(request.POST or None, membership=request.membership, customer=customer,
@@ -296,11 +307,17 @@ def visit_edit(request, pk):
     visit = access_object(
         Visit.objects.filter(tenant=request.tenant, customer__in=editable).select_related("customer"), pk=pk
     )
-    form = VisitForm(request.POST or None, instance=visit, membership=request.membership, customer=visit.customer)
+    form = versioned(VisitForm(request.POST or None, instance=visit, membership=request.membership,
+                               customer=visit.customer), visit)
     if request.method == "POST" and form.is_valid():
-        services.visit_update(visit=visit, actor=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, _("拜访记录已保存。"))
-        return redirect("customers:detail", pk=visit.customer_id)
+        try:
+            with guard_version(form, visit):
+                services.visit_update(visit=visit, actor=request.user, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("拜访记录已保存。"))
+            return redirect("customers:detail", pk=visit.customer_id)
     return render(request, "customers/form.html", {"form": form, "title": _("编辑拜访记录"), "c": visit.customer})
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import access, approval, importer, selectors
@@ -44,6 +45,9 @@ def request_list(request):
     if status in AccessRequestStatus.values:
         qs = qs.filter(status=status)
     page, query = paginate(request, qs)
+    shown = selectors.shown_request_customers(membership=request.membership, docs=page.object_list)
+    for d in page.object_list:
+        d.shown_customer = shown[d.pk]
     return render(request, "customers/request_list.html", {
         "page": page, "query": query, "statuses": AccessRequestStatus.choices, "status": status,
         "can_request": _can_request(request.membership),
@@ -52,13 +56,19 @@ def request_list(request):
 
 
 @tenant_view(Cap.CUSTOMERS_REQUEST_ACCESS)
+@once_per_submit
 def request_create(request):
     if not selectors.needs_request(request.membership):
         # e.g. a salesperson under the seed's policy: already reads the whole archive (S003-16)
         messages.info(request, _("你可以直接查询全部客户档案，无需申请。"))
         return redirect("customers:list")
     form = AccessRequestForm(request.POST or None, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if form.looked_up:
+        # Every lookup is logged, hit or miss; a hit by phone is a read of that customer.
+        access.log_request_lookup(tenant=request.tenant, user=request.user, by=form.looked_up,
+                                  customer=form.customer, request=request)
+    if valid:
         try:
             doc = access.access_request_submit(
                 tenant=request.tenant, actor=request.user, customer=form.customer,
@@ -81,13 +91,17 @@ def request_detail(request, pk):
     """The request and its approval panel: approve / reject / withdraw happen in the engine."""
     doc = access_object(selectors.access_requests(membership=request.membership), pk=pk)
     panel = approval.panel_for(document=doc, user=request.user)
-    return render(request, "customers/request_detail.html", {"doc": doc, "panel": panel})
+    shown = selectors.shown_request_customers(membership=request.membership, docs=[doc])[doc.pk]
+    return render(request, "customers/request_detail.html", {
+        "doc": doc, "panel": panel, "shown_customer": shown, "customer_hidden": shown != doc.customer.name,
+    })
 
 
 # --- import -------------------------------------------------------------------------------------
 
 
 @tenant_view(Cap.CUSTOMERS_IMPORT)
+@once_per_submit
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -113,6 +127,7 @@ def import_template(request):
 
 
 @tenant_view(Cap.CUSTOMERS_IMPORT)
+@once_per_submit
 def import_preview(request, pk):
     batch = access_object(ImportBatch.objects.filter(tenant=request.tenant), pk=pk)
     if request.method == "POST" and batch.status == ImportBatch.Status.PREVIEW:

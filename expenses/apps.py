@@ -11,3 +11,13 @@ class ExpensesConfig(AppConfig):
         from .approvals import register_expense_type
 
         register_expense_type()
+
+        from marketing.audit import register_confidential
+
+        from .audit_access import ExpenseAudit
+
+        register_confidential(ExpenseAudit())
+
+        from .hospitality.approvals import register_hospitality_types
+
+        register_hospitality_types()

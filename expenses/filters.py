@@ -44,7 +44,9 @@ class ExpenseFilter(TenantFilterSet):
             )
         else:
             applicants = applicants.filter(pk__in=ExpenseRequest.objects.filter(tenant=tenant).values("applicant_id"))
-        self.filters["applicant"].queryset = applicants.order_by("full_name", "username")
+        self.filters["applicant"].queryset = applicants.order_by("full_name", "username").only(
+            "pk", "full_name", "username"
+        )
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(number__icontains=value) | Q(activity__icontains=value) | Q(payee_name__icontains=value))

@@ -162,3 +162,6 @@ class ExpenseSequence(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "year"], name="expense_sequence_unique")]
+
+
+from .hospitality.models import *  # noqa: E402,F401,F403  (hospitality lives in this app)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from marketing.approvals.services import approval_start
 from marketing.approvals.uploads import validate_attachment
 from marketing.audit import audit_record, changed_fields, model_snapshot
+from marketing.files import delete_on_commit, save_on_commit
 from marketing.models import Tenant
 from marketing.selectors import visible_branches
 
@@ -78,7 +79,7 @@ def _attach(expense, actor, files) -> None:
             tenant_id=expense.tenant_id, request=expense, kind=kind or AttachmentKind.OTHER,
             original_name=upload.name[:200], size=upload.size, uploaded_by=actor,
         )
-        att.file.save(upload.name, upload, save=False)
+        save_on_commit(att.file, upload.name, upload)  # written when the transaction commits
         att.save()
 
 
@@ -148,7 +149,7 @@ def expense_remove_attachment(*, attachment, actor, request=None) -> None:
         raise ValidationError(_("只有申请人在提交前可以删除附件。"), code="not_editable")
     audit_record(tenant=expense.tenant, actor=actor, verb="expenses.attachment_remove", obj=expense,
                  before={"file": attachment.original_name}, request=request)
-    attachment.file.delete(save=False)
+    delete_on_commit(attachment.file)  # the file goes only if the row's deletion commits
     attachment.delete()
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import exports, selectors, services
@@ -87,6 +89,7 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)
+@once_per_submit
 def expense_create(request):
     form = ExpenseForm(request.POST or None, request.FILES or None, tenant=request.tenant,
                        membership=request.membership)
@@ -112,14 +115,16 @@ def expense_edit(request, pk):
     if expense.applicant_id != request.user.pk or not expense.is_editable:
         # Visible but not theirs to edit (or no longer editable): existence is no secret here.
         raise PermissionDenied
-    form = ExpenseForm(request.POST or None, request.FILES or None, instance=expense, tenant=request.tenant,
-                       membership=request.membership)
+    form = versioned(ExpenseForm(request.POST or None, request.FILES or None, instance=expense, tenant=request.tenant,
+                                 membership=request.membership), expense,
+                     extra=lambda e: sorted(e.attachments.values_list("pk", flat=True)))
     if request.method == "POST" and form.is_valid():
         try:
-            services.expense_update(
-                expense=expense, membership=request.membership, actor=request.user, data=form.model_data(),
-                files=form.files_with_kind(), submit="submit" in request.POST, request=request,
-            )
+            with guard_version(form, expense):
+                services.expense_update(
+                    expense=expense, membership=request.membership, actor=request.user, data=form.model_data(),
+                    files=form.files_with_kind(), submit="submit" in request.POST, request=request,
+                )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -187,7 +192,11 @@ def _attachment(request, pk) -> ExpenseAttachment:
 @tenant_view(*VIEW_CAPS, any_of=True)
 def attachment_download(request, pk):
     att = _attachment(request, pk)
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.original_name)
+    try:
+        handle = att.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=att.original_name)
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)

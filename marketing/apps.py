@@ -8,4 +8,7 @@ class MarketingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import bounds, pagecache, signals  # noqa: F401
+
+        bounds.install()
+        pagecache.connect()

@@ -19,13 +19,24 @@ app.conf.beat_schedule = {
     # reports: reminders before the deadline and the daily summary, each at the tenant's time.
     "reports-dispatch-reminders": {"task": "reports.tasks.dispatch_reminders", "schedule": crontab()},
     "reports-dispatch-summaries": {"task": "reports.tasks.dispatch_summaries", "schedule": crontab()},
+    # reports: fail imports left running by a dead worker; delete uploaded files past
+    # settings.IMPORT_FILE_RETENTION_DAYS.
+    "reports-purge-import-files": {"task": "reports.tasks.purge_import_files", "schedule": crontab(minute="*/10")},
     # plans and periodic reports: reminders before each rule's deadline, digests after it.
     "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
-    # approvals: one digest a day of what waits for each approver.
-    "approvals-daily-digest": {
-        "task": "marketing.tasks.send_approval_digests",
-        "schedule": crontab(hour=8, minute=30),
-    },
+    # approvals: one digest a day of what waits for each approver, at 08:30 the tenant's time.
+    "approvals-dispatch-digests": {"task": "marketing.tasks.dispatch_approval_digests", "schedule": crontab()},
+    # the outbox: retries after backoff, and rows whose hand-off to the broker was lost.
+    "notifications-dispatch-outbox": {"task": "marketing.notifications.tasks.dispatch_outbox", "schedule": crontab()},
     # customers: drop expired temporary grants (expiry is also enforced at query time).
+    # hospitality: refuse (拒付) emergency applications not completed in time; remind before.
+    "hospitality-sweep-emergencies": {
+        "task": "expenses.hospitality.tasks.sweep_emergencies", "schedule": crontab(minute="*/15"),
+    },
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
+    # platform housekeeping: orphan files (see marketing/files.py) and old one-time form tokens.
+    "marketing-sweep-orphan-files": {"task": "marketing.tasks.sweep_orphan_files", "schedule": crontab(hour=3, minute=15)},
+    "marketing-purge-form-submissions": {
+        "task": "marketing.tasks.purge_form_submissions", "schedule": crontab(hour=3, minute=25),
+    },
 }

@@ -150,7 +150,8 @@ def build_tenant(spec: TenantSpec, password: str = DEMO_PASSWORD) -> tuple[Tenan
 def seed_apps(*, tenant: Tenant, personas: dict[str, User], rich: bool) -> list[str]:
     """Let each app add its demo content. Returns the apps that did."""
     done = []
-    for app in APPS_WITH_NAV:
+    # The approval engine (marketing.approvals) seeds first: other apps' chains may name its positions.
+    for app in ["marketing.approvals", *APPS_WITH_NAV]:
         if app == "marketing":
             continue
         try:

@@ -62,6 +62,13 @@ class Tenant(models.Model):
     report_filing_roles = models.JSONField(
         _("可填报日报的角色"), default=default_report_filing_roles, blank=True
     )
+    # Seed 000 sends one summary to 分总及以上: by default branch GMs see every branch's
+    # figures (e-mail and the summary pages). Off: each branch-scoped reader sees only the
+    # branches they may see in the app.
+    summary_all_branches_to_branch_gm = models.BooleanField(
+        _("分总接收全部分公司的汇总"), default=True,
+        help_text=_("开启（默认，与公司制度一致）：每日汇总整份发给分总及以上；关闭：分总只收到、只看到自己负责的分公司。"),
+    )
     # Expenses: expense / related contract amount above this needs the general manager.
     expense_ratio_limit = models.DecimalField(
         _("费用比例上限"),
@@ -274,3 +281,38 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_label}"
+
+
+class FormSubmission(TenantOwned):
+    """One claimed one-time form token (``marketing.submit_once``): the first POST that
+    carries a token inserts this row inside its own transaction; a second POST of the same
+    token finds it and is sent to the first result instead of creating anything again."""
+
+    token = models.CharField(_("表单令牌"), max_length=32)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    path = models.CharField(_("地址"), max_length=200)
+    result_url = models.CharField(_("结果地址"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+        constraints = [models.UniqueConstraint(fields=["tenant", "token"], name="form_submission_token_unique")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class Heartbeat(models.Model):
+    """Global: when a periodic job (beat's dispatchers, sweeps) last ran, for ``/healthz``."""
+
+    name = models.CharField(_("任务"), max_length=100, unique=True)
+    last_seen = models.DateTimeField(_("最近运行"))
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_seen:%Y-%m-%d %H:%M:%S}"
+

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
-APPS_WITH_NAV = ["marketing", "reports", "reports.submissions", "contracts", "expenses", "customers"]
+# "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
+APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
+                 "customers", "expenses.hospitality"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ def all_items() -> tuple[NavItem, ...]:
     return tuple(sorted(items, key=lambda i: i.order))
 
 
+@cache
+def _url(url_name: str, prefix: str, urlconf) -> str | None:
+    """The navigation's URLs, reversed once per process (they take no arguments)."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
 def items_for(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if membership is None:
@@ -48,9 +59,8 @@ def items_for(request) -> list[dict]:
     for item in all_items():
         if item.capabilities and not any(membership.can(c) for c in item.capabilities):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = _url(item.url_name, get_script_prefix(), get_urlconf())
+        if url is None:
             continue
         badge = item.badge(request) if item.badge else 0
         sections.setdefault(str(item.section), []).append(

@@ -58,11 +58,22 @@ class Cap:
 
     CONTRACTS_REQUEST = "contracts.request"
     CONTRACTS_MANAGE = "contracts.manage"  # products, sell-through review, ledger
+    CONTRACTS_VIEW_ALL = "contracts.view_all"  # every branch's contracts, requests and usage
+    PRODUCTS_REQUEST = "products.request"  # start a product design request (产品设计审批表)
+    PRODUCTS_VIEW_ALL = "products.view_all"  # every product, version and design request
+    PRODUCTS_MANAGE = "products.manage"  # put a product online / retire it, sell-through bar
+    PRICELIST_EDIT = "pricelist.edit"  # draft and publish the price list (产品体系报价表)
+    PRICELIST_CONFIRM = "pricelist.confirm"  # branch GM confirms a published price list
+    PRICELIST_IMPLEMENT = "pricelist.implement"  # operations ticks "运营系统落实"
 
     EXPENSES_REQUEST = "expenses.request"
     EXPENSES_VIEW_ALL = "expenses.view_all"
     EXPENSES_PAY = "expenses.pay"  # finance records the payout of archived requests
     HOSPITALITY_REQUEST = "hospitality.request"
+    HOSPITALITY_VIEW_BRANCH = "hospitality.view_branch"  # every application/claim of own branches
+    HOSPITALITY_VIEW_ALL = "hospitality.view_all"
+    HOSPITALITY_CHECK = "hospitality.check"  # finance: assess claims, correct lines, record payment
+    HOSPITALITY_POLICY = "hospitality.policy"  # policy versions and designated venues
 
     APPROVALS_CONFIGURE = "approvals.configure"  # edit approval chains
 
@@ -83,8 +94,11 @@ _EXEC_READ = {
     Cap.REPORTS_VIEW_ALL,
     Cap.SUMMARIES_VIEW,
     Cap.EXPENSES_VIEW_ALL,
+    Cap.HOSPITALITY_VIEW_ALL,
     Cap.CUSTOMERS_VIEW_ALL,
     Cap.CUSTOMERS_EXPORT,
+    Cap.CONTRACTS_VIEW_ALL,
+    Cap.PRODUCTS_VIEW_ALL,
 }
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -100,6 +114,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CUSTOMERS_ACCESS_LOG,
             Cap.CUSTOMERS_REQUEST_ACCESS,
             Cap.SUBMISSIONS_CONFIGURE,
+            Cap.HOSPITALITY_POLICY,
         }
     ),
     Role.GENERAL_MANAGER: frozenset(_EXEC_READ | {Cap.AUDIT_VIEW, Cap.CUSTOMERS_ACCESS_LOG}),
@@ -115,6 +130,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_IMPORT,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
             Cap.SUBMISSIONS_CONFIGURE,
         }
     ),
@@ -130,13 +148,21 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_MANAGE,
             Cap.EXPENSES_VIEW_ALL,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.CONTRACTS_VIEW_ALL,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRODUCTS_VIEW_ALL,
+            Cap.PRODUCTS_MANAGE,
+            Cap.PRICELIST_EDIT,
         }
     ),
     Role.FINANCE: frozenset(
-        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS}
+        {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
+         Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
+        | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
     ),
-    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS}),
-    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS}),
+    Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
+                                 Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
+    Role.PRODUCT_DESIGN: frozenset({Cap.BRANCHES_ALL, Cap.CUSTOMERS_REQUEST_ACCESS, Cap.PRODUCTS_VIEW_ALL}),
     Role.HR: frozenset({Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.CUSTOMERS_REQUEST_ACCESS}),
     Role.BRANCH_GM: frozenset(
         {
@@ -147,7 +173,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
             Cap.HOSPITALITY_REQUEST,
+            Cap.HOSPITALITY_VIEW_BRANCH,
             Cap.CUSTOMERS_REQUEST_ACCESS,
+            Cap.PRODUCTS_REQUEST,
+            Cap.PRICELIST_CONFIRM,
         }
     ),
     Role.BRANCH_CASHIER: frozenset({Cap.EXPENSES_REQUEST, Cap.CUSTOMERS_REQUEST_ACCESS}),
@@ -168,6 +197,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.CUSTOMERS_VIEW_OWN,
             Cap.CUSTOMERS_EDIT,
             Cap.CUSTOMERS_REQUEST_ACCESS,  # under the "own customers" policy (S003-18)
+            Cap.PRODUCTS_REQUEST,
         }
     ),
 }
@@ -188,10 +218,21 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.SUMMARIES_MANAGE: _("管理汇总收件人与重发"),
     Cap.CONTRACTS_REQUEST: _("申领合同"),
     Cap.CONTRACTS_MANAGE: _("管理产品、合同审核与台账"),
+    Cap.CONTRACTS_VIEW_ALL: _("查看所有分公司的合同与申领"),
+    Cap.PRODUCTS_REQUEST: _("发起产品设计审批"),
+    Cap.PRODUCTS_VIEW_ALL: _("查看全部产品与设计申请"),
+    Cap.PRODUCTS_MANAGE: _("产品上线、停用与动销率达标线"),
+    Cap.PRICELIST_EDIT: _("编辑与发布产品体系报价表"),
+    Cap.PRICELIST_CONFIRM: _("确认产品体系报价表"),
+    Cap.PRICELIST_IMPLEMENT: _("登记报价表运营系统落实"),
     Cap.EXPENSES_REQUEST: _("申请营销费用"),
     Cap.EXPENSES_VIEW_ALL: _("查看所有营销费用申请"),
     Cap.EXPENSES_PAY: _("登记营销费用发放"),
     Cap.HOSPITALITY_REQUEST: _("申请业务招待费"),
+    Cap.HOSPITALITY_VIEW_BRANCH: _("查看本分公司的业务招待费"),
+    Cap.HOSPITALITY_VIEW_ALL: _("查看所有业务招待费"),
+    Cap.HOSPITALITY_CHECK: _("审核招待费报销并登记支付"),
+    Cap.HOSPITALITY_POLICY: _("维护招待政策与定点场所"),
     Cap.APPROVALS_CONFIGURE: _("配置审批流程"),
     Cap.CUSTOMERS_VIEW_ALL: _("查看全部客户档案"),
     Cap.CUSTOMERS_VIEW_OWN: _("作为市场业务员查询客户档案（范围按租户的档案查询权限）"),

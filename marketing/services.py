@@ -26,6 +26,7 @@ TENANT_SETTINGS_FIELDS = [
     "summary_send_time",
     "sales_positions",
     "report_filing_roles",
+    "summary_all_branches_to_branch_gm",
     "expense_ratio_limit",
     "expense_director_approval",
     "expense_special_gm_approval",

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from django.contrib.auth import logout
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 GLOBAL_MODELS = {
     "marketing.Tenant",  # the scope itself
     "marketing.User",  # a login; tenant membership lives on Membership
+    "marketing.Heartbeat",  # when a periodic job last ran; names a job, holds no tenant data
     "auth.Permission",
     "auth.Group",  # unused for tenant roles: global groups cannot mean "in this tenant"
     "contenttypes.ContentType",
@@ -40,16 +43,34 @@ GLOBAL_MODELS = {
     "axes.AccessLog",
     "axes.AccessFailureLog",
     "axes.AccessAttemptExpiration",
+    # django-allauth (company sign-in). A SocialApp is one identity provider client; which
+    # tenant uses it is notifications.CompanySignIn (tenant-owned). Accounts belong to a User.
+    "account.EmailAddress",
+    "account.EmailConfirmation",
+    "socialaccount.SocialApp",
+    "socialaccount.SocialAccount",
+    "socialaccount.SocialToken",
 }
 
 
 @contextmanager
 def tenant_scope(tenant: Tenant):
-    """Enter one tenant's scope. Refuses None: django-scopes would read it as 'all tenants'."""
+    """Enter one tenant's scope. Refuses None: django-scopes would read it as 'all tenants'.
+
+    Also activates the tenant's time zone, so every time a person sees or enters -- pages
+    (the middleware runs views in here), form input, e-mails and exports made by tasks,
+    ``timezone.localdate()`` -- is the tenant's local time, not the server's."""
     if tenant is None or getattr(tenant, "pk", None) is None:
         raise ValueError("tenant_scope() needs a saved tenant")
-    with scope(tenant=tenant.pk):
+    with scope(tenant=tenant.pk), timezone.override(_zone_of(tenant)):
         yield
+
+
+def _zone_of(tenant):
+    try:
+        return tenant.zone
+    except (AttributeError, ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
+        return timezone.get_default_timezone()
 
 
 def membership_for(user) -> Membership | None:

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from . import views
 from .forms import LoginForm
 from .models import Branch, Membership, Region
+from .notifications.views_signin import company_login
 from .tenancy import object_path
 
 app_urls = (
@@ -41,7 +42,11 @@ urlpatterns = [
     path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
+    path("hospitality/", include("expenses.hospitality.urls")),
     path("customers/", include("customers.urls")),
+    path("m/messages/", include("marketing.notifications.urls")),
+    path("login/company/<slug:slug>/", company_login, name="company_login"),
+    path("accounts/", include("marketing.notifications.signin_urls")),
     path("approvals/", include("marketing.approvals.urls")),
 ]
 

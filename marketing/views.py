@@ -3,12 +3,14 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .concurrency import guard_version, versioned
 from .filters import AuditFilter, MemberFilter
 from .forms import (
     BranchForm,
@@ -22,11 +24,18 @@ from .models import Branch, CustomerReachPolicy, Membership, Region, Tenant
 from .paging import paginate
 from .permissions import tenant_view
 from .roles import BRANCH_ROLES, CAPABILITY_LABELS, Cap, implemented_capabilities
+from .submit_once import once_per_submit
 from .tenancy import access_object
 
 
+@never_cache
 def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """JSON health of the database, broker, Redis and beat's dispatchers; 503 if any is down
+    (``?probe=web``: database and broker only, for the load balancer). See marketing/health.py."""
+    from .health import health
+
+    ok, body = health(probe=request.GET.get("probe", "full"))
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 def _form_error(form, exc: ValidationError):
@@ -101,6 +110,7 @@ def user_detail(request, pk):
 
 
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def user_create_view(request):
     form = UserCreateForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -118,6 +128,16 @@ def user_create_view(request):
     return render(request, "marketing/user_form.html", {"form": form, "branch_roles": [r.value for r in BRANCH_ROLES]})
 
 
+def _membership_extra(membership):
+    """A user edit also changes the login row, the roles and the branch grants."""
+    from .models import RoleAssignment, User
+
+    user = User.objects.get(pk=membership.user_id)
+    return (user.full_name, user.email, user.phone,
+            sorted(RoleAssignment.objects.filter(membership_id=membership.pk).values_list("role", flat=True)),
+            sorted(selectors.assigned_branch_ids(membership=membership)))
+
+
 @tenant_view(Cap.TENANT_MANAGE)
 def user_edit(request, pk):
     membership = _membership(request, pk)
@@ -126,14 +146,17 @@ def user_edit(request, pk):
         "title": membership.title, "roles": sorted(membership.roles),
         "branches": list(Branch.objects.filter(pk__in=selectors.assigned_branch_ids(membership=membership))),
     }
-    form = MembershipForm(request.POST or None, initial=initial, tenant=request.tenant)
+    form = versioned(MembershipForm(request.POST or None, initial=initial, tenant=request.tenant), membership,
+                     extra=_membership_extra)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            services.membership_update(
-                membership=membership, actor=request.user, request=request, roles=d["roles"], branches=d["branches"],
-                title=d["title"], full_name=d["full_name"], email=d["email"], phone=d["phone"],
-            )
+            with guard_version(form, membership):
+                services.membership_update(
+                    membership=membership, actor=request.user, request=request, roles=d["roles"],
+                    branches=d["branches"], title=d["title"], full_name=d["full_name"], email=d["email"],
+                    phone=d["phone"],
+                )
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -179,11 +202,14 @@ def _org_object_edit(request, *, model, form_class, create, update, pk, titles):
     """Create or edit a region or branch: the two pages differ only in model and service."""
     obj = access_object(model.objects.filter(tenant=request.tenant), pk=pk) if pk else None
     form = form_class(request.POST or None, instance=obj, tenant=request.tenant)
+    if obj:
+        versioned(form, obj)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form_class.Meta.fields}
         try:
             if obj:
-                update(obj, actor=request.user, request=request, **data)
+                with guard_version(form, obj):
+                    update(obj, actor=request.user, request=request, **data)
             else:
                 create(tenant=request.tenant, actor=request.user, request=request, **data)
         except ValidationError as exc:
@@ -196,6 +222,7 @@ def _org_object_edit(request, *, model, form_class, create, update, pk, titles):
 
 
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def region_edit(request, pk=None):
     return _org_object_edit(
         request, model=Region, form_class=RegionForm, pk=pk,
@@ -205,6 +232,7 @@ def region_edit(request, pk=None):
 
 
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def branch_edit(request, pk=None):
     return _org_object_edit(
         request, model=Branch, form_class=BranchForm, pk=pk,
@@ -217,11 +245,12 @@ def branch_edit(request, pk=None):
 def tenant_settings(request):
     # A fresh copy: a rejected form must not leave bad values on request.tenant.
     tenant = Tenant.objects.get(pk=request.tenant.pk)
-    form = TenantSettingsForm(request.POST or None, instance=tenant)
+    form = versioned(TenantSettingsForm(request.POST or None, instance=tenant), tenant)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in TenantSettingsForm.Meta.fields}
         try:
-            services.tenant_settings_update(tenant=tenant, actor=request.user, data=data, request=request)
+            with guard_version(form, tenant):
+                services.tenant_settings_update(tenant=tenant, actor=request.user, data=data, request=request)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -234,5 +263,9 @@ def tenant_settings(request):
 def audit_list(request):
     filterset = AuditFilter(request.GET or None, queryset=selectors.audit_events(tenant=request.tenant), tenant=request.tenant, request=request)
     page, query = paginate(request, filterset.qs, per_page=50)
-    return render(request, "marketing/audit_list.html", {"filter": filterset, "page": page, "query": query})
+    from .audit import redact_for_reader
+
+    events = redact_for_reader(request, page.object_list)
+    return render(request, "marketing/audit_list.html", {"filter": filterset, "page": page, "query": query,
+                                                         "events": events})
 

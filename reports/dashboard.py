@@ -20,7 +20,7 @@ def home_cards(request) -> list[dict]:
     calendar = WorkCalendar(tenant)
     day = calendar.current_business_day(now)
     if membership.can(Cap.REPORTS_VIEW_ALL):
-        board = selectors.board(tenant=tenant, business_day=day, now=now)
+        board = selectors.board_counts(tenant=tenant, business_day=day, now=now, calendar=calendar)
         done = board["counts"]["on_time"] + board["counts"]["late"]
         missing = board["counts"]["missing"]
         cards.append({

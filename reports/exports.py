@@ -13,10 +13,17 @@ from xml.sax.saxutils import escape
 
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
+from .summary import NO_TARGET, current, has_target, pct
+
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
+# After the eight columns of 汇总: hospitality deducted from sales (issue 13).
+HOSPITALITY_COLUMN_TITLES = ["本月招待费", "扣减后业绩"]
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
+
+
+RATE_NOTE = "完成率 = 有目标分公司的本月累计回款 ÷ 其月度目标之和；无目标分公司计入回款合计，不计入完成率。"
 
 
 def _num(value: str | None):
@@ -30,6 +37,7 @@ def summary_xlsx(data: dict) -> bytes:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
 
+    data = current(data)
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EEF9")
@@ -59,22 +67,35 @@ def summary_xlsx(data: dict) -> bytes:
         c.number_format = fmt
         return c
 
-    def figures(ws, item):
+    def figures(ws, item, branch=False):
+        rate = (text(ws, NO_TARGET) if branch and not has_target(item)
+                else number(ws, _num(item["rate"]), PERCENT_FORMAT))
         return [item["headcount"], *(number(ws, _num(item[k]), MONEY_FORMAT) for k in ("day_amount", "mtd", "target")),
-                number(ws, _num(item["rate"]), PERCENT_FORMAT)]
+                rate]
 
-    ws = sheet("汇总", STATE_COLUMN_TITLES, (12, 16, 10, 14, 16, 14, 10, 16))
+    ws = sheet("汇总", STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES, (12, 16, 10, 14, 16, 14, 10, 16, 14, 16))
     for row in data["rows"]:
         label = row["state_label"] + (f"（{row['late_by']}）" if row["late_by"] else "")
-        ws.append([text(ws, row["region"]), text(ws, row["branch"]), *figures(ws, row), text(ws, label)])
+        ws.append([text(ws, row["region"]), text(ws, row["branch"]), *figures(ws, row, branch=True), text(ws, label),
+                   *(number(ws, _num(row.get(k)), MONEY_FORMAT) for k in ("hospitality", "net_mtd"))])
 
     if data.get("total"):
-        ws = sheet("合计", ["地区", "分公司数", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率"], (14, 10, 10, 14, 16, 14, 10))
+        ws = sheet("合计", ["地区", "分公司数", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率",
+                          "有目标分公司本月累计回款", "无目标分公司数"], (14, 10, 10, 14, 16, 14, 10, 22, 14))
         for reg in data["regions"]:
-            ws.append([text(ws, reg["region"]), reg["branches"], *figures(ws, reg)])
+            ws.append([text(ws, reg["region"]), reg["branches"], *figures(ws, reg),
+                       number(ws, _num(reg["mtd_targeted"]), MONEY_FORMAT), reg["no_target"]])
         total = text(ws, "公司合计")
         total.font = bold
-        ws.append([total, data["total"]["branches"], *figures(ws, data["total"])])
+        ws.append([total, data["total"]["branches"], *figures(ws, data["total"]),
+                   number(ws, _num(data["total"]["mtd_targeted"]), MONEY_FORMAT), data["total"]["no_target"]])
+        ws.append([])
+        ws.append([text(ws, RATE_NOTE)])
+
+    if data.get("correction"):
+        ws = sheet("更正内容", ["项目", "指标", "首次发送", "现为"], (20, 14, 16, 16))
+        for c in data["correction"]["changes"]:
+            ws.append([text(ws, c["what"]), text(ws, c["field"]), text(ws, c["old"]), text(ws, c["new"])])
 
     ws = sheet("完成率排名", ["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"], (8, 12, 16, 16, 14, 10))
     for item in data["ranking"]:
@@ -114,7 +135,7 @@ def _money_text(value: str | None) -> str:
 
 
 def _pct_text(value: str | None) -> str:
-    return "" if value is None else f"{Decimal(value) * 100:.1f}%"
+    return pct(value)
 
 
 @lru_cache(maxsize=8192)
@@ -196,6 +217,7 @@ def summary_pdf(data: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+    data = current(data)
     _register_font()
     TextBlock = _text_block_class()  # noqa: N806
     base = ParagraphStyle("base", fontName=_FONT, fontSize=9, leading=13, wordWrap="CJK")
@@ -208,18 +230,30 @@ def summary_pdf(data: dict) -> bytes:
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#C9D2E3")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
-    style = TableStyle([*common, ("ALIGN", (2, 1), (-2, -1), "RIGHT")])
+    style = TableStyle([*common, ("ALIGN", (2, 1), (6, -1), "RIGHT"), ("ALIGN", (8, 1), (9, -1), "RIGHT")])
     ranking_style = TableStyle([*common, ("ALIGN", (3, 1), (-1, -1), "RIGHT")])
-    widths = [28 * mm, 38 * mm, 20 * mm, 32 * mm, 36 * mm, 32 * mm, 22 * mm, 40 * mm]
+    widths = [22 * mm, 30 * mm, 16 * mm, 28 * mm, 30 * mm, 28 * mm, 18 * mm, 32 * mm, 26 * mm, 30 * mm]
+    titles = STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES
     doc_width = landscape(A4)[0] - 24 * mm
     story = [
         Paragraph(escape(f"{data['tenant']} 分公司动态日报汇总"), h1),
         Paragraph(escape(f"业务日期 {data['business_day']} · 统计月份 {data['month']}"), small),
     ]
+    if data.get("correction"):
+        first_at = (data.get("resend") or {}).get("first_sent_at") or ""
+        story.append(Paragraph(escape(f"更正版：本汇总替代 {first_at} 首次发送的版本，以下内容有变化"), h2))
+        story += [Paragraph(escape(f"{c['what']} {c['field']}：{c['old']} → {c['new']}"), base)
+                  for c in data["correction"]["changes"]]
 
-    def fig(item):
+    def fig(item, branch=False):
+        rate = NO_TARGET if branch and not has_target(item) else _pct_text(item["rate"])
+        if not branch and item.get("no_target") and item.get("targeted"):
+            rate += "*"
         return [str(item["headcount"]), _money_text(item["day_amount"]), _money_text(item["mtd"]),
-                _money_text(item["target"]), _pct_text(item["rate"])]
+                _money_text(item["target"]), rate]
+
+    def hosp(item):
+        return [_money_text(item.get("hospitality")), _money_text(item.get("net_mtd"))]
 
     groups: dict[str, list] = {}
     for row in data["rows"]:
@@ -227,19 +261,21 @@ def summary_pdf(data: dict) -> bytes:
     subtotals = {r["region"]: r for r in data.get("regions") or []}
     for region, rows in groups.items():
         story.append(Paragraph(escape(region), h2))
-        table = [STATE_COLUMN_TITLES]
+        table = [titles]
         for row in rows:
             label = row["state_label"] + (f"（{row['late_by']}）" if row["late_by"] else "")
-            table.append([row["region"], row["branch"], *fig(row), label])
+            table.append([row["region"], row["branch"], *fig(row, branch=True), label, *hosp(row)])
         if region in subtotals:
-            table.append([region, "小计", *fig(subtotals[region]), ""])
+            table.append([region, "小计", *fig(subtotals[region]), "", *hosp(subtotals[region])])
         for start in range(0, len(table) - 1, 40):  # small tables: long regions split
             chunk = [table[0], *table[1 + start : 41 + start]]
             story.append(Table(chunk, colWidths=widths, style=style, repeatRows=1, hAlign="LEFT"))
     if data.get("total"):
         story.append(KeepTogether([
             Paragraph("公司合计", h2),
-            Table([STATE_COLUMN_TITLES, ["全部", "合计", *fig(data["total"]), ""]], colWidths=widths, style=style, hAlign="LEFT"),
+            Table([titles, ["全部", "合计", *fig(data["total"]), "", *hosp(data["total"])]], colWidths=widths, style=style,
+                  hAlign="LEFT"),
+            Paragraph(escape("* " + RATE_NOTE), small),
         ]))
     if data["ranking"]:
         story.append(Paragraph("完成率排名", h2))

@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketing.bounds import parse_month
 from marketing.filters import TenantFilterSet
 from marketing.models import Branch
 
@@ -84,10 +85,10 @@ class TargetFilter(BranchScopedFilterSet):
 
     def by_month(self, queryset, name, value):
         try:
-            year, month = (int(p) for p in value.split("-")[:2])
-            return queryset.filter(month__year=year, month__month=month)
-        except (TypeError, ValueError):
+            first = parse_month(value)
+        except ValueError:
             return queryset.none()
+        return queryset.filter(month=first)
 
 
 class RosterFilter(BranchScopedFilterSet):

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from marketing.bounds import validate_day
 from marketing.forms import TenantModelForm
 from marketing.models import Branch, User
 
@@ -85,6 +86,7 @@ def partner_rows(formset) -> list[dict]:
 
 class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    default_validators = [validate_day]
 
     def to_python(self, value):
         value = super().to_python(value)

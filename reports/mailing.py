@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from marketing.audit import audit_record
 from marketing.models import Branch
+from marketing.notifications.delivery import TEMPORARY, UNCONFIRMED, classify
+from marketing.notifications.links import absolute
+from marketing.notifications.models import Kind, Purpose
+from marketing.notifications.services import notify, notify_group
 from marketing.selectors import users_with_roles
 
+from . import audience, corrections
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
@@ -44,12 +51,22 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
-def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: str) -> EmailMultiAlternatives:
+def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: str,
+                          link: str = "") -> EmailMultiAlternatives:
     with override("zh-hans"):
         context = {"d": decorate(dict(data)), "tenant": tenant}
         subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
+        if data.get("correction"):
+            subject = _("【更正版】") + subject
+        elif data.get("resend"):
+            subject = _("【重发】") + subject
         text = render_to_string("reports/email/summary.txt", context)
         html = render_to_string("reports/email/summary.html", context)
+        if link:  # the absolute link to the summary page (through the login page when signed out)
+            label = _("在系统中查看完整汇总")
+            text = f"{text.rstrip()}\n\n{label}：{link}\n"
+            anchor = f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
+            html = html.replace("</body>", anchor + "</body>") if "</body>" in html else html + anchor
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=tenant.marketing_mailbox, to=recipients,
         headers={"Message-ID": msg_id, "X-Branchdesk-Summary": f"{tenant.slug}/{data['business_day']}"},
@@ -59,6 +76,31 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
     message.attach(f"{stem}.xlsx", summary_xlsx(data), XLSX_CONTENT_TYPE)
     message.attach(f"{stem}.pdf", summary_pdf(data), "application/pdf")
     return message
+
+
+def summary_card_lines(data: dict) -> list[str]:
+    """The compact chat card: company and region completion, who did not file."""
+    def pct(rate):
+        return f"{float(rate) * 100:.1f}%" if rate not in (None, "") else "—"
+
+    total = data.get("total") or {}
+    lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total.get("rate")), "mtd": total.get("mtd") or "0"}]
+    for region in data.get("regions") or []:
+        lines.append(_("%(region)s：%(rate)s") % {"region": region.get("region"), "rate": pct(region.get("rate"))})
+    missing = [r["branch"] for r in data.get("not_filed") or []]
+    lines.append(_("未报分公司：%(names)s") % {"names": "、".join(missing)} if missing else _("全部分公司均已提交。"))
+    return lines
+
+
+def summary_card_queue(*, tenant, data: dict, link: str, generation: int) -> list:
+    """Queue the card to every robot connected for the daily summary (once per generation)."""
+    with override("zh-hans"):
+        return notify_group(
+            tenant=tenant, kind=Kind.SUMMARY_CARD, purpose=Purpose.SUMMARY,
+            title=_("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]},
+            lines=summary_card_lines(data), link=link, link_label=_("查看完整汇总"),
+            dedupe_key=f"summary:{data['business_day']}:{generation}",
+        )
 
 
 def summary_claim(*, tenant, business_day: dt.date, now: dt.datetime, force: bool = False) -> DailySummary | None:
@@ -105,16 +147,34 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
     try:
         with override("zh-hans"):  # the summary is the company's Chinese document, whoever triggers it
             data = compile_summary(tenant=tenant, business_day=business_day, now=now)
+        first_at = row.first_sent_at.astimezone(tenant.zone).strftime("%Y-%m-%d %H:%M") if row.first_sent_at else None
+        data = corrections.mark(data, generation=row.generation, first_figures=row.first_figures, first_sent_at=first_at)
         users = summary_recipients(tenant=tenant)
         addresses = sorted({u.email for u in users if u.email})
         msg_id = message_id(tenant, business_day, row.generation)
-        DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
+        link = absolute(reverse("reports:summary_detail", args=[row.pk]))
+        with transaction.atomic():
+            DailySummary.objects.filter(pk=row.pk).update(data=data, recipients=addresses, message_id=msg_id)
+            summary_card_queue(tenant=tenant, data=data, link=link, generation=row.generation)
         if not addresses:
             raise ValidationError(_("没有收件人（请在收件人设置中添加）。"), code="no_recipients")
-        build_summary_message(tenant=tenant, data=data, recipients=addresses, msg_id=msg_id).send(fail_silently=False)
-    except Exception as exc:  # SMTP/network errors retry; anything else is recorded, never left "sending"
+        parcels = [  # who sees what: one message per audience, each with its own Message-ID
+            build_summary_message(tenant=tenant, data=parcel.data, recipients=parcel.addresses,
+                                  msg_id=parcel.msg_id, link=link)
+            for parcel in audience.parcels(tenant=tenant, data=data, users=users, msg_id=msg_id)
+        ]
+        # The lease counts from here: compiling may take a while, the send itself is bounded
+        # (EMAIL_SEND_DEADLINE + EMAIL_DATA_TIMEOUT < LEASE), so no dispatcher re-claims a
+        # summary whose send is still waiting for the server's answer.
+        DailySummary.objects.filter(pk=row.pk).update(claimed_at=timezone.now())
+        for message in parcels:
+            message.send(fail_silently=False)
+    except Exception as exc:  # temporary SMTP/network errors retry; anything else is recorded, never left "sending"
         error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else f"{type(exc).__name__}: {exc}"
-        transient = isinstance(exc, smtplib.SMTPException | OSError)
+        outcome = classify(exc)
+        transient = outcome == TEMPORARY
+        if outcome == UNCONFIRMED:  # handed over, answer lost: maybe delivered -- never re-sent automatically
+            error = _("结果未确认（邮件已交给邮件服务器，但未收到其确认，可能已送达；请向收件人核实后再决定是否重发）：") + error
         log.warning("daily summary %s/%s attempt %s failed: %s", tenant.slug, business_day, row.attempts, error,
                     exc_info=not transient and not isinstance(exc, ValidationError))
         with transaction.atomic():
@@ -133,9 +193,12 @@ def summary_send(*, tenant, business_day: dt.date, force: bool = False, now: dt.
         row.status = SummaryStatus.SENT
         row.sent_at = timezone.now()
         row.last_error = ""
-        row.save(update_fields=["status", "sent_at", "last_error"])
+        if not row.first_figures:  # the first generation that went out: what resends compare with
+            row.first_figures, row.first_sent_at = corrections.figures(data), row.sent_at
+        row.save(update_fields=["status", "sent_at", "last_error", "first_figures", "first_sent_at"])
         audit_record(tenant=tenant, actor=actor, verb="reports.summary_sent", obj=row,
-                     after={"recipients": len(addresses), "message_id": msg_id, "generation": row.generation})
+                     after={"recipients": len(addresses), "message_id": msg_id, "generation": row.generation,
+                            "corrected": bool(data.get("correction"))})
     return row
 
 
@@ -145,11 +208,20 @@ def summary_request_resend(*, summary: DailySummary, actor, request=None) -> Dai
     summary = DailySummary.objects.select_for_update().get(pk=summary.pk)
     if summary.status not in (SummaryStatus.FAILED, SummaryStatus.SENT):
         raise ValidationError(_("该汇总正在发送中，不能重发。"), code="busy")
+    before = {"status": summary.status, "generation": summary.generation}
+    # The resend is claimed here, in the row: a new generation queued as "due now". A second
+    # click (or a third) finds it queued and is refused, so three clicks send one e-mail; if
+    # the queued task is lost, the dispatcher picks the due row up like any retry.
+    summary.generation += 1
+    summary.attempts = 0
+    summary.status = SummaryStatus.RETRYING
+    summary.next_attempt_at = None  # due at once
+    summary.save(update_fields=["generation", "attempts", "status", "next_attempt_at"])
     audit_record(tenant=summary.tenant, actor=actor, verb="reports.summary_resend", obj=summary,
-                 before={"status": summary.status, "generation": summary.generation}, request=request)
+                 before=before, after={"generation": summary.generation}, request=request)
     from .tasks import send_summary
 
-    transaction.on_commit(lambda: send_summary.delay(summary.tenant_id, summary.business_day.isoformat(), True))
+    transaction.on_commit(lambda: send_summary.delay(summary.tenant_id, summary.business_day.isoformat()))
     return summary
 
 
@@ -163,7 +235,9 @@ def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
         if not DailySummary.objects.filter(tenant=tenant, business_day=day).exists():
             days.append(day)
     again = DailySummary.objects.filter(tenant=tenant).filter(
-        Q(status=SummaryStatus.RETRYING, next_attempt_at__lte=now) | Q(status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
+        Q(status=SummaryStatus.RETRYING, next_attempt_at__lte=now)
+        | Q(status=SummaryStatus.RETRYING, next_attempt_at__isnull=True)  # a queued resend
+        | Q(status=SummaryStatus.SENDING, claimed_at__lt=now - LEASE)
     )
     days += [d for d in again.values_list("business_day", flat=True) if d not in days]
     return days
@@ -173,8 +247,10 @@ def due_summaries(*, tenant, now: dt.datetime) -> list[dt.date]:
 
 
 def reminders_send(*, tenant, now: dt.datetime | None = None, connection=None) -> int:
-    """E-mail the filers of every active branch that has not filed the report due today,
-    once per branch and day. Only between the reminder time and the deadline."""
+    """Remind the filers of every active branch that has not filed the report due today,
+    once per branch and day (claim row), through the outbox: one e-mail per filer, and a
+    chat message @-mentioning those who chose chat. Only between the reminder time and the
+    deadline. Returns the number of branches reminded."""
     now = now or timezone.now()
     local = now.astimezone(tenant.zone)
     calendar = WorkCalendar(tenant)
@@ -191,20 +267,21 @@ def reminders_send(*, tenant, now: dt.datetime | None = None, connection=None) -
     for branch in branches:
         users = users_with_roles(tenant=tenant, roles=tenant.report_filing_roles or [], branch=branch)
         addresses = sorted({u.email for u in users if u.email})
-        try:
-            with transaction.atomic():
-                ReminderLog.objects.create(tenant=tenant, branch=branch, business_day=day, recipients=addresses)
-        except IntegrityError:
-            continue  # another dispatcher got there first
-        if not addresses:
-            continue
         with override("zh-hans"):
             subject = _("【日报提醒】%(branch)s %(day)s 的日报尚未提交") % {"branch": branch.name, "day": day.isoformat()}
             body = render_to_string("reports/email/reminder.txt", {"branch": branch, "day": day, "due_at": due.astimezone(tenant.zone), "tenant": tenant})
-        EmailMultiAlternatives(
-            subject=subject, body=body, from_email=tenant.marketing_mailbox, to=addresses,
-            headers={"Message-ID": f"<report-reminder.{tenant.slug}.{branch.code}.{day:%Y%m%d}@{tenant.marketing_mailbox.split('@')[-1]}>"},
-            connection=connection,
-        ).send(fail_silently=True)
-        sent += 1
+            link_label = _("填报日报")
+        try:
+            with transaction.atomic():  # the claim and the queued messages: together or not at all
+                ReminderLog.objects.create(tenant=tenant, branch=branch, business_day=day, recipients=addresses)
+                rows = notify(
+                    tenant=tenant, kind=Kind.REPORT_REMINDER, users=users, purpose=Purpose.REMINDERS,
+                    subject=subject, lines=body.strip().splitlines(), greeting=False, link_label=link_label,
+                    link=reverse("reports:file") + "?" + urlencode({"branch": branch.pk, "day": day.isoformat()}),
+                    dedupe_key=f"reminder:{branch.pk}:{day.isoformat()}",
+                )
+        except IntegrityError:
+            continue  # another dispatcher got there first
+        if rows:
+            sent += 1
     return sent

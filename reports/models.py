@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from customers.crypto import EncryptedTextField
 from marketing.models import Branch, TenantOwned
 
 
@@ -137,7 +138,7 @@ class RosterEntry(TenantOwned):
     position = models.CharField(_("岗位"), max_length=40)
     hire_date = models.DateField(_("入职日期"))
     leave_date = models.DateField(_("离职日期"), null=True, blank=True)
-    phone = models.CharField(_("手机"), max_length=30, blank=True)
+    phone = EncryptedTextField(_("手机"), blank=True)  # personal data: ciphertext at rest
 
     class Meta:
         verbose_name = _("人事花名册")
@@ -190,7 +191,9 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     """PENDING -> VALIDATING -> READY (no bad row) | INVALID (row errors, nothing imported);
-    READY -> APPLYING -> DONE. INVALID and DONE are final."""
+    READY -> APPLYING -> DONE. Any unexpected error, a job left running by a dead worker
+    (``reports.maintenance``) or a file past its retention -> FAILED, with the message in
+    ``errors``. INVALID, DONE and FAILED are final."""
 
     PENDING = "pending", _("等待处理")
     VALIDATING = "validating", _("校验中")
@@ -198,13 +201,17 @@ class ImportStatus(models.TextChoices):
     READY = "ready", _("待确认")
     APPLYING = "applying", _("导入中")
     DONE = "done", _("已导入")
+    FAILED = "failed", _("处理失败")
 
 
 class ImportJob(TenantOwned):
     kind = models.CharField(_("数据类型"), max_length=16, choices=ImportKind.choices)
     status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     filename = models.CharField(_("文件名"), max_length=200)
-    content = models.BinaryField(_("文件内容"))
+    # the uploaded file, encrypted (marketing/crypto.py); emptied after
+    # settings.IMPORT_FILE_RETENTION_DAYS by reports.maintenance.purge_import_files
+    content = models.BinaryField(_("文件内容（加密）"), blank=True)
+    file_purged_at = models.DateTimeField(_("原始文件删除时间"), null=True, blank=True)
     sha256 = models.CharField(max_length=64)
     total_rows = models.PositiveIntegerField(_("总行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
@@ -216,6 +223,7 @@ class ImportJob(TenantOwned):
         verbose_name=_("上传人"),
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
@@ -229,12 +237,16 @@ class ImportJob(TenantOwned):
     @property
     def percent(self) -> int:
         if not self.total_rows:
-            return 100 if self.status in (ImportStatus.INVALID, ImportStatus.READY, ImportStatus.DONE) else 0
+            return 100 if self.status in (ImportStatus.INVALID, ImportStatus.READY, ImportStatus.DONE, ImportStatus.FAILED) else 0
         return min(100, int(self.processed_rows * 100 / self.total_rows))
 
     @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.APPLYING)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (ImportStatus.INVALID, ImportStatus.DONE, ImportStatus.FAILED)
 
 
 class RecipientOverride(TenantOwned):
@@ -274,12 +286,18 @@ class DailySummary(TenantOwned):
     recipients = models.JSONField(_("收件人"), default=list, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     data = models.JSONField(_("汇总内容"), default=dict, blank=True)
+    # the figures of the first generation that went out, to mark a later resend 更正版
+    first_figures = models.JSONField(_("首次发送的数字"), default=dict, blank=True)
+    first_sent_at = models.DateTimeField(_("首次发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("每日汇总")
         verbose_name_plural = _("每日汇总")
         ordering = ["-business_day"]
         constraints = [models.UniqueConstraint(fields=["tenant", "business_day"], name="reports_summary_day_unique")]
+        # The dispatcher's cross-tenant look for retries due: only unfinished rows are indexed.
+        indexes = [models.Index(fields=["status"], name="reports_summary_open_idx",
+                                condition=models.Q(status__in=["sending", "retrying"]))]
 
     def __str__(self) -> str:
         return f"{self.business_day} {self.get_status_display()}"
@@ -299,3 +317,39 @@ class ReminderLog(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "branch", "business_day"], name="reports_reminder_unique")
         ]
+
+
+class DispatchKind(models.TextChoices):
+    SUMMARY = "summary", _("每日汇总")
+    REMINDERS = "reminders", _("未报提醒")
+
+
+class DispatchClaim(TenantOwned):
+    """One row per job the per-minute dispatcher put on the queue. The key (tenant, kind,
+    business day, generation, attempt) is unique, so a job is queued once however many
+    dispatchers run (two beats, a slow minute overlapping the next) and however long it waits
+    in the queue before a worker starts it. ``run_id`` tells a dispatcher which of its claims
+    it won. A claim whose job still has not started after ``reports.dispatch.REQUEUE_AFTER``
+    is re-queued (a lost message); the send itself is claim-protected by ``DailySummary``."""
+
+    kind = models.CharField(max_length=16, choices=DispatchKind.choices)
+    business_day = models.DateField()
+    generation = models.PositiveSmallIntegerField(default=1)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    queued_at = models.DateTimeField()
+    run_id = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("调度记录")
+        verbose_name_plural = _("调度记录")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "business_day", "generation", "attempt"],
+                                    name="reports_dispatch_claim_unique")
+        ]
+        indexes = [
+            models.Index(fields=["business_day", "kind"], name="reports_dispatch_day_idx"),
+            models.Index(fields=["run_id"], name="reports_dispatch_run_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.business_day} g{self.generation}/{self.attempt}"

@@ -117,6 +117,26 @@ def board(*, tenant, business_day: dt.date, now: dt.datetime, branches: QuerySet
     return {"day": business_day, "due_at": due_at, "rows": rows, "counts": counts, "total": len(rows)}
 
 
+def board_counts(*, tenant, business_day: dt.date, now: dt.datetime, calendar: WorkCalendar | None = None) -> dict:
+    """What the home card shows of ``board``: the counts per filing state and the total,
+    from two aggregate queries instead of every branch row (the same rules as
+    ``filing_state``; ``tests/test_board_counts.py`` pins both to the same answers)."""
+    from django.db.models import Count, F, Q
+
+    calendar = calendar or WorkCalendar(tenant)
+    due_at = calendar.due_at(business_day)
+    total = Branch.objects.filter(tenant=tenant, is_active=True).count()
+    filed = DailyReport.objects.filter(
+        tenant=tenant, business_day=business_day, branch__is_active=True, submitted_at__isnull=False
+    ).aggregate(late=Count("pk", filter=Q(submitted_at__gte=F("due_at"))), all=Count("pk"))
+    counts = dict.fromkeys(FilingState.LABELS, 0)
+    counts[FilingState.LATE] = filed["late"]
+    counts[FilingState.ON_TIME] = filed["all"] - filed["late"]
+    open_ = total - filed["all"]
+    counts[FilingState.PENDING if now < due_at else FilingState.MISSING] = open_
+    return {"day": business_day, "due_at": due_at, "counts": counts, "total": total}
+
+
 def summary_recipients(*, tenant) -> list[User]:
     """Default: users with a branch-GM-or-above role; admins add or leave out people."""
     overrides = dict(RecipientOverride.objects.filter(tenant=tenant).values_list("user_id", "include"))
@@ -133,8 +153,12 @@ def summaries_for(*, membership: Membership) -> QuerySet[DailySummary]:
 
 
 def summary_branch_ids(*, membership: Membership) -> set[int] | None:
-    """None = every branch; otherwise the branches whose rows this member may see."""
-    if membership.can(Cap.BRANCHES_ALL):
+    """None = every branch; otherwise the branches whose rows this member may see. The one
+    rule for the summary pages, their files and each recipient's e-mail: tenant-wide roles
+    see everything; branch-scoped readers (分总) too while the tenant's
+    ``summary_all_branches_to_branch_gm`` is on (the seed's default: one summary to 分总及以上),
+    else only the branches they may see in the app."""
+    if membership.tenant.summary_all_branches_to_branch_gm or membership.can(Cap.BRANCHES_ALL):
         return None
     return set(visible_branches(membership=membership).values_list("pk", flat=True))
 

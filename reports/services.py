@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record, changed_fields, model_snapshot
+from marketing.concurrency import lock_or_create
 from marketing.models import Branch, Tenant
 
 from .models import (
@@ -160,13 +161,12 @@ def target_set(*, tenant: Tenant, branch: Branch, month: dt.date, amount: Decima
     if amount is None or amount < 0:
         raise ValidationError(_("目标金额不能为负数。"), code="negative_amount")
     month = month.replace(day=1)
-    target = MonthlyTarget.objects.select_for_update().filter(tenant=tenant, branch=branch, month=month).first()
-    before = {"amount": format(target.amount, "f")} if target else None
-    if target is None:
-        target = MonthlyTarget.objects.create(tenant=tenant, branch=branch, month=month, amount=amount)
-    elif target.amount == amount:
+    target, created = lock_or_create(MonthlyTarget, tenant=tenant, branch=branch, month=month,
+                                     defaults={"amount": amount})
+    before = None if created else {"amount": format(target.amount, "f")}
+    if not created and target.amount == amount:
         return target
-    else:
+    if not created:
         target.amount = amount
         target.save(update_fields=["amount", "updated_at"])
     audit_record(tenant=tenant, actor=actor, verb="reports.target_set", obj=target, before=before,
@@ -176,11 +176,10 @@ def target_set(*, tenant: Tenant, branch: Branch, month: dt.date, amount: Decima
 
 @transaction.atomic
 def override_set(*, tenant: Tenant, day: dt.date, is_working: bool, note: str, actor, request=None) -> WorkdayOverride:
-    override = WorkdayOverride.objects.select_for_update().filter(tenant=tenant, day=day).first()
-    before = model_snapshot(override, ["is_working", "note"]) if override else None
-    if override is None:
-        override = WorkdayOverride.objects.create(tenant=tenant, day=day, is_working=is_working, note=note)
-    else:
+    override, created = lock_or_create(WorkdayOverride, tenant=tenant, day=day,
+                                       defaults={"is_working": is_working, "note": note})
+    before = None if created else model_snapshot(override, ["is_working", "note"])
+    if not created:
         override.is_working, override.note = is_working, note
         override.save(update_fields=["is_working", "note"])
     audit_record(tenant=tenant, actor=actor, verb="reports.calendar_override", obj=override, before=before,
@@ -206,7 +205,13 @@ def recipient_set(*, tenant: Tenant, user, include: bool | None, actor, request=
             return
         row.delete()
     elif row is None:
-        RecipientOverride.objects.create(tenant=tenant, user=user, include=include)
+        row, created = lock_or_create(RecipientOverride, tenant=tenant, user=user, defaults={"include": include})
+        if not created:  # a parallel save made it first
+            before = {"include": row.include}
+            if row.include == include:
+                return
+            row.include = include
+            row.save(update_fields=["include"])
     elif row.include == include:
         return
     else:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from marketing.models import Branch
 
@@ -29,6 +30,68 @@ def _rate(done: Decimal, target: Decimal | None) -> Decimal | None:
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+RATE_RULE = 2  # snapshots without it were compiled with the old (wrong) subtotal rate
+
+
+def has_target(row: dict) -> bool:
+    """A branch takes part in completion rates only with a target above zero."""
+    return row.get("target") is not None and Decimal(row["target"]) > 0
+
+
+def group_figures(rows: list[dict]) -> dict:
+    """The one place a group's figures (a region's subtotal, the company total) are computed,
+    for the page, the e-mail, the xlsx and the PDF alike.
+
+    Collections (day and month to date) and headcount add up over every branch; the target
+    sums only the branches that have one; 完成率 = month-to-date collections of the branches
+    WITH a target / the sum of those targets. Branches without a target count in the
+    collection totals, are listed as 无目标 and stay out of the rate (seed rule S000-20)."""
+    targeted = [r for r in rows if has_target(r)]
+    mtd = sum((Decimal(r["mtd"]) for r in rows), ZERO)
+    mtd_targeted = sum((Decimal(r["mtd"]) for r in targeted), ZERO)
+    target = sum((Decimal(r["target"]) for r in targeted), ZERO)
+    rate = _rate(mtd_targeted, target)
+    return {
+        "headcount": sum(r["headcount"] for r in rows),
+        "day_amount": _money(sum((Decimal(r["day_amount"]) for r in rows), ZERO)),
+        "mtd": _money(mtd),
+        "mtd_targeted": _money(mtd_targeted) if targeted else None,
+        "target": _money(target) if targeted else None,
+        "rate": None if rate is None else str(rate),
+        "branches": len(rows),
+        "targeted": len(targeted),
+        "no_target": len(rows) - len(targeted),
+    }
+
+
+def aggregate(rows: list[dict]) -> tuple[list[dict], dict]:
+    """Region subtotals (in row order) and the company total of a list of branch rows."""
+    by_region: OrderedDict[str, list[dict]] = OrderedDict()
+    for r in rows:
+        by_region.setdefault(r["region"], []).append(r)
+    regions = [{"region": name, **group_figures(items)} for name, items in by_region.items()]
+    return regions, group_figures(rows)
+
+
+def current(data: dict) -> dict:
+    """A stored snapshot with its subtotals as the current rule computes them: snapshots
+    stored before ``RATE_RULE`` 2 (the old rate counted untargeted branches' collections)
+    are recomputed from their branch rows, which were always right. Restricted views keep
+    their (absent) subtotals."""
+    if not data or data.get("rows") is None or data.get("rate_rule") == RATE_RULE or data.get("restricted"):
+        return data
+    regions, total = aggregate(data["rows"])
+    ranked = sorted((r for r in data["rows"] if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
+    return {
+        **data, "rate_rule": RATE_RULE, "regions": regions, "total": total,
+        "ranking": [
+            {"rank": i + 1, "branch": r["branch"], "region": r["region"], "rate": r["rate"], "mtd": r["mtd"], "target": r["target"]}
+            for i, r in enumerate(ranked)
+        ],
+        "no_target": [r["branch"] for r in data["rows"] if not has_target(r)],
+    }
 
 
 def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = None) -> dict:
@@ -67,14 +130,13 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
     kinds = dict(PartnerKind.choices)
 
     rows: list[dict] = []
-    regions: OrderedDict[int, dict] = OrderedDict()
-    total = {"headcount": 0, "day_amount": ZERO, "mtd": ZERO, "target": ZERO, "branches": 0}
     for b in branches:
         report = reports.get(b.pk)
         state = filing_state(report, due_at, now)
         m = money.get(b.pk, {})
         day_amount, mtd = m.get("day_amount", ZERO), m.get("mtd", ZERO)
         target = targets.get(b.pk)
+        rate = _rate(mtd, target)
         row = {
             "branch_id": b.pk,
             "branch": b.name,
@@ -84,7 +146,7 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
             "day_amount": _money(day_amount),
             "mtd": _money(mtd),
             "target": _money(target),
-            "rate": None if _rate(mtd, target) is None else str(_rate(mtd, target)),
+            "rate": None if rate is None else str(rate),
             "state": state,
             "state_label": str(FilingState.LABELS[state]),
             "late_by": format_delay(report.late_by) if report is not None and report.is_late else "",
@@ -104,29 +166,10 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
                 ],
             }
         rows.append(row)
-        region = regions.setdefault(
-            b.region_id,
-            {"region": b.region.name, "headcount": 0, "day_amount": ZERO, "mtd": ZERO, "target": ZERO, "branches": 0},
-        )
-        for agg in (region, total):
-            agg["headcount"] += row["headcount"]
-            agg["day_amount"] += day_amount
-            agg["mtd"] += mtd
-            agg["target"] += target or ZERO
-            agg["branches"] += 1
 
-    def finish(agg: dict) -> dict:
-        rate = _rate(agg["mtd"], agg["target"])
-        return {
-            **agg,
-            "day_amount": _money(agg["day_amount"]),
-            "mtd": _money(agg["mtd"]),
-            "target": _money(agg["target"]) if agg["target"] else None,
-            "rate": None if rate is None else str(rate),
-        }
-
-    ranked = sorted((r for r in rows if r["rate"] is not None), key=lambda r: (-Decimal(r["rate"]), r["code"]))
-    return {
+    regions, total = aggregate(rows)
+    ranked = sorted((r for r in rows if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
+    data = {
         "tenant": tenant.name,
         "business_day": business_day.isoformat(),
         "weekday": business_day.weekday(),
@@ -134,13 +177,14 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         "compiled_at": now.isoformat(),
         "month": month_start.strftime("%Y-%m"),
         "rows": rows,
-        "regions": [finish(r) for r in regions.values()],
-        "total": finish(total),
+        "rate_rule": RATE_RULE,
+        "regions": regions,
+        "total": total,
         "ranking": [
             {"rank": i + 1, "branch": r["branch"], "region": r["region"], "rate": r["rate"], "mtd": r["mtd"], "target": r["target"]}
             for i, r in enumerate(ranked)
         ],
-        "no_target": [r["branch"] for r in rows if r["target"] is None],
+        "no_target": [r["branch"] for r in rows if not has_target(r)],
         "not_filed": [
             {"branch": r["branch"], "region": r["region"], "state_label": r["state_label"]}
             for r in rows
@@ -148,6 +192,10 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         ],
         "counts": {s: sum(1 for r in rows if r["state"] == s) for s in FilingState.LABELS},
     }
+    # Hospitality is deducted from sales (issue 13): 本月招待费 and 扣减后业绩 per row, region and total.
+    from expenses.hospitality.report import add_hospitality
+
+    return add_hospitality(data, tenant=tenant, business_day=business_day)
 
 
 def restrict(data: dict, branch_ids: set[int] | None) -> dict:
@@ -156,7 +204,7 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         return data
     rows = [r for r in data.get("rows", []) if r["branch_id"] in branch_ids]
     names = {r["branch"] for r in rows}
-    return {
+    out = {
         **data,
         "rows": rows,
         "regions": [],
@@ -166,28 +214,49 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         "not_filed": [r for r in data.get("not_filed", []) if r["branch"] in names],
         "restricted": True,
     }
+    if data.get("correction"):  # only the changes of the reader's own branches
+        mine = [c for c in data["correction"]["changes"] if c["what"] in names]
+        out["correction"] = {"changes": mine} if mine else None
+    return out
 
 
 def pct(rate: str | None) -> str:
     if rate is None:
         return ""
-    return f"{Decimal(rate) * 100:.1f}%"
+    return f"{(Decimal(rate) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def money_text(value: str | None) -> str:
     return "" if value is None else f"{Decimal(value):,.2f}"
 
 
+NO_TARGET = "无目标"
+
+
+def rate_text(item: dict, *, branch: bool, no_target: str = NO_TARGET) -> str:
+    """完成率 as shown everywhere: a branch without a target reads 无目标; a group with no
+    targeted branch has no rate (empty)."""
+    if branch and not has_target(item):
+        return no_target
+    return pct(item.get("rate"))
+
+
 def decorate(data: dict) -> dict:
     """Add display strings (percentages, amounts with thousands separators) for the HTML
     and text templates."""
+    data = current(data)
     items = [*data.get("rows", []), *(data.get("regions") or []), *([data["total"]] if data.get("total") else []),
              *data.get("ranking", [])]
     for r in items:
         r["rate_pct"] = pct(r["rate"])
-        for key in ("day_amount", "mtd", "target"):
+        for key in ("day_amount", "mtd", "target", "hospitality", "net_mtd"):
             if key in r:
                 r[f"{key}_text"] = money_text(r[key])
+    for r in data.get("rows", []):
+        r["rate_pct"] = rate_text(r, branch=True, no_target=gettext("无目标"))
+    for g in [*(data.get("regions") or []), *([data["total"]] if data.get("total") else [])]:
+        g["rate_note"] = (gettext("不含无目标 %(n)d 家") % {"n": g["no_target"]}
+                          if g.get("no_target") and g.get("targeted") else "")
     by_region: OrderedDict[str, list] = OrderedDict()
     for r in data.get("rows", []):
         by_region.setdefault(r["region"], []).append(r)

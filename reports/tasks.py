@@ -1,5 +1,6 @@
 """Celery wrappers: take ids, enter the tenant's scope, call a service. The two dispatchers
-run every minute (marketing/celery.py) and act at each tenant's own local time."""
+run every minute (marketing/celery.py), act at each tenant's own local time and claim what
+they queue (reports/dispatch.py), so any number of beats and workers may run."""
 
 from __future__ import annotations
 
@@ -30,16 +31,17 @@ def send_summary(tenant_id: int, day_iso: str, force: bool = False) -> str:
 
 @shared_task
 def dispatch_summaries() -> int:
-    from .mailing import due_summaries
+    """Every minute: queue each tenant's summary that is due, once (reports/dispatch.py:
+    a constant number of queries for any number of tenants, claims against double queuing)."""
+    from marketing.health import record_heartbeat
 
-    now = timezone.now()
-    queued = 0
-    for tenant in Tenant.objects.filter(is_active=True):
-        with tenant_scope(tenant):
-            for day in due_summaries(tenant=tenant, now=now):
-                send_summary.delay(tenant.pk, day.isoformat())
-                queued += 1
-    return queued
+    from .dispatch import due_summary_jobs
+
+    record_heartbeat("reports.dispatch_summaries")
+    jobs = due_summary_jobs(timezone.now())
+    for job in jobs:
+        send_summary.delay(job.tenant_id, job.business_day.isoformat())
+    return len(jobs)
 
 
 @shared_task(acks_late=True)
@@ -55,14 +57,17 @@ def send_reminders(tenant_id: int) -> int:
 
 @shared_task
 def dispatch_reminders() -> int:
-    now = timezone.now()
-    queued = 0
-    for tenant in Tenant.objects.filter(is_active=True):
-        local = now.astimezone(tenant.zone).time()
-        if tenant.reminder_time <= local < tenant.report_deadline_time:
-            send_reminders.delay(tenant.pk)
-            queued += 1
-    return queued
+    """Every minute: queue the reminder job of each tenant inside its reminder window, once
+    per business day (the job itself reminds each branch once, reports/mailing.py)."""
+    from marketing.health import record_heartbeat
+
+    from .dispatch import due_reminder_jobs
+
+    record_heartbeat("reports.dispatch_reminders")
+    jobs = due_reminder_jobs(timezone.now())
+    for job in jobs:
+        send_reminders.delay(job.tenant_id)
+    return len(jobs)
 
 
 def _run_import_step(tenant_id: int, job_id: int, step) -> str:
@@ -90,3 +95,17 @@ def apply_import(tenant_id: int, job_id: int) -> str:
     from .imports import import_apply
 
     return _run_import_step(tenant_id, job_id, import_apply)
+
+
+@shared_task
+def purge_import_files() -> dict:
+    """Every 10 minutes (marketing/celery.py): per tenant, fail imports a dead worker left
+    running and delete uploaded files past their retention (reports.maintenance)."""
+    from .maintenance import purge_import_files as purge
+
+    totals = {"stale": 0, "purged": 0}
+    for tenant in Tenant.objects.all():
+        with tenant_scope(tenant):
+            for key, n in purge(tenant=tenant).items():
+                totals[key] += n
+    return totals

@@ -21,6 +21,7 @@ urlpatterns = [
     path("roster/", views.roster_list, name="roster"),
     path("collections/", views.collection_list, name="collections"),
     path("imports/", views.import_list, name="imports"),
+    path("imports/template/<str:kind>/", views.import_template, name="import_template"),
     object_path("imports/<int:pk>/", views.import_detail, name="import_detail", model=ImportJob),
     object_path("imports/<int:pk>/progress/", views.import_progress, name="import_progress", model=ImportJob),
     object_path("imports/<int:pk>/confirm/", views.import_confirm_view, name="import_confirm", model=ImportJob),

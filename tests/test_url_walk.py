@@ -43,11 +43,12 @@ def test_every_object_url_is_declared():
 
 
 @pytest.fixture
-def two_demo_tenants(db):
+def two_demo_tenants(db, django_capture_on_commit_callbacks):
     main, main_people = build_tenant(DEMO_MAIN, password="pw-x-2026!")
     second, second_people = build_tenant(DEMO_SECOND, password="pw-x-2026!")
-    seed_apps(tenant=main, personas=main_people, rich=False)
-    seed_apps(tenant=second, personas=second_people, rich=False)
+    with django_capture_on_commit_callbacks(execute=True):  # attachments are written at commit
+        seed_apps(tenant=main, personas=main_people, rich=False)
+        seed_apps(tenant=second, personas=second_people, rich=False)
     with tenant_scope(main):
         from marketing.models import Branch
 

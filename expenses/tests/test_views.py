@@ -200,8 +200,9 @@ def test_edit_rejected_and_resubmit(org_a, client_as):
 # --- detail, pdf, xlsx, pay, attachments ---------------------------------------------------------
 
 
-def test_detail_reach(org_a, org_b, client_as):
-    expense = make_expense(org_a, files=[("quote", pdf_upload())])
+def test_detail_reach(org_a, org_b, client_as, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # files are written at commit
+        expense = make_expense(org_a, files=[("quote", pdf_upload())])
     url = reverse("expenses:detail", args=[expense.pk])
     assert client_as(org_a.users["bgm"]).get(url).status_code == 200
     page = client_as(org_a.users["mspec"]).get(url)

@@ -1,25 +1,41 @@
-"""The daily digest of pending approvals. Each (user, day) is claimed as a row before the
-e-mail goes out, so a re-run, a retry or two workers never send a second copy."""
+"""The daily digest of pending approvals, at 08:30 in each tenant's time zone. Each
+(user, day) is claimed as a row in the same transaction that queues the message in the
+outbox, so a re-run, a retry or two workers never queue a second copy, and the outbox's
+retries cover a mail server that is down."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
 
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.notifications.links import absolute
+from marketing.notifications.models import Kind, Purpose
+from marketing.notifications.services import notify
+
 from .models import ApprovalDigest, ApprovalTask, TaskStatus
-from .notify import _absolute
-from .selectors import local_today
 
 logger = logging.getLogger(__name__)
 
+DIGEST_TIME = dt.time(8, 30)
+DIGEST_WINDOW = dt.timedelta(hours=1)  # a beat outage shorter than this still sends today's digest
 
-def digest_send_for_tenant(*, tenant) -> int:
-    day = local_today(tenant)
+
+def digest_due(*, tenant, now: dt.datetime) -> bool:
+    """True between 08:30 and 09:30 on the tenant's own clock."""
+    local = now.astimezone(tenant.zone)
+    start = dt.datetime.combine(local.date(), DIGEST_TIME, tzinfo=tenant.zone)
+    return start <= local < start + DIGEST_WINDOW
+
+
+def digest_send_for_tenant(*, tenant, now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    day = now.astimezone(tenant.zone).date()
     pending = (
         ApprovalTask.objects.filter(tenant=tenant, status=TaskStatus.PENDING)
         .select_related("flow", "step", "assignee")
@@ -27,28 +43,23 @@ def digest_send_for_tenant(*, tenant) -> int:
     )
     per_user: dict = defaultdict(list)
     for task in pending:
-        if task.assignee.email and task.assignee.is_active:
+        if task.assignee.is_active:
             per_user[task.assignee].append(task)
-    sent = 0
+    queued = 0
     for user, tasks in per_user.items():
         try:
             with transaction.atomic():
                 claim = ApprovalDigest.objects.create(tenant=tenant, user=user, day=day, pending_count=len(tasks))
+                rows = notify(
+                    tenant=tenant, kind=Kind.APPROVAL_DIGEST, users=[user], purpose=Purpose.APPROVALS,
+                    subject=_("[审批日报] 您有 %(n)s 项待审批") % {"n": len(tasks)},
+                    lines=[_("以下单据等待您处理："), ""]
+                    + [f"- {t.flow.title}（{t.step.name}）{absolute(t.flow.url)}" for t in tasks],
+                    link=reverse("approvals:inbox"), link_label=_("打开待我审批"), dedupe_key=f"digest:{user.pk}:{day.isoformat()}",
+                )
+                claim.sent_at = timezone.now() if rows else None
+                claim.save(update_fields=["sent_at"])
         except IntegrityError:
-            continue  # already sent today
-        lines = [f"- {t.flow.title}（{t.step.name}）{_absolute(t.flow.url)}" for t in tasks]
-        message = EmailMessage(
-            _("[审批日报] 您有 %(n)s 项待审批") % {"n": len(tasks)},
-            _("您好，以下单据等待您处理：\n\n%(lines)s\n") % {"lines": "\n".join(lines)},
-            tenant.marketing_mailbox,
-            [user.email],
-        )
-        try:
-            message.send()
-        except Exception:
-            ApprovalDigest.objects.filter(pk=claim.pk).delete()  # release the claim: the retry sends
-            raise
-        claim.sent_at = timezone.now()
-        claim.save(update_fields=["sent_at"])
-        sent += 1
-    return sent
+            continue  # already queued today
+        queued += 1 if rows else 0
+    return queued

@@ -14,13 +14,13 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from marketing.models import Branch, TenantOwned, User
+from marketing.models import Branch, Region, TenantOwned, User
 from marketing.roles import Role
 
 __all__ = [
     "ApprovalChain", "ApprovalChainStep", "ApprovalComment", "ApprovalDelegation", "ApprovalDigest",
-    "ApprovalFlow", "ApprovalStep", "ApprovalTask", "FlowStatus", "StepKind", "StepMode", "StepScope",
-    "StepStatus", "TaskStatus",
+    "ApprovalFlow", "ApprovalStep", "ApprovalTask", "FlowStatus", "Position", "PositionHolder", "StepKind",
+    "StepMode", "StepScope", "StepStatus", "TaskStatus",
 ]
 
 
@@ -32,13 +32,100 @@ class StepKind(models.TextChoices):
 
 
 class StepScope(models.TextChoices):
-    TENANT = "tenant", _("全公司该角色")
-    BRANCH = "branch", _("单据所属分公司的该角色")
+    TENANT = "tenant", _("全公司")
+    REGION = "region", _("单据所属地区")
+    BRANCH = "branch", _("单据所属分公司")
 
 
 class StepMode(models.TextChoices):
     ANY = "any", _("或签（任一人）")
     ALL = "all", _("会签（全部人）")
+
+
+class Position(TenantOwned):
+    """岗位: a post the tenant defines itself (技术总监, 大客户部经理, 产品市场部经理…). Unlike a
+    ``Role`` it carries no capability; it only says who signs a chain step. People hold it
+    tenant-wide, for a region or for a branch (``PositionHolder``)."""
+
+    name = models.CharField(_("岗位名称"), max_length=60)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        ordering = ["sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="approval_position_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PositionHolder(TenantOwned):
+    """One person in one position: tenant-wide (no region, no branch), for a region, or for a
+    branch. Resolution looks for the most specific holder first (see ``selectors.position_holders``)."""
+
+    position = models.ForeignKey(Position, on_delete=models.CASCADE, related_name="holders", verbose_name=_("岗位"))
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("人员"))
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("地区")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("分公司")
+    )
+    created_at = models.DateTimeField(_("任职时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("岗位任职")
+        verbose_name_plural = _("岗位任职")
+        ordering = ["position", "region", "branch", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region__isnull=True) | models.Q(branch__isnull=True),
+                name="position_holder_region_or_branch",
+            ),
+            models.UniqueConstraint(
+                fields=["position", "user"], condition=models.Q(region__isnull=True, branch__isnull=True),
+                name="position_holder_once_tenant_wide",
+            ),
+            models.UniqueConstraint(
+                fields=["position", "user", "region"], condition=models.Q(region__isnull=False),
+                name="position_holder_once_per_region",
+            ),
+            models.UniqueConstraint(
+                fields=["position", "user", "branch"], condition=models.Q(branch__isnull=False),
+                name="position_holder_once_per_branch",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.branch or self.region
+        return f"{self.position} · {self.user}" + (f"（{where}）" if where else "")
+
+    @property
+    def scope_label(self) -> str:
+        if self.branch_id:
+            return str(self.branch)
+        if self.region_id:
+            return str(self.region)
+        return str(_("全公司"))
+
+
+class ApproverMixin:
+    """Shared by the configured step and the running step: a readable "who signs"."""
+
+    @property
+    def approver_label(self) -> str:
+        scope = {StepScope.BRANCH: _("（本分公司）"), StepScope.REGION: _("（本地区）")}.get(self.scope, "")
+        if self.approver_users:
+            people = User.objects.filter(pk__in=self.approver_users)
+            return "、".join(u.display_name for u in people.order_by("full_name", "username")) or "—"
+        if self.approver_position_id:
+            fallback = f" / {self.get_role_display()}" if self.role else ""
+            return f"{self.approver_position}{scope}{fallback}"
+        return f"{self.get_role_display()}{scope}" if self.role else "—"
 
 
 class ApprovalChain(TenantOwned):
@@ -62,12 +149,18 @@ class ApprovalChain(TenantOwned):
         return self.document_type
 
 
-class ApprovalChainStep(TenantOwned):
+class ApprovalChainStep(ApproverMixin, TenantOwned):
     chain = models.ForeignKey(ApprovalChain, on_delete=models.CASCADE, related_name="steps", verbose_name=_("流程"))
     position = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("步骤名称"), max_length=60)
     kind = models.CharField(_("步骤类型"), max_length=10, choices=StepKind.choices, default=StepKind.APPROVE)
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    # Who signs: a named person, else the holders of a position, else the holders of a role
+    # (a position nobody holds falls back to the role, when one is given).
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
+    approver_position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
+    )
+    approver_users = models.JSONField(_("指定人员"), default=list, blank=True)  # user ids, in order
     scope = models.CharField(_("范围"), max_length=10, choices=StepScope.choices, default=StepScope.TENANT)
     mode = models.CharField(_("签署方式"), max_length=5, choices=StepMode.choices, default=StepMode.ANY)
     condition = models.CharField(_("条件"), max_length=200, blank=True)
@@ -142,13 +235,17 @@ class StepStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已终止")
 
 
-class ApprovalStep(TenantOwned):
+class ApprovalStep(ApproverMixin, TenantOwned):
     flow = models.ForeignKey(ApprovalFlow, on_delete=models.CASCADE, related_name="steps", verbose_name=_("审批单"))
     round = models.PositiveSmallIntegerField(_("轮次"))
     position = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("步骤名称"), max_length=60)
     kind = models.CharField(_("步骤类型"), max_length=10, choices=StepKind.choices)
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
+    approver_position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("岗位")
+    )
+    approver_users = models.JSONField(_("指定人员"), default=list, blank=True)  # user ids, in order
     scope = models.CharField(_("范围"), max_length=10, choices=StepScope.choices)
     mode = models.CharField(_("签署方式"), max_length=5, choices=StepMode.choices)
     condition = models.CharField(_("条件"), max_length=200, blank=True)

@@ -1,46 +1,20 @@
-"""E-mails of the approval machinery. The service queues a Celery task after commit (ids
-only); the task re-reads the flow inside the tenant's scope, composes and sends. A rolled-back
-action sends nothing, and a slow mail server never holds up the approver's click."""
+"""Messages of the approval machinery. The services call ``queue_*`` inside their
+transaction; each writes outbox rows (marketing/notifications) in that same transaction, so a
+rolled-back action leaves no message, and the worker sends after commit: a slow or failing
+mail server or chat robot never holds up or breaks the approver's click. Each message
+carries the absolute link to the flow (``SITE_URL``); a reader who is not signed in passes
+through the login page and lands on it."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from marketing.notifications.models import Kind, Purpose
+from marketing.notifications.services import notify
 
 PENDING, CC, FINISHED, REJECTED = "pending", "cc", "finished", "rejected"
-
-
-def _absolute(url: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{url}"
-
-
-def _queue(kind: str, flow, *, step=None, users=(), actor=None, comment: str = "") -> None:
-    from marketing.tasks import send_approval_notice
-
-    kwargs = {
-        "kind": kind, "tenant_id": flow.tenant_id, "flow_id": flow.pk, "step_id": getattr(step, "pk", None),
-        "user_ids": [u.pk for u in users], "actor_id": getattr(actor, "pk", None), "comment": comment,
-    }
-    transaction.on_commit(lambda: send_approval_notice.delay(**kwargs))
-
-
-def queue_pending(*, flow, step, users) -> None:
-    _queue(PENDING, flow, step=step, users=users)
-
-
-def queue_cc(*, flow, step, users) -> None:
-    _queue(CC, flow, step=step, users=users)
-
-
-def queue_finished(*, flow) -> None:
-    _queue(FINISHED, flow)
-
-
-def queue_decided(*, flow, verb: str, actor, comment: str) -> None:
-    _queue(REJECTED, flow, actor=actor, comment=comment)
 
 
 def _with_delegates(flow, users) -> list:
@@ -52,34 +26,44 @@ def _with_delegates(flow, users) -> list:
     return list(users) + [d.delegate for d in delegates]
 
 
-def compose(*, kind: str, flow, step=None, users=(), actor=None, comment: str = "") -> list[EmailMessage]:
-    sender, url = flow.tenant.marketing_mailbox, _absolute(flow.url)
+def compose(*, kind: str, flow, step=None, actor=None, comment: str = "") -> dict:
+    """Subject, lines and outbox kind of one approval event (the link is the flow's page)."""
     if kind == PENDING:
-        to = sorted({u.email for u in _with_delegates(flow, users) if u.email and u.is_active})
-        subject = _("[待审批] %(title)s") % {"title": flow.title}
-        body = _("您好：\n\n%(applicant)s 提交的“%(title)s”已到达“%(step)s”，等待您处理。\n\n查看并处理：%(url)s\n") % {
-            "applicant": flow.applicant.display_name, "title": flow.title, "step": step.name, "url": url,
-        }
-    elif kind == CC:
-        to = sorted({u.email for u in users if u.email and u.is_active})
-        subject = _("[抄送] %(title)s") % {"title": flow.title}
-        body = _("您好：\n\n“%(title)s”抄送给您（%(step)s）。\n\n查看：%(url)s\n") % {
-            "title": flow.title, "step": step.name, "url": url,
-        }
-    elif kind == FINISHED:
-        to = [flow.applicant.email] if flow.applicant.email else []
-        subject = _("[已通过] %(title)s") % {"title": flow.title}
-        body = _("您好：\n\n您提交的“%(title)s”已全部审批通过。\n\n查看：%(url)s\n") % {"title": flow.title, "url": url}
-    else:
-        to = [flow.applicant.email] if flow.applicant.email else []
-        subject = _("[已驳回] %(title)s") % {"title": flow.title}
-        body = _("您好：\n\n您提交的“%(title)s”被 %(actor)s 驳回。\n理由：%(reason)s\n\n修改后可重新提交：%(url)s\n") % {
-            "title": flow.title, "actor": actor.display_name if actor else "", "reason": comment, "url": url,
-        }
-    return [EmailMessage(subject, body, sender, to)] if to else []
+        return {"kind": Kind.APPROVAL_PENDING, "subject": _("[待审批] %(title)s") % {"title": flow.title},
+                "lines": [_("%(applicant)s 提交的“%(title)s”已到达“%(step)s”，等待您处理。") % {
+                    "applicant": flow.applicant.display_name, "title": flow.title, "step": step.name}],
+                "link_label": _("查看并处理")}
+    if kind == CC:
+        return {"kind": Kind.APPROVAL_CC, "subject": _("[抄送] %(title)s") % {"title": flow.title},
+                "lines": [_("“%(title)s”抄送给您（%(step)s）。") % {"title": flow.title, "step": step.name}],
+                "link_label": _("查看")}
+    if kind == FINISHED:
+        return {"kind": Kind.APPROVAL_FINISHED, "subject": _("[已通过] %(title)s") % {"title": flow.title},
+                "lines": [_("您提交的“%(title)s”已全部审批通过。") % {"title": flow.title}], "link_label": _("查看")}
+    return {"kind": Kind.APPROVAL_REJECTED, "subject": _("[已驳回] %(title)s") % {"title": flow.title},
+            "lines": [_("您提交的“%(title)s”被 %(actor)s 驳回。") % {
+                "title": flow.title, "actor": actor.display_name if actor else ""},
+                _("理由：%(reason)s") % {"reason": comment}],
+            "link_label": _("修改后可重新提交")}
 
 
-def deliver(messages: list[EmailMessage]) -> int:
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
+def _queue(kind: str, flow, *, step=None, users=(), actor=None, comment: str = "") -> list:
+    with override(settings.LANGUAGE_CODE):  # the company's language, not the clicking user's UI language
+        message = compose(kind=kind, flow=flow, step=step, actor=actor, comment=comment)
+        return notify(tenant=flow.tenant, users=users, link=flow.url, purpose=Purpose.APPROVALS, **message)
+
+
+def queue_pending(*, flow, step, users) -> list:
+    return _queue(PENDING, flow, step=step, users=_with_delegates(flow, users))
+
+
+def queue_cc(*, flow, step, users) -> list:
+    return _queue(CC, flow, step=step, users=users)
+
+
+def queue_finished(*, flow) -> list:
+    return _queue(FINISHED, flow, users=[flow.applicant])
+
+
+def queue_decided(*, flow, verb: str, actor, comment: str) -> list:
+    return _queue(REJECTED, flow, users=[flow.applicant], actor=actor, comment=comment)

@@ -9,8 +9,10 @@
 
 A step condition is a tiny expression over ``condition_values(doc)``: clauses ``field op value``
 joined by ``and`` / ``or`` (``and`` binds tighter; no parentheses). ``op`` is one of
-``== != > >= < <=``; ``value`` is a number, ``true``/``false`` or a bare word. Example:
-``is_special == true or ratio_over_limit == true``."""
+``== != > >= < <=`` or ``in`` (``branch in SH|HZ``); ``value`` is a number, ``true``/``false``
+or a bare word. Example: ``is_special == true or ratio_over_limit == true``. Nobody types
+these: the chain editor builds them from dropdowns (``condition_fields``, ``build_condition``,
+``condition_rows``). Every type also offers ``branch`` and ``region`` (the document's codes)."""
 
 from __future__ import annotations
 
@@ -24,19 +26,52 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import StepKind, StepMode, StepScope
 
 
 @dataclass(frozen=True)
 class StepSpec:
+    """One step of a chain. Who signs, most specific first: ``user_ids`` (named people), else
+    the holders of the tenant's position named ``position`` (岗位, by name), else -- and also
+    when that position does not exist or nobody holds it in scope -- the holders of ``role``."""
+
     name: str
-    role: str
+    role: str = ""
     kind: str = StepKind.APPROVE
     scope: str = StepScope.TENANT
     mode: str = StepMode.ANY
     condition: str = ""
     checklist: tuple[str, ...] = ()
+    position: str = ""
+    user_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConditionField:
+    """A field a step condition may test, as the chain editor offers it: a dropdown of the
+    operators that make sense for ``type`` and, for ``bool``/``choice``, a dropdown of values.
+    ``type``: ``number`` | ``money`` | ``bool`` | ``choice`` | ``text``."""
+
+    label: Any
+    type: str = "text"
+    choices: tuple = ()  # ((value, label), ...) for "choice"; values are single words
+
+
+OP_LABELS = {
+    "==": _lazy("等于"), "!=": _lazy("不等于"), ">": _lazy("大于"), ">=": _lazy("大于等于"),
+    "<": _lazy("小于"), "<=": _lazy("小于等于"), "in": _lazy("属于其中之一"),
+}
+OPS_BY_TYPE = {
+    "number": ("==", "!=", ">", ">=", "<", "<="),
+    "money": ("==", "!=", ">", ">=", "<", "<="),
+    "bool": ("==",),
+    "choice": ("==", "!=", "in"),
+    "text": ("==", "!="),
+}
+# Offered on every document type (values filled in by the engine from the document's branch).
+ENGINE_FIELDS = ("branch", "region")
 
 
 @dataclass(frozen=True)
@@ -48,7 +83,8 @@ class DocumentType:
     get_title: Callable
     get_url: Callable
     get_branch: Callable | None = None
-    condition_fields: dict = field(default_factory=dict)  # name -> label, for the chain editor
+    # name -> ConditionField (or just a label: the type is then read off the model field)
+    condition_fields: dict = field(default_factory=dict)
     condition_values: Callable | None = None
     on_approved: Callable | None = None  # (doc, actor)
     on_rejected: Callable | None = None  # (doc, actor, reason)
@@ -80,6 +116,8 @@ def register(doc_type: DocumentType) -> DocumentType:
         raise ValueError(f"approval document type {doc_type.key!r} is already registered")
     for spec in doc_type.default_chain:
         validate_condition(spec.condition, doc_type)
+        if not (spec.role or spec.position or spec.user_ids):
+            raise ValueError(f"step {spec.name!r} of {doc_type.key!r} names no role, position or person")
     _REGISTRY[doc_type.key] = doc_type
     return doc_type
 
@@ -112,6 +150,7 @@ _OPS = {
     "<=": operator.le,
     ">": operator.gt,
     "<": operator.lt,
+    "in": lambda actual, expected: actual is not None and str(actual) in expected,
 }
 
 
@@ -132,6 +171,11 @@ def _parse_value(raw: str):
 
 
 def _parse_clause(text: str) -> tuple[str, str, Any]:
+    if " in " in text:
+        left, right = text.split(" in ", 1)
+        name, items = left.strip(), [i.strip() for i in right.split("|")]
+        if _NAME.match(name) and items and all(_VALUE.match(i) for i in items):
+            return name, "in", tuple(items)
     for symbol in (">=", "<=", "==", "!=", ">", "<"):
         if symbol in text:
             left, right = text.split(symbol, 1)
@@ -153,15 +197,85 @@ def parse_condition(expression: str) -> list[list[tuple[str, str, Any]]]:
     return groups
 
 
+def _infer_type(doc_type: DocumentType, name: str) -> tuple[str, tuple]:
+    from django.db import models
+
+    try:
+        model_field = doc_type.model_class._meta.get_field(name)
+    except Exception:  # not a model field (a computed value), or the model is not loaded
+        model_field = None
+    if isinstance(model_field, models.BooleanField):
+        return "bool", ()
+    if model_field is not None and getattr(model_field, "choices", None):
+        return "choice", tuple((str(v), label) for v, label in model_field.choices)
+    if isinstance(model_field, models.DecimalField | models.IntegerField | models.FloatField):
+        return "number", ()
+    if model_field is None and (name.startswith(("is_", "has_")) or name.endswith("_over_limit")):
+        return "bool", ()
+    return "text", ()
+
+
+def condition_fields(doc_type: DocumentType, tenant=None) -> dict[str, ConditionField]:
+    """Every field a condition of ``doc_type`` may test, typed; with ``tenant``, also the
+    engine's own ``branch`` / ``region`` (choices: the tenant's codes)."""
+    out: dict[str, ConditionField] = {}
+    for name, spec in doc_type.condition_fields.items():
+        if isinstance(spec, ConditionField):
+            out[name] = spec
+        else:
+            kind, choices = _infer_type(doc_type, name)
+            out[name] = ConditionField(label=spec, type=kind, choices=choices)
+    if tenant is not None:
+        from marketing.models import Branch, Region
+
+        if "branch" not in out:
+            out["branch"] = ConditionField(_lazy("分公司"), "choice", tuple(
+                (b.code, b.name) for b in Branch.objects.filter(tenant=tenant)))
+        if "region" not in out:
+            out["region"] = ConditionField(_lazy("地区"), "choice", tuple(
+                (r.code, r.name) for r in Region.objects.filter(tenant=tenant)))
+    return out
+
+
 def validate_condition(expression: str, doc_type: DocumentType) -> None:
+    known = set(doc_type.condition_fields) | set(ENGINE_FIELDS)
     for group in parse_condition(expression):
         for name, _op, _value in group:
-            if name not in doc_type.condition_fields:
+            if name not in known:
                 raise ValidationError(
                     _("条件中的字段“%(f)s”不存在，可用字段：%(all)s"),
-                    params={"f": name, "all": ", ".join(doc_type.condition_fields) or "—"},
+                    params={"f": name, "all": ", ".join(sorted(known)) or "—"},
                     code="bad_condition_field",
                 )
+
+
+def build_condition(rows, *, match: str = "all") -> str:
+    """The stored expression for editor rows ``[(field, op, value), ...]``: all must hold
+    (``and``) or any may (``or``). ``value`` is already a single word, number, true/false or,
+    for ``in``, a tuple of words."""
+    clauses = []
+    for name, op, value in rows:
+        if op == "in":
+            value = "|".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, Decimal):
+            value = format(value.normalize(), "f")
+        clauses.append(f"{name} {op} {value}")
+    return (" or " if match == "any" else " and ").join(clauses)
+
+
+def condition_rows(expression: str) -> tuple[str, list[tuple[str, str, Any]]] | None:
+    """The editor's view of a stored expression: (match, rows), or None when it mixes
+    ``and`` and ``or`` and so cannot be shown as one list of rows."""
+    groups = parse_condition(expression)
+    if not groups:
+        return "all", []
+    if len(groups) == 1:
+        return "all", groups[0]
+    if all(len(g) == 1 for g in groups):
+        return "any", [g[0] for g in groups]
+    return None
 
 
 def condition_holds(expression: str, values: dict) -> bool:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
+from marketing.files import save_on_commit
 from marketing.models import Tenant, User
 
 from . import events
@@ -29,6 +30,8 @@ from .models import (
     ApprovalStep,
     ApprovalTask,
     FlowStatus,
+    Position,
+    PositionHolder,
     StepKind,
     StepMode,
     StepScope,
@@ -40,6 +43,7 @@ from .selectors import (  # noqa: F401  (resolve_people / transfer_candidates ke
     chain_for,
     delegators_of,
     local_today,
+    positions_by_name,
     resolve_people,
     transfer_candidates,
 )
@@ -124,15 +128,15 @@ def _activate(flow: ApprovalFlow, step: ApprovalStep) -> list[ApprovalTask] | No
     people = resolve_people(step=step, flow=flow)
     others = [u for u in people if u.pk != flow.applicant_id]
     if not others:
-        if people and step.scope == StepScope.BRANCH and step.kind != StepKind.CC:
+        if people and step.scope in (StepScope.BRANCH, StepScope.REGION) and step.kind != StepKind.CC:
             # The applicant is their branch's only holder of the role (a branch GM filing for
             # their own branch): the submission is that signature. Tenant-wide steps are never
             # skipped this way, and a flow cannot end without someone else's approval.
             step.status, step.note = StepStatus.SKIPPED, _("申请人本人即该角色，自动跳过")
             step.save(update_fields=["status", "note"])
             return None
-        _refuse(_("步骤“%(s)s”找不到处理人（角色：%(r)s），请联系系统管理员。"), "no_assignee",
-                s=step.name, r=step.get_role_display())
+        _refuse(_("步骤“%(s)s”找不到处理人（%(r)s），请联系系统管理员。"), "no_assignee",
+                s=step.name, r=step.approver_label)
     if step.kind == StepKind.CC:
         now = _now()
         tasks = ApprovalTask.objects.bulk_create(
@@ -202,9 +206,12 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
         _bump(flow, round=flow.round + 1, status=FlowStatus.IN_PROGRESS, started_at=_now(),
               finished_at=None, current_position=None, **snapshot)
     values = doc_type.values_of(document)
+    values.setdefault("branch", branch.code if branch is not None else None)
+    values.setdefault("region", branch.region.code if branch is not None else None)
     specs = chain_for(tenant=tenant, key=doc_type.key)
     if not specs:
         _refuse(_("该单据类型没有配置审批流程。"), "no_chain")
+    named = positions_by_name(tenant=tenant, names=[spec.position for spec in specs])
     steps = []
     for position, spec in enumerate(specs, start=1):
         applies = condition_holds(spec.condition, values)
@@ -212,7 +219,8 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
             ApprovalStep(
                 tenant=tenant, flow=flow, round=flow.round, position=position, name=spec.name, kind=spec.kind,
                 role=spec.role, scope=spec.scope, mode=spec.mode, condition=spec.condition,
-                checklist=list(spec.checklist),
+                checklist=list(spec.checklist), approver_position=named.get(spec.position),
+                approver_users=list(spec.user_ids),
                 status=StepStatus.WAITING if applies else StepStatus.SKIPPED,
                 note="" if applies else _("条件不满足，跳过"),
             )
@@ -374,7 +382,7 @@ def approval_comment(
     note = ApprovalComment(tenant_id=flow.tenant_id, flow=flow, author=actor, body=body)
     if attachment is not None:
         note.attachment_name = attachment.name[:200]
-        note.attachment.save(attachment.name, attachment, save=False)
+        save_on_commit(note.attachment, attachment.name, attachment)  # written at commit
     note.save()
     _record(flow, actor, "comment", after={"body": body[:200], "file": note.attachment_name}, request=request)
     return note
@@ -428,17 +436,29 @@ def chain_save(*, tenant: Tenant, actor: User, key: str, steps: list[StepSpec], 
         _refuse(_("流程至少需要一个步骤。"), "empty_chain")
     if all(s.kind == StepKind.CC for s in steps):
         _refuse(_("流程至少需要一个审批步骤（不能只有抄送）。"), "cc_only")
+    named = positions_by_name(tenant=tenant, names=[s.position for s in steps])
+    members = set(
+        User.objects.filter(membership__tenant=tenant, membership__is_active=True, is_active=True,
+                            pk__in=[u for s in steps for u in s.user_ids]).values_list("pk", flat=True)
+    )
     for spec in steps:
         validate_condition(spec.condition, doc_type)
         if spec.kind == StepKind.VERIFY and not spec.checklist:
             _refuse(_("核对步骤“%(s)s”至少需要一个核对项。"), "empty_checklist", s=spec.name)
+        if not (spec.role or spec.position or spec.user_ids):
+            _refuse(_("步骤“%(s)s”没有指定处理人（角色、岗位或人员）。"), "no_approver_set", s=spec.name)
+        if spec.position and (spec.position not in named or not named[spec.position].is_active):
+            _refuse(_("步骤“%(s)s”的岗位“%(p)s”不存在或已停用。"), "bad_position", s=spec.name, p=spec.position)
+        if any(u not in members for u in spec.user_ids):
+            _refuse(_("步骤“%(s)s”指定的人员不是本公司在职成员。"), "bad_user", s=spec.name)
     chain, _created = ApprovalChain.objects.select_for_update().get_or_create(tenant=tenant, document_type=key)
     before = [_spec_dict(s) for s in chain_for(tenant=tenant, key=key)]
     chain.steps.all().delete()
     ApprovalChainStep.objects.bulk_create(
         [
             ApprovalChainStep(tenant=tenant, chain=chain, position=i, name=s.name, kind=s.kind, role=s.role,
-                              scope=s.scope, mode=s.mode, condition=s.condition, checklist=list(s.checklist))
+                              scope=s.scope, mode=s.mode, condition=s.condition, checklist=list(s.checklist),
+                              approver_position=named.get(s.position), approver_users=list(s.user_ids))
             for i, s in enumerate(steps, start=1)
         ]
     )
@@ -462,4 +482,90 @@ def chain_reset(*, tenant: Tenant, actor: User, key: str, request=None) -> None:
 
 def _spec_dict(spec: StepSpec) -> dict:
     return {"name": spec.name, "kind": spec.kind, "role": spec.role, "scope": spec.scope, "mode": spec.mode,
-            "condition": spec.condition, "checklist": list(spec.checklist)}
+            "condition": spec.condition, "checklist": list(spec.checklist), "position": spec.position,
+            "users": list(spec.user_ids)}
+
+
+# --- positions (岗位) --------------------------------------------------------------------------
+
+
+def _clean_position_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        _refuse(_("请填写岗位名称。"), "name_required")
+    if len(name) > 60:
+        _refuse(_("岗位名称不能超过 60 个字。"), "name_too_long")
+    return name
+
+
+@transaction.atomic
+def position_create(
+    *, tenant: Tenant, actor: User, name: str, description: str = "", sort_order: int = 0, request=None
+) -> Position:
+    """A new position of the tenant. The name is unique per tenant (a double submit is refused)."""
+    name = _clean_position_name(name)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # serialise creates per tenant
+    if Position.objects.filter(tenant=tenant, name=name).exists():
+        _refuse(_("岗位“%(n)s”已存在。"), "duplicate_position", n=name)
+    position = Position.objects.create(tenant=tenant, name=name, description=(description or "").strip()[:200],
+                                       sort_order=sort_order or 0)
+    audit_record(tenant=tenant, actor=actor, verb="approvals.position_create", obj=position,
+                 after={"name": name, "description": position.description}, request=request)
+    return position
+
+
+@transaction.atomic
+def position_update(
+    *, position: Position, actor: User, name: str, description: str = "", is_active: bool = True,
+    sort_order: int = 0, request=None,
+) -> Position:
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    name = _clean_position_name(name)
+    if Position.objects.filter(tenant_id=position.tenant_id, name=name).exclude(pk=position.pk).exists():
+        _refuse(_("岗位“%(n)s”已存在。"), "duplicate_position", n=name)
+    before = {"name": position.name, "description": position.description, "is_active": position.is_active,
+              "sort_order": position.sort_order}
+    position.name, position.description = name, (description or "").strip()[:200]
+    position.is_active, position.sort_order = bool(is_active), sort_order or 0
+    position.save(update_fields=["name", "description", "is_active", "sort_order"])
+    audit_record(tenant=position.tenant, actor=actor, verb="approvals.position_update", obj=position, before=before,
+                 after={"name": name, "description": position.description, "is_active": position.is_active,
+                        "sort_order": position.sort_order}, request=request)
+    return position
+
+
+@transaction.atomic
+def position_assign(
+    *, position: Position, actor: User, user: User, region=None, branch=None, request=None
+) -> PositionHolder:
+    """Put ``user`` in ``position``: tenant-wide (no region, no branch), for a region or for a
+    branch. The same person twice in the same place is refused (``code="already_holder"``)."""
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    tenant_id = position.tenant_id
+    if region is not None and branch is not None:
+        _refuse(_("请选择地区或分公司之一，不能同时选择。"), "region_and_branch")
+    if user is None or not User.objects.filter(pk=user.pk, membership__tenant_id=tenant_id,
+                                               membership__is_active=True, is_active=True).exists():
+        _refuse(_("请选择本公司在职的人员。"), "bad_user")
+    for place in (region, branch):
+        if place is not None and place.tenant_id != tenant_id:
+            _refuse(_("地区或分公司不存在。"), "bad_place")
+    if PositionHolder.objects.filter(position=position, user=user, region=region, branch=branch).exists():
+        _refuse(_("%(u)s 已在该范围担任“%(p)s”。"), "already_holder", u=user.display_name, p=position.name)
+    holder = PositionHolder.objects.create(tenant_id=tenant_id, position=position, user=user, region=region,
+                                           branch=branch)
+    audit_record(tenant=position.tenant, actor=actor, verb="approvals.position_assign", obj=position,
+                 after={"user": user.pk, "region": getattr(region, "pk", None), "branch": getattr(branch, "pk", None)},
+                 request=request, object_label=str(holder))
+    return holder
+
+
+@transaction.atomic
+def position_unassign(*, holder: PositionHolder, actor: User, request=None) -> None:
+    holder = PositionHolder.objects.select_for_update().select_related("position", "user").filter(pk=holder.pk).first()
+    if holder is None:
+        _refuse(_("该任职记录已被移除。"), "stale")
+    audit_record(tenant=holder.position.tenant, actor=actor, verb="approvals.position_unassign", obj=holder.position,
+                 before={"user": holder.user_id, "region": holder.region_id, "branch": holder.branch_id},
+                 request=request, object_label=str(holder))
+    holder.delete()

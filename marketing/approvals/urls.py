@@ -1,7 +1,13 @@
 from django.urls import path
 
 from marketing.approvals import views
-from marketing.approvals.models import ApprovalComment, ApprovalDelegation, ApprovalFlow
+from marketing.approvals.models import (
+    ApprovalComment,
+    ApprovalDelegation,
+    ApprovalFlow,
+    Position,
+    PositionHolder,
+)
 from marketing.tenancy import object_path
 
 # The shared approval machinery's pages: inbox 待我审批, 我发起的, flows, delegations, chain editor.
@@ -15,6 +21,10 @@ urlpatterns: list = [
     path("delegations/", views.delegations, name="delegations"),
     object_path("delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke",
                 model=ApprovalDelegation),
+    path("positions/", views.positions, name="positions"),
+    object_path("positions/<int:pk>/", views.position_detail, name="position", model=Position),
+    object_path("position-holders/<int:pk>/remove/", views.position_holder_remove, name="position_holder_remove",
+                model=PositionHolder),
     path("chains/", views.chains, name="chains"),
     path("chains/<str:key>/", views.chain_edit, name="chain_edit"),
 ]

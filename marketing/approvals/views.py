@@ -4,8 +4,8 @@ actions endpoint, delegations, the chain editor. Views are thin: form -> service
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,13 +16,25 @@ from marketing.models import User
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap, Role
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import selectors, services
 from .filters import InboxFilter, MineFilter
-from .forms import ActionForm, ChainFormSet, DelegationForm, spec_initial
-from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, StepKind
-from .registry import all_types, get_type
+from .forms import (
+    ActionForm,
+    ChainFormSet,
+    DelegationForm,
+    HolderForm,
+    PositionForm,
+    PreviewForm,
+    blank_row,
+    chain_post_from_rows,
+    chain_rows_from_post,
+    spec_initial,
+)
+from .models import ApprovalComment, ApprovalDelegation, ApprovalTask, Position, PositionHolder, StepKind
+from .registry import OPS_BY_TYPE, all_types, condition_fields, get_type
 
 
 def _flash_errors(request, exc: ValidationError) -> None:
@@ -63,6 +75,13 @@ def flow_detail(request, pk):
     return render(request, "approvals/flow.html", {"flow": flow, "panel": panel, "type": get_type(flow.document_type)})
 
 
+def _require_participant(request, flow) -> None:
+    """Acting, commenting and opening attached files are for the people in the flow; the
+    tenant admin who may follow every flow (``_visible_flows``) is refused here, on the server."""
+    if not selectors.visible_flows(tenant=request.tenant, user=request.user).filter(pk=flow.pk).exists():
+        raise PermissionDenied
+
+
 def _back(request, flow):
     target = request.POST.get("next") or flow.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -72,8 +91,10 @@ def _back(request, flow):
 
 @tenant_view()
 @require_POST
+@once_per_submit
 def act(request, pk):
     flow = access_object(_visible_flows(request).select_related("tenant", "applicant"), pk=pk)
+    _require_participant(request, flow)
     task = None
     task_id = request.POST.get("task")
     if task_id and str(task_id).isdigit():
@@ -126,13 +147,19 @@ def comment_file(request, pk):
         .exclude(attachment=""),
         pk=pk,
     )
-    return FileResponse(note.attachment.open("rb"), as_attachment=True, filename=note.attachment_name)
+    _require_participant(request, note.flow)
+    try:
+        handle = note.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=True, filename=note.attachment_name)
 
 
 # --- delegations ---------------------------------------------------------------------------
 
 
 @tenant_view()
+@once_per_submit
 def delegations(request):
     form = DelegationForm(request.POST or None, tenant=request.tenant, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -172,9 +199,10 @@ def chains(request):
     from .models import ApprovalChain
 
     configured = set(ApprovalChain.objects.filter(tenant=request.tenant).values_list("document_type", flat=True))
+    people = {u.pk: u.display_name for u in User.objects.filter(membership__tenant=request.tenant)}
     rows = [
         {"type": t, "configured": t.key in configured, "steps": [
-            {"name": s.name, "kind": StepKind(s.kind).label, "role": Role(s.role).label, "scope": s.scope,
+            {"name": s.name, "kind": StepKind(s.kind).label, "role": spec_approver_label(s, people), "scope": s.scope,
              "mode": s.mode, "condition": s.condition}
             for s in selectors.chain_for(tenant=request.tenant, key=t.key)
         ]}
@@ -183,8 +211,27 @@ def chains(request):
     return render(request, "approvals/chains.html", {"rows": rows})
 
 
+def _edit_rows(request, rows):
+    """Apply the editor's row buttons (add / up / down / remove) to the posted rows."""
+    op = request.POST.get("op", "")
+    verb, _sep, index = op.partition(":")
+    i = int(index) if index.isdigit() else -1
+    if verb == "add" and len(rows) < 20:
+        rows.append(blank_row())
+    elif verb == "up" and 0 < i < len(rows):
+        rows[i - 1], rows[i] = rows[i], rows[i - 1]
+    elif verb == "down" and 0 <= i < len(rows) - 1:
+        rows[i + 1], rows[i] = rows[i], rows[i + 1]
+    elif verb == "remove" and 0 <= i < len(rows):
+        rows.pop(i)
+    return rows
+
+
 @tenant_view(Cap.APPROVALS_CONFIGURE)
 def chain_edit(request, key):
+    """The chain editor. Every button posts the whole form, so nothing typed is lost: 保存
+    saves; ↑/↓/删除/添加步骤 rearrange the rows and show them again; 预览路线 shows the route a
+    sample request would take through the chain as it stands on the page (unsaved)."""
     try:
         doc_type = get_type(key)
     except LookupError:
@@ -193,20 +240,45 @@ def chain_edit(request, key):
         services.chain_reset(tenant=request.tenant, actor=request.user, key=key, request=request)
         messages.success(request, _("已恢复默认流程。"))
         return redirect("approvals:chain_edit", key=key)
-    initial = [spec_initial(s) for s in selectors.chain_for(tenant=request.tenant, key=key)]
-    formset = ChainFormSet(request.POST or None, initial=None if request.method == "POST" else initial,
-                           doc_type=doc_type, prefix="steps")
-    if request.method == "POST" and formset.is_valid():
-        specs = [f.spec() for f in formset.ordered_forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+    fields = condition_fields(doc_type, request.tenant)
+    op = request.POST.get("op", "save") if request.method == "POST" else ""
+    if request.method == "POST":
+        rows = _edit_rows(request, chain_rows_from_post(request.POST))
+    else:
+        rows = [spec_initial(s, fields) for s in selectors.chain_for(tenant=request.tenant, key=key)]
+    formset = ChainFormSet(chain_post_from_rows(rows), doc_type=doc_type, tenant=request.tenant, prefix="steps")
+    preview_form = PreviewForm(request.POST if op == "preview" else None, doc_type=doc_type, tenant=request.tenant,
+                               prefix="sample")
+    route = None
+    if op == "save" and formset.is_valid():
         try:
-            services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=specs, request=request)
+            services.chain_save(tenant=request.tenant, actor=request.user, key=key, steps=formset.specs(),
+                                request=request)
         except ValidationError as exc:
             formset._non_form_errors = formset.error_class(exc.messages)
         else:
             messages.success(request, _("审批流程已保存；已在审批中的单据仍按原流程进行。"))
             return redirect("approvals:chains")
-    return render(request, "approvals/chain_edit.html",
-                  {"formset": formset, "type": doc_type, "fields": doc_type.condition_fields})
+    if op == "preview" and formset.is_valid() and preview_form.is_valid():
+        d = preview_form.cleaned_data
+        route = selectors.route_preview(tenant=request.tenant, specs=formset.specs(), values=preview_form.values(),
+                                        branch=d.get("branch"), applicant=d.get("applicant"))
+    bound = request.method == "POST" and op in ("save", "preview")
+    return render(request, "approvals/chain_edit.html", {
+        "formset": formset, "type": doc_type, "fields": fields, "show_errors": bound,
+        "preview_form": preview_form, "route": route,
+        "field_types": {name: {"type": f.type, "ops": list(OPS_BY_TYPE.get(f.type, ("==", "!=")))}
+                        for name, f in fields.items()},
+    })
+
+
+def spec_approver_label(spec, people) -> str:
+    """Who signs a configured step, for the chain overview."""
+    if spec.user_ids:
+        return "、".join(people.get(u, "—") for u in spec.user_ids)
+    if spec.position:
+        return f"{spec.position}" + (f" / {Role(spec.role).label}" if spec.role else "")
+    return str(Role(spec.role).label) if spec.role else "—"
 
 
 def inbox_badge(request) -> int:
@@ -214,3 +286,81 @@ def inbox_badge(request) -> int:
         return 0
     return selectors.inbox_count(tenant=request.tenant, user=request.user)
 
+
+
+# --- positions (岗位) --------------------------------------------------------------------------
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def positions(request):
+    form = PositionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            position = services.position_create(tenant=request.tenant, actor=request.user, name=d["name"],
+                                                description=d["description"], sort_order=d.get("sort_order") or 0,
+                                                request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("name", message)
+        else:
+            messages.success(request, _("岗位“%(n)s”已创建，请添加任职人员。") % {"n": position.name})
+            return redirect("approvals:position", pk=position.pk)
+    rows = selectors.positions(tenant=request.tenant, active=None).annotate(holder_count=Count("holders"))
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        rows = rows.filter(name__icontains=q)
+    if request.GET.get("active") in {"1", "0"}:
+        rows = rows.filter(is_active=request.GET["active"] == "1")
+    page, query = paginate(request, rows)
+    return render(request, "approvals/positions.html", {"form": form, "page": page, "query": query, "q": q})
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+def position_detail(request, pk):
+    position = access_object(Position.objects.filter(tenant=request.tenant), pk=pk)
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = PositionForm(request.POST if action == "update" else None, initial={
+        "name": position.name, "description": position.description, "sort_order": position.sort_order,
+        "is_active": position.is_active,
+    })
+    holder_form = HolderForm(request.POST if action == "assign" else None, tenant=request.tenant)
+    if action == "update" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.position_update(position=position, actor=request.user, name=d["name"],
+                                     description=d["description"], is_active=d["is_active"],
+                                     sort_order=d.get("sort_order") or 0, request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("name", message)
+        else:
+            messages.success(request, _("岗位已保存。"))
+            return redirect("approvals:position", pk=position.pk)
+    if action == "assign" and holder_form.is_valid():
+        d = holder_form.cleaned_data
+        try:
+            services.position_assign(position=position, actor=request.user, user=d["user"], region=d.get("region"),
+                                     branch=d.get("branch"), request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                holder_form.add_error(None, message)
+        else:
+            messages.success(request, _("已添加任职人员。"))
+            return redirect("approvals:position", pk=position.pk)
+    return render(request, "approvals/position.html", {
+        "position": position, "form": form, "holder_form": holder_form,
+        "holders": selectors.holders_of(position=position),
+    })
+
+
+@tenant_view(Cap.APPROVALS_CONFIGURE)
+@require_POST
+def position_holder_remove(request, pk):
+    holder = access_object(PositionHolder.objects.filter(tenant=request.tenant).select_related("position"), pk=pk)
+    try:
+        services.position_unassign(holder=holder, actor=request.user, request=request)
+        messages.success(request, _("已移除任职人员。"))
+    except ValidationError as exc:
+        _flash_errors(request, exc)
+    return redirect("approvals:position", pk=holder.position_id)

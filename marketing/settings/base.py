@@ -46,16 +46,26 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "marketing",
+    "marketing.notifications",
     "marketing.approvals",
     "reports",
     "reports.submissions",
     "contracts",
     "expenses",
     "customers",
+    # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.dingtalk",
+    "allauth.socialaccount.providers.feishu",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # HTML pages without reflected input only (BREACH): marketing/compression.py.
+    "marketing.compression.SafeGZipMiddleware",
     "marketing.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -96,6 +107,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # A pooled connection is tested before reuse: after a database restart the first
+        # request reconnects instead of failing on the dead socket.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -110,6 +124,7 @@ AUTH_USER_MODEL = "marketing.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -148,15 +163,32 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Default: every message is written as a .eml file under var/mail so a newcomer can open
 # what was "sent". Production sets EMAIL_BACKEND to SMTP and EMAIL_HOST etc.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "marketing.mail.EmlFileBackend")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # Same SMTP backend, with the bounded timeouts the exactly-once design relies on.
+    EMAIL_BACKEND = "marketing.notifications.smtp.EmailBackend"
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 30
+# Timeouts aligned with the exactly-once design (marketing/notifications/smtp.py and
+# docs/notifications.md): every SMTP operation <= EMAIL_TIMEOUT, all of them before the end
+# of the message <= EMAIL_SEND_DEADLINE, the answer to the final dot <= EMAIL_DATA_TIMEOUT.
+# Their sum must stay below the send leases (15 min) and CELERY_TASK_TIME_LIMIT.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+EMAIL_SEND_DEADLINE = int(os.environ.get("EMAIL_SEND_DEADLINE", "120"))
+EMAIL_DATA_TIMEOUT = int(os.environ.get("EMAIL_DATA_TIMEOUT", "300"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@branchdesk.local")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- links and chat -------------------------------------------------------------------
+# The public address people open from e-mails and chat messages (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Group-robot webhooks must point at the platform's own HTTPS host; hosts listed here are
+# also accepted (tests and a local fake server only).
+CHAT_WEBHOOK_EXTRA_HOSTS = env_list("CHAT_WEBHOOK_EXTRA_HOSTS", "")
+CHAT_TIMEOUT = int(os.environ.get("CHAT_TIMEOUT", "10"))
 
 # --- Celery -------------------------------------------------------------------------
 # Default broker: kombu's filesystem transport (a folder of message files). It needs no
@@ -209,10 +241,29 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the socket
+# address is the client). One resolver uses it for the audit log, the access log and axes.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "marketing.client_ip.client_ip"
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+
+# django-allauth: only social login, only for existing users (marketing/notifications/signin.py
+# maps the company account to a user by recorded id or mobile; it never creates one).
+ACCOUNT_ADAPTER = "marketing.notifications.signin.NoSignupAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "marketing.notifications.signin.CompanySignInAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never attach an account to a user by e-mail alone
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in starts with a POST (CSRF-protected)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
 
 # Key for encrypting personal details at rest (customers app). Development default only.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "dev-only-field-key-not-for-production")
+# Uploaded import files (encrypted with a key derived from FIELD_ENCRYPTION_KEY) are deleted
+# this many days after the upload (reports.tasks.purge_import_files, marketing/celery.py).
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

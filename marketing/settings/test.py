@@ -19,3 +19,5 @@ STORAGES = {
 }
 LANGUAGE_CODE = "zh-hans"
 FIELD_ENCRYPTION_KEY = "test-field-key"
+SITE_URL = "https://desk.example.test"
+CHAT_WEBHOOK_EXTRA_HOSTS = ["127.0.0.1"]

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -35,3 +36,16 @@ def audit_changes(event) -> list[tuple[str, object, object]]:
         return [("", before, after)]
     keys = list(after) + [k for k in before if k not in after]
     return [(k, before.get(k, ""), after.get(k, "")) for k in keys]
+
+
+# Status pills of list rows, one tag instead of one template include per row (issue 10).
+PILL_TONES = {
+    "customer_stage": ({"signed": "ok", "negotiating": "info", "lost": "muted"}, "warn"),
+    "expense_status": ({"submitted": "info", "archived": "warn", "paid": "ok", "rejected": "bad"}, "muted"),
+}
+
+
+@register.simple_tag
+def pill(kind: str, value, label):
+    tones, default = PILL_TONES[kind]
+    return format_html('<span class="pill pill-{}">{}</span>', tones.get(value, default), label)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from marketing.audit import audit_record
+from marketing.notifications.models import Purpose, register_kind
+from marketing.notifications.services import notify
 from marketing.selectors import users_with_roles
 
 from . import cadence, selectors
@@ -21,6 +23,7 @@ from .exports import digest_xlsx
 from .models import DigestStatus, SubmissionDigest, SubmissionReminder, SubmissionRule, SubmitterScope
 
 log = logging.getLogger(__name__)
+register_kind("submissions.reminder", _("计划/报表提醒"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,19 +58,21 @@ def reminders_send(*, rule: SubmissionRule, period: dt.date, now: dt.datetime | 
             targets.append(row.user)
     sent = 0
     for user in {u.pk: u for u in targets if u.email}.values():
-        try:
-            with transaction.atomic():
-                SubmissionReminder.objects.create(tenant=rule.tenant, rule=rule, period=period, user=user, sent_at=now)
-        except IntegrityError:
-            continue
-        link = _absolute(reverse("submissions:submit", args=[rule.pk]) + f"?period={period.isoformat()}")
+        link = reverse("submissions:submit", args=[rule.pk]) + f"?period={period.isoformat()}"
         with override("zh-hans"):
             subject = _("【提醒】%(rule)s 将于 %(due)s 截止") % {
                 "rule": rule.name, "due": data["due_at"].astimezone(rule.tenant.zone).strftime("%m-%d %H:%M")}
-            body = _("您好，%(name)s：\n\n%(rule)s（期次 %(period)s）尚未提交，截止时间 %(due)s。\n填报：%(link)s\n") % {
-                "name": user.display_name, "rule": rule.name, "period": period,
-                "due": data["due_at"].astimezone(rule.tenant.zone).strftime("%Y-%m-%d %H:%M"), "link": link}
-        deliver([EmailMultiAlternatives(subject=subject, body=body, from_email=rule.tenant.marketing_mailbox, to=[user.email])])
+            line = _("%(rule)s（期次 %(period)s）尚未提交，截止时间 %(due)s。") % {
+                "rule": rule.name, "period": period,
+                "due": data["due_at"].astimezone(rule.tenant.zone).strftime("%Y-%m-%d %H:%M")}
+            try:
+                with transaction.atomic():  # the claim and the outbox rows (e-mail / chat): together or not at all
+                    SubmissionReminder.objects.create(tenant=rule.tenant, rule=rule, period=period, user=user, sent_at=now)
+                    notify(tenant=rule.tenant, kind="submissions.reminder", users=[user], subject=subject, lines=[line],
+                           link=link, link_label=_("填报"), purpose=Purpose.REMINDERS,
+                           dedupe_key=f"submission-reminder:{rule.pk}:{period.isoformat()}:{user.pk}")
+            except IntegrityError:
+                continue
         sent += 1
     return sent
 

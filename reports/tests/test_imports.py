@@ -21,7 +21,7 @@ def test_collections_headers_in_english_any_order(org_a):
     content = xlsx([["Amount", "Branch", "Date"], [100.5, "A1", dt.date(2026, 11, 2)], ["2,000.00", "甲二分公司", "2026/11/02"]])
     with org_a.scope():
         result, outcome = import_file_now(tenant=org_a.tenant, kind=COLL, filename="c.xlsx", content=content)
-        assert result.ok and outcome == {"changed": True, "created": 2, "deleted": 0}
+        assert result.ok and outcome == {"changed": True, "created": 2, "updated": 0, "unchanged": 0, "deleted": 0}
         assert sorted(Collection.objects.values_list("amount", flat=True)) == [Decimal("100.50"), Decimal("2000.00")]
 
 

@@ -8,6 +8,7 @@ import pypdf
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -88,7 +89,9 @@ def test_smtp_failure_retries_with_backoff_then_fails_visibly(org_a):
     assert _send(org_a, now=now + dt.timedelta(hours=1)) is None  # failed stays failed until resend
     with org_a.scope():
         mailing.summary_request_resend(summary=row, actor=org_a.users["mspec"])
-    assert _send(org_a, now=now + dt.timedelta(hours=2), force=True).status == SummaryStatus.SENT
+        with pytest.raises(ValidationError, match="正在发送中"):  # a second click finds it queued
+            mailing.summary_request_resend(summary=row, actor=org_a.users["mspec"])
+    assert _send(org_a, now=now + dt.timedelta(hours=2)).status == SummaryStatus.SENT
     assert mail.outbox[-1].extra_headers["Message-ID"].endswith(".2@alpha.test>")
 
 
@@ -121,15 +124,16 @@ def test_recipients_adjustable(org_a):
     assert "bgm2@alpha.test" not in mail.outbox[0].to and "mspec@alpha.test" in mail.outbox[0].to
 
 
-def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a, org_b):
-    with org_a.scope():
+def test_reminders_once_per_branch_between_reminder_time_and_deadline(org_a, org_b, django_capture_on_commit_callbacks):
+    with org_a.scope(), django_capture_on_commit_callbacks(execute=True):
         file_report(org_a, "A1", D, now=at(2026, 11, 23, 8))
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 29)) == 0
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 30)) == 2
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 23, 9, 31)) == 0
         assert mailing.reminders_send(tenant=org_a.tenant, now=at(2026, 11, 24, 10, 0)) == 0  # past deadline
         assert ReminderLog.objects.count() == 2
-    assert sorted(m.to for m in mail.outbox) == [["allroles@alpha.test"], ["allroles@alpha.test", "bgm2@alpha.test"]]
+    # one outbox row (one e-mail) per branch and filer
+    assert sorted(m.to for m in mail.outbox) == [["allroles@alpha.test"], ["allroles@alpha.test"], ["bgm2@alpha.test"]]
     assert all("日报尚未提交" in m.subject for m in mail.outbox)
     with time_machine.travel(at(2026, 11, 23, 9, 45), tick=False):
         assert tasks.dispatch_reminders() == 2  # both tenants are in their reminder window

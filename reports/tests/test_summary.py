@@ -58,7 +58,8 @@ def test_figures_month_boundaries_headcount_targets(org_a):
     assert a3["day_amount"] == "0.00" and a3["headcount"] == 0
     assert [r["region"] for r in data["regions"]] == ["甲一区", "甲二区"]
     assert data["regions"][0]["mtd"] == "450.25" and data["total"]["mtd"] == "450.25"
-    assert data["total"]["rate"] == "0.4503"  # 450.25 / 1000 (only A1 has a target)
+    # S000-20: only A1 has a target, so the rate is A1's 150.25 / 1000 (A2's 300 counts in mtd only)
+    assert data["regions"][0]["rate"] == "0.1503" and data["total"]["rate"] == "0.1503"
     assert [r["branch"] for r in data["ranking"]] == ["甲一分公司"]
     assert {r["branch"] for r in data["not_filed"]} == {"甲二分公司", "甲三分公司"}
 
@@ -87,10 +88,12 @@ def test_xlsx_and_pdf(org_a):
     assert wb.sheetnames[0] == "汇总"
     ws = wb["汇总"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态")
+    # the eight columns of 汇总 as they were, then hospitality (issue 13; pinned in expenses/hospitality/tests)
+    assert rows[0][:8] == ("地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态")
+    assert rows[0][8:] == ("本月招待费", "扣减后业绩")
     assert [r[1] for r in rows[1:]] == ["甲一分公司", "甲二分公司", "甲三分公司"]
     assert rows[1][3] == 1234.5 and rows[1][6] == 0.1235 and ws["G2"].number_format.endswith("%")
-    assert rows[2][6] is None
+    assert rows[2][6] == "无目标"
     texts = wb["日报内容"]
     assert texts["C2"].data_type == "s" and texts["C2"].value.startswith("=HYPERLINK")
     reader = pypdf.PdfReader(io.BytesIO(summary_pdf(data)))

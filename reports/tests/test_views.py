@@ -294,11 +294,20 @@ def test_summaries_browse_and_download(org_a, org_b, client_as, summary, django_
 
 
 def test_branch_gm_sees_only_own_branch_in_summary(org_a, client_as, summary):
+    """S000-21 with the tenant's "branch GMs get all branches" turned off."""
+    type(org_a.tenant).objects.filter(pk=org_a.tenant.pk).update(summary_all_branches_to_branch_gm=False)
     client = client_as(org_a.users["bgm"])
     page = client.get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
     assert "甲一分公司" in page and "甲二的日报内容" not in page and "公司合计" not in page
     wb = load_workbook(io.BytesIO(client.get(reverse("reports:summary_file", args=[summary.pk, "xlsx"])).content))
     assert [c.value for c in wb.worksheets[0]["B"]][1:] == ["甲一分公司"]
+
+
+def test_branch_gm_sees_the_whole_summary_by_default(org_a, client_as, summary):
+    """S000-21: the seed sends one summary to 分总及以上, so by default a branch GM reads it all."""
+    assert org_a.tenant.summary_all_branches_to_branch_gm is True
+    page = client_as(org_a.users["bgm"]).get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
+    assert "甲二的日报内容" in page and "公司合计" in page
 
 
 def test_resend_failed_summary(org_a, client_as, summary, django_capture_on_commit_callbacks):
@@ -352,6 +361,8 @@ def test_query_counts_do_not_grow_with_rows(org_a, client_as, a1_report):
     urls = [reverse("reports:list"), reverse("reports:board"), reverse("reports:partners"), reverse("reports:targets")]
     with org_a.scope():
         services.target_set(tenant=org_a.tenant, branch=org_a.branches["A1"], month=D, amount=Decimal(5), actor=None)
+    for u in urls:  # warm the per-user caches (inbox badge), as a second page view would
+        client.get(u)
     before = [_count(client, u) for u in urls]
     with org_a.scope():
         for day in (dt.date(2026, 11, 16), dt.date(2026, 11, 17), dt.date(2026, 11, 18)):

@@ -5,6 +5,7 @@ from .data import (  # noqa: F401
     import_detail,
     import_list,
     import_progress,
+    import_template,
     override_delete_view,
     partner_list,
     partner_paper,

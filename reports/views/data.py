@@ -6,15 +6,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import imports, selectors, services
@@ -32,6 +35,7 @@ from ..workcal import missing_years
 
 
 @tenant_view(Cap.REPORTS_IMPORT)
+@once_per_submit
 def import_list(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -45,6 +49,18 @@ def import_list(request):
     filterset = ImportFilter(request.GET or None, queryset=selectors.import_jobs(tenant=request.tenant), tenant=request.tenant, request=request)
     page, query = paginate(request, filterset.qs)
     return render(request, "reports/import_list.html", {"form": form, "filter": filterset, "page": page, "query": query})
+
+
+@tenant_view(Cap.REPORTS_IMPORT)
+def import_template(request, kind):
+    """The downloadable template of one import (header, an example row, the synonyms)."""
+    if kind not in imports.TEMPLATES:
+        raise Http404
+    from ..exports import XLSX_CONTENT_TYPE
+
+    response = HttpResponse(imports.template_xlsx(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="import-template-{kind}.xlsx"'
+    return response
 
 
 def _job(request, pk) -> ImportJob:
@@ -68,10 +84,25 @@ def import_progress(request, pk):
 
 @require_POST
 @tenant_view(Cap.REPORTS_IMPORT)
+@once_per_submit
 def import_confirm_view(request, pk):
+    """Default: only the pairs the file lists. ``scope=whole`` (replace the whole months /
+    days) first shows what would be deleted and needs a second, separate confirmation."""
     job = _job(request, pk)
+    whole = request.POST.get("scope") == "whole"
+    if whole and request.POST.get("confirm_whole") != "1":
+        if job.status != "ready":
+            messages.error(request, _("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()})
+            return redirect("reports:import_detail", pk=job.pk)
+        job = access_object(ImportJob.objects.filter(tenant=request.tenant), pk=pk)
+        try:
+            deletions = imports.scope_deletions(job=job)
+        except Exception as exc:  # file purged meanwhile, or unreadable: a message, never a 500
+            messages.error(request, str(exc) if isinstance(exc, imports.FileGone) else _("无法读取该导入的文件。"))
+            return redirect("reports:import_detail", pk=job.pk)
+        return render(request, "reports/import_replace_confirm.html", {"job": job, "deletions": deletions})
     try:
-        imports.import_confirm(job=job, actor=request.user, request=request)
+        imports.import_confirm(job=job, actor=request.user, request=request, replace_scope=whole)
         messages.success(request, _("已开始导入。"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -101,6 +132,7 @@ def collection_list(request):
 
 
 @tenant_view(Cap.TARGETS_EDIT, Cap.REPORTS_VIEW_ALL, any_of=True)
+@once_per_submit
 def target_list(request):
     membership = request.membership
     branches = _data_branches(request)
@@ -129,11 +161,18 @@ def target_edit(request, pk):
     form = TargetForm(request.POST or None, branches=branches.filter(pk=target.branch_id), initial=initial)
     form.fields["branch"].disabled = True
     form.fields["month"].disabled = True
+    versioned(form, target)
     if request.method == "POST" and form.is_valid():
-        services.target_set(tenant=request.tenant, branch=target.branch, month=target.month,
-                            amount=form.cleaned_data["amount"], actor=request.user, request=request)
-        messages.success(request, _("月度目标已保存。"))
-        return redirect("reports:targets")
+        try:
+            with guard_version(form, target):
+                services.target_set(tenant=request.tenant, branch=target.branch, month=target.month,
+                                    amount=form.cleaned_data["amount"], actor=request.user, request=request)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("月度目标已保存。"))
+            return redirect("reports:targets")
     return render(request, "reports/simple_form.html", {"form": form, "title": _("修改月度目标"), "back": "reports:targets"})
 
 
@@ -159,6 +198,7 @@ def partner_paper(request, pk):
 
 
 @tenant_view(Cap.REPORTS_CALENDAR)
+@once_per_submit
 def calendar_view(request):
     form = OverrideForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():

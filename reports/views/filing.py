@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,10 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.bounds import parse_day
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import selectors, services
@@ -69,11 +73,12 @@ def _save(request, *, form, formset, report=None):
                        % {"branch": branch.name, "day": day.isoformat()})
         return None
     try:
-        return services.report_save(
-            tenant=request.tenant, branch=branch, business_day=day, actor=request.user,
-            data={k: data[k] for k in ("narrative", "customer_visits", "contracts_signed", "problems", "next_plan")},
-            partners=partner_rows(formset), submit=request.POST.get("action") == "submit", request=request,
-        )
+        with guard_version(form, report) if report is not None else nullcontext():
+            return services.report_save(
+                tenant=request.tenant, branch=branch, business_day=day, actor=request.user,
+                data={k: data[k] for k in ("narrative", "customer_visits", "contracts_signed", "problems", "next_plan")},
+                partners=partner_rows(formset), submit=request.POST.get("action") == "submit", request=request,
+            )
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error(None, message)
@@ -94,6 +99,7 @@ def _after_save(request, report):
 
 
 @tenant_view()
+@once_per_submit
 def report_file(request):
     """A new report. If the branch already has one for that day, open it instead."""
     _require_filer(request)
@@ -105,7 +111,7 @@ def report_file(request):
         if branch is None and branches.count() == 1:
             branch = branches.first()
         try:
-            day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else initial["business_day"]
+            day = parse_day(request.GET.get("day")) or initial["business_day"]
         except ValueError:
             day = initial["business_day"]
         initial["business_day"] = day
@@ -129,7 +135,8 @@ def report_edit(request, pk):
     _require_filer(request)
     branches = selectors.filing_branches(membership=request.membership)
     report = access_object(DailyReport.objects.filter(tenant=request.tenant, branch__in=branches).select_related("branch"), pk=pk)
-    form = ReportForm(request.POST or None, instance=report, tenant=request.tenant, branches=branches)
+    form = versioned(ReportForm(request.POST or None, instance=report, tenant=request.tenant, branches=branches),
+                     report, extra=_partner_initial)
     formset = PartnerFormSet(request.POST or None, prefix="p", initial=_partner_initial(report))
     if request.method == "POST":
         saved = _save(request, form=form, formset=formset, report=report)
@@ -176,9 +183,9 @@ def _board_context(request):
     day = calendar.current_business_day(now)
     if request.GET.get("day"):
         try:
-            day = dt.date.fromisoformat(request.GET["day"])
+            day = parse_day(request.GET["day"])
         except ValueError:
-            messages.error(request, _("日期格式不正确，已显示当前业务日。"))
+            messages.error(request, _("日期格式不正确或超出范围，已显示当前业务日。"))
     # Marketing sees every branch; a branch GM (REPORTS_BOARD_BRANCH) the branches assigned to them.
     membership = request.membership
     branches = None if membership.can(Cap.REPORTS_VIEW_ALL) else visible_branches(membership=membership)

@@ -13,6 +13,7 @@ from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import SUMMARY_RECIPIENT_ROLES, Cap
 from marketing.selectors import users_with_roles
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .. import mailing, selectors, services
@@ -20,7 +21,7 @@ from ..exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from ..filters import SummaryFilter
 from ..forms import RecipientForm
 from ..models import RecipientOverride
-from ..summary import decorate, restrict
+from ..summary import current, decorate, restrict
 
 
 @tenant_view(Cap.SUMMARIES_VIEW, Cap.SUMMARIES_MANAGE, any_of=True)
@@ -35,7 +36,7 @@ def summary_list(request):
 
 def _summary(request, pk):
     summary = access_object(selectors.summaries_for(membership=request.membership).defer(None), pk=pk)
-    data = restrict(summary.data or {}, selectors.summary_branch_ids(membership=request.membership))
+    data = restrict(current(summary.data or {}), selectors.summary_branch_ids(membership=request.membership))
     return summary, data
 
 
@@ -66,6 +67,7 @@ def summary_file(request, pk, fmt):
 
 @require_POST
 @tenant_view(Cap.SUMMARIES_MANAGE)
+@once_per_submit
 def summary_resend(request, pk):
     summary = access_object(selectors.summaries_for(membership=request.membership), pk=pk)
     try:

@@ -19,8 +19,9 @@ def rule(org, code):
 
 
 @pytest.mark.django_db
-def test_reminders_go_to_those_who_have_not_submitted_once(org_a):
-    with org_a.scope():
+def test_reminders_go_to_those_who_have_not_submitted_once(org_a, django_capture_on_commit_callbacks):
+    # reminders go through the outbox (marketing/notifications): sent after commit
+    with org_a.scope(), django_capture_on_commit_callbacks(execute=True):
         r = rule(org_a, "weekly_plan")
         services.submission_save(membership=Membership.objects.get(user=org_a.users["sales"]), rule=r,
                                  period=dt.date(2026, 10, 9), branch=None, data={"key_work": "x", "visits": []},
@@ -51,12 +52,14 @@ def test_digest_is_sent_once_with_xlsx_to_the_rule_recipients(org_a):
 
 
 @pytest.mark.django_db
-def test_dispatcher_queues_reminders_in_the_window_and_digest_after_the_delay(org_a, settings):
+def test_dispatcher_queues_reminders_in_the_window_and_digest_after_the_delay(org_a, settings,
+                                                                            django_capture_on_commit_callbacks):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with org_a.scope():
         rule(org_a, "weekly_plan")
     # 10:30 Friday: inside the 120-minute reminder window of the 12:00 deadline.
-    result = dispatch_submissions(dt.datetime(2026, 10, 9, 10, 30, tzinfo=SH).isoformat())
+    with django_capture_on_commit_callbacks(execute=True):
+        result = dispatch_submissions(dt.datetime(2026, 10, 9, 10, 30, tzinfo=SH).isoformat())
     assert result["reminders"] >= 1
     reminded = len(mail.outbox)
     assert reminded >= 3  # every salesperson of tenant A that has an e-mail

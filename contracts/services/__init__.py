@@ -1,0 +1,1 @@
+"""Every write of contracts/, one module per area."""

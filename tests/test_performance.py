@@ -1,0 +1,248 @@
+"""The speed measures of issue 10 keep behaving like what they replace: the capped pager,
+the Python-rendered dropdowns, home cards from aggregates, gzip only without reflected
+input, query budgets per page (the timings themselves live in bench/bench_http.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.html import parse_html
+from django.urls import reverse
+
+from marketing import paging
+from marketing.models import Branch, Region, User
+from marketing.paging import CappedPaginator
+from marketing.widgets import FastSelect, ValuesChoiceIterator, _label_expressions, speed_up
+
+pytestmark = pytest.mark.django_db
+
+
+# --- capped count ------------------------------------------------------------------------
+
+
+def _tags(org, n):
+    from customers.models import Tag
+
+    with org.scope():
+        for i in range(n):
+            Tag.objects.create(tenant=org.tenant, name=f"标签{i:02d}")
+        return Tag.objects.filter(tenant=org.tenant).order_by("name")
+
+
+def test_capped_paginator_counts_exactly_up_to_the_cap(org_a):
+    with org_a.scope():
+        qs = _tags(org_a, 5)
+        pager = CappedPaginator(qs, 2, cap=5)
+        assert (pager.count, pager.capped, pager.num_pages) == (5, False, 3)
+        assert [t.name for t in pager.get_page(3)] == ["标签04"]
+
+
+def test_capped_paginator_stops_counting_past_the_cap_and_still_pages_on(org_a):
+    with org_a.scope():
+        qs = _tags(org_a, 11)
+        pager = CappedPaginator(qs, 2, cap=5)
+        page = pager.get_page(1)
+        assert pager.capped and pager.count == 5 and page.has_next()
+        assert pager.num_pages == 3  # two full pages below the cap + the one holding row 6
+        second = CappedPaginator(qs, 2, cap=5).get_page(2)
+        assert second.paginator.capped and second.has_next()  # row 5 is known to exist
+        known_last = CappedPaginator(qs, 2, cap=5).get_page(3)  # may or may not go on: count
+        assert not known_last.paginator.capped and known_last.has_next()
+        deep = CappedPaginator(qs, 2, cap=5).get_page(4)  # beyond the cap: counted exactly
+        assert not deep.paginator.capped and deep.paginator.count == 11 and deep.paginator.num_pages == 6
+        assert [t.name for t in deep] == ["标签06", "标签07"] and deep.has_next()
+        end = CappedPaginator(qs, 2, cap=5).get_page(99)  # far out: the real last page
+        assert [t.name for t in end] == ["标签10"] and not end.has_next()
+
+
+def test_capped_paginator_on_a_list_counts_it():
+    pager = CappedPaginator(list(range(30)), 10, cap=5)
+    assert (pager.count, pager.capped, pager.num_pages) == (30, False, 3)
+
+
+def test_pager_says_more_than_when_capped(org_a, client_as, monkeypatch):
+    from customers.tests.conftest import make_customer
+
+    for i in range(27):
+        make_customer(org_a, name=f"客户{i}")
+    client = client_as(org_a.users["gm"])
+    assert "共 27 条" in client.get(reverse("customers:list")).content.decode()
+    monkeypatch.setattr(paging, "COUNT_CAP", 25)
+    body = client.get(reverse("customers:list")).content.decode()
+    assert "超过 25 条" in body and "共 27 条" not in body and "page=2" in body
+    assert "共 27 条" in client.get(reverse("customers:list"), {"page": 2}).content.decode()
+    en = client_as(org_a.users["gm"], language="en").get(reverse("customers:list")).content.decode()
+    assert "more than 25" in en
+
+
+# --- dropdowns -----------------------------------------------------------------------------
+
+
+class _Form(forms.Form):
+    plain = forms.ChoiceField(choices=[("", "全部"), ("a", "A & <b>"), ("b", 'say "hi"')], required=False)
+    grouped = forms.ChoiceField(choices=[("甲", [("1", "一"), ("2", "二")]), ("3", "三")])
+
+
+@pytest.mark.parametrize("data", [None, {"plain": "a", "grouped": "2"}, {"plain": "<x>", "grouped": "3"}])
+def test_fast_select_renders_what_select_renders(data):
+    slow = _Form(data)
+    fast = speed_up(_Form(data))
+    assert type(fast.fields["plain"].widget) is FastSelect
+    for name in ("plain", "grouped"):
+        assert parse_html(str(fast[name])) == parse_html(str(slow[name]))
+    assert "A &amp; &lt;b&gt;" in str(fast["plain"]) and "<b>" not in str(fast["plain"])
+
+
+def test_model_dropdowns_read_pk_and_label_in_one_query(org_a, django_assert_num_queries):
+    with org_a.scope():
+        class F(forms.Form):
+            branch = forms.ModelChoiceField(Branch.objects.filter(tenant=org_a.tenant).select_related("region"))
+
+        slow = F({"branch": org_a.branches["A2"].pk})
+        fast = speed_up(F({"branch": org_a.branches["A2"].pk}))
+        assert fast.fields["branch"].iterator is ValuesChoiceIterator
+        assert fast.is_valid() and fast.cleaned_data["branch"] == org_a.branches["A2"]  # (the filter does it too)
+        with django_assert_num_queries(1):
+            html = str(fast["branch"])
+        assert parse_html(html) == parse_html(str(slow["branch"]))
+
+
+def test_label_expressions_equal_str(org_a):
+    from customers.models import Tag
+
+    with org_a.scope():
+        User.objects.filter(pk=org_a.users["sales2"].pk).update(full_name="")  # falls back to the user name
+        Tag.objects.create(tenant=org_a.tenant, name="重点")
+        models = {"marketing.User": User.objects.filter(membership__tenant=org_a.tenant),
+                  "marketing.Branch": Branch.objects.filter(tenant=org_a.tenant),
+                  "marketing.Region": Region.objects.filter(tenant=org_a.tenant),
+                  "customers.Tag": Tag.objects.filter(tenant=org_a.tenant)}
+        assert set(models) == set(_label_expressions())
+        for label, qs in models.items():
+            expected = {obj.pk: str(obj) for obj in qs}
+            assert dict(qs.values_list("pk", _label_expressions()[label])) == expected, label
+            assert expected
+
+
+# --- home cards ----------------------------------------------------------------------------
+
+
+def test_board_counts_agree_with_the_board(org_a):
+    from reports import selectors
+    from reports.tests.helpers import at, file_report
+    from reports.workcal import WorkCalendar
+
+    day = dt.date(2026, 3, 10)  # a Tuesday; due Wednesday 10:00
+    with org_a.scope():
+        file_report(org_a, "A1", day, now=at(2026, 3, 11, 9, 0))
+        file_report(org_a, "A2", day, now=at(2026, 3, 11, 10, 30))  # late
+        file_report(org_a, "A3", day, now=at(2026, 3, 10, 18, 0), submit=False)  # a draft counts as not filed
+        for now in (at(2026, 3, 11, 9, 30), at(2026, 3, 11, 11, 0)):
+            full = selectors.board(tenant=org_a.tenant, business_day=day, now=now)
+            quick = selectors.board_counts(tenant=org_a.tenant, business_day=day, now=now,
+                                           calendar=WorkCalendar(org_a.tenant))
+            assert quick["counts"] == full["counts"] and quick["total"] == full["total"] == 3
+            assert quick["due_at"] == full["due_at"]
+        Branch.objects.filter(pk=org_a.branches["A2"].pk).update(is_active=False)
+        quick = selectors.board_counts(tenant=org_a.tenant, business_day=day, now=at(2026, 3, 11, 11, 0))
+        assert quick["counts"] == selectors.board(tenant=org_a.tenant, business_day=day,
+                                                  now=at(2026, 3, 11, 11, 0))["counts"]
+        assert quick["total"] == 2
+
+
+def test_home_card_aggregates_are_per_user_and_roles(org_a, client_as):
+    from customers.tests.conftest import make_customer
+
+    make_customer(org_a, name="销售一的客户")
+    make_customer(org_a, owner_key="sales2", branch="A2", name="销售二的客户")
+    gm = client_as(org_a.users["gm"]).get(reverse("home"))
+    sales = client_as(org_a.users["sales"]).get(reverse("home"))
+    card = lambda response: next(c for c in response.context["cards"] if c["url"] == reverse("customers:list"))  # noqa: E731
+    assert card(gm)["value"] == 2 and card(sales)["value"] == 1
+
+
+# --- gzip ----------------------------------------------------------------------------------
+
+
+def test_gzip_only_for_pages_without_reflected_input(org_a, client_as):
+    client = client_as(org_a.users["gm"])
+    page = client.get(reverse("customers:list"), HTTP_ACCEPT_ENCODING="gzip")
+    assert page["Content-Encoding"] == "gzip" and "Accept-Encoding" in page["Vary"]
+    assert "客户档案" in gzip.decompress(page.content).decode()
+    searched = client.get(reverse("customers:list"), {"q": "secret"}, HTTP_ACCEPT_ENCODING="gzip")
+    assert not searched.has_header("Content-Encoding") and "secret" in searched.content.decode()
+    posted = client.post(reverse("customers:create"), {"name": ""}, HTTP_ACCEPT_ENCODING="gzip")
+    assert not posted.has_header("Content-Encoding")
+    plain = client.get(reverse("customers:list"))
+    assert not plain.has_header("Content-Encoding")
+
+
+# --- query budgets -------------------------------------------------------------------------
+
+PAGES = [
+    ("sales", "customers:list"), ("gm", "customers:list"), ("finance", "expenses:index"),
+    ("finance", "approvals:inbox"), ("gm", "reports:board"), ("gm", "home"), ("sales", "home"),
+    ("finance", "home"),
+]
+
+
+@pytest.mark.parametrize(("persona", "url_name"), PAGES)
+def test_page_query_budget(org_a, client_as, django_assert_max_num_queries, persona, url_name):
+    from customers.tests.conftest import make_customer
+
+    client = client_as(org_a.users[persona])
+    client.get(reverse(url_name))  # first request of a session may do bookkeeping
+    for i in range(3):
+        make_customer(org_a, name=f"客户{i}")
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(reverse(url_name)).status_code == 200
+    for i in range(3, 12):
+        make_customer(org_a, owner_key="sales2", branch="A2", name=f"客户{i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_name_search_uses_the_trigram_index(org_a, require_postgres):
+    from django_scopes import scopes_disabled
+
+    from customers.models import Customer
+    from customers.tests.conftest import make_customer
+
+    make_customer(org_a, name="上海某某汽车销售服务有限公司")
+    with scopes_disabled():  # the bare LIKE, as Django writes it, must match the index expression
+        probe = Customer.objects.filter(name__icontains="某汽车").order_by().values("pk")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            sql, params = probe.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "customer_name_trgm_idx" in plan
+    with org_a.scope():
+        qs = Customer.objects.filter(tenant=org_a.tenant, name__icontains="某汽车")
+        assert [c.name for c in qs] == ["上海某某汽车销售服务有限公司"]
+        assert not Customer.objects.filter(tenant=org_a.tenant, name__icontains="北京").exists()
+
+
+def test_name_search_is_case_insensitive_everywhere(org_a, client_as):
+    from customers.tests.conftest import make_customer
+
+    make_customer(org_a, name="BMW 4S 店")
+    page = client_as(org_a.users["gm"]).get(reverse("customers:list"), {"q": "bmw 4s"})
+    assert [c.name for c in page.context["page"]] == ["BMW 4S 店"]
+
+
+@pytest.mark.parametrize(("kind", "value", "tone"), [
+    ("customer_stage", "signed", "ok"), ("customer_stage", "negotiating", "info"), ("customer_stage", "lost", "muted"),
+    ("customer_stage", "target", "warn"), ("expense_status", "submitted", "info"), ("expense_status", "archived", "warn"),
+    ("expense_status", "paid", "ok"), ("expense_status", "rejected", "bad"), ("expense_status", "draft", "muted"),
+])
+def test_status_pill_tag_keeps_the_tones_of_the_old_includes(kind, value, tone):
+    from django.template import engines
+
+    html = engines["django"].from_string('{% load platform %}{% pill kind value label %}').render(
+        {"kind": kind, "value": value, "label": "<标签>"})
+    assert html == f'<span class="pill pill-{tone}">&lt;标签&gt;</span>'
