@@ -156,7 +156,10 @@ def test_board_counts_agree_with_the_board(org_a):
 
 def test_home_card_aggregates_are_per_user_and_roles(org_a, client_as):
     from customers.tests.conftest import make_customer
+    from marketing import services as platform
 
+    with org_a.scope():  # salespeople read only their own customers (the stricter archive policy)
+        platform.tenant_settings_update(tenant=org_a.tenant, actor=None, data={"customer_reach_policy": "own"})
     make_customer(org_a, name="销售一的客户")
     make_customer(org_a, owner_key="sales2", branch="A2", name="销售二的客户")
     gm = client_as(org_a.users["gm"]).get(reverse("home"))

@@ -51,9 +51,10 @@ def _no_sideways_scroll(page):
 
 
 def test_chain_editor_on_a_phone_then_a_request_through_it(live_server, browser, org_a):
-    from expenses.tests.helpers import make_expense, pending
+    from expenses.tests.helpers import make_expense, pending, use_legacy_chain
     from marketing.approvals.selectors import chain_for
 
+    use_legacy_chain(org_a)  # a saved chain with a branch-GM first step (the default is seed 000's)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = _login(browser, live_server, org_a.users["admin"])
     page.goto(f"{live_server.url}/approvals/chains/expenses.request/")

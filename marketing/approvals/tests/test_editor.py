@@ -29,6 +29,21 @@ KEY = "expenses.request"
 URL = reverse("approvals:chain_edit", args=[KEY])
 
 
+@pytest.fixture(autouse=True)
+def _optional_steps_on(request):
+    """The editor is exercised on a default chain with conditions: seed 000's chain plus the
+    three tenant options (director, GM for special activities, GM over the ratio limit)."""
+    if "org_a" in request.fixturenames:
+        org = request.getfixturevalue("org_a")
+        with org.scope():
+            from marketing import services as platform
+
+            platform.tenant_settings_update(tenant=org.tenant, actor=None, data={
+                "expense_director_approval": True, "expense_special_gm_approval": True,
+                "expense_ratio_gm_approval": True})
+            org.tenant.refresh_from_db()
+
+
 def _rows(org):
     with org.scope():
         fields = condition_fields(get_type(KEY), org.tenant)
@@ -72,7 +87,7 @@ def test_field_types_are_read_off_the_model(org_a):
 def test_the_default_chain_shows_as_dropdowns_and_saves_back_unchanged(org_a, client_as):
     admin = client_as(org_a.users["admin"])
     body = admin.get(URL).content.decode()
-    assert _step_titles(body)[:2] == ["分公司总经理签字", "市场部审核"]
+    assert _step_titles(body)[:2] == ["市场审核", "市场营销总监审批"]
     assert 'type="text" name="steps-3-condition"' not in body  # no expression box
     assert '<option value="bool:true" selected>' in body  # is_special == true, as a dropdown
     with org_a.scope():
@@ -89,11 +104,11 @@ def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, clie
     rows[0]["name"] = "分总签字（改名未保存）"
     moved = _post(admin, rows, op="down:0")
     assert moved.status_code == 200
-    assert _step_titles(moved.content.decode())[:2] == ["市场部审核", "分总签字（改名未保存）"]
+    assert _step_titles(moved.content.decode())[:2] == ["市场营销总监审批", "分总签字（改名未保存）"]
     up = _post(admin, rows, op="up:2")
-    assert _step_titles(up.content.decode())[:3] == ["分总签字（改名未保存）", "市场营销总监审批", "市场部审核"]
+    assert _step_titles(up.content.decode())[:3] == ["分总签字（改名未保存）", "总经理审批", "市场营销总监审批"]
     removed = _post(admin, rows, op="remove:1")
-    assert "市场部审核" not in _step_titles(removed.content.decode())
+    assert "市场营销总监审批" not in _step_titles(removed.content.decode())
     added = _post(admin, rows, op="add")
     assert added.content.decode().count('class="chain-step"') == len(rows) + 1
     with org_a.scope():
@@ -103,7 +118,7 @@ def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, clie
     assert _post(admin, rows, op="save").status_code == 302
     with org_a.scope():
         names = [s.name for s in chain_for(tenant=org_a.tenant, key=KEY)]
-    assert names[:2] == ["市场部审核", "分总签字（改名未保存）"]
+    assert names[:2] == ["市场营销总监审批", "分总签字（改名未保存）"]
 
 
 def test_dropdown_conditions_refuse_what_makes_no_sense(org_a, client_as):
@@ -149,7 +164,7 @@ def test_route_preview_of_a_sample_request(org_a, client_as):
     page = _post(admin, _rows(org_a), **sample)
     body = page.content.decode()
     route = body[body.index('class="route"'):]
-    assert "分公司总经理签字</strong>" in route and "甲一分总" in route
+    assert "分总签字</strong>" in route and "甲一分总" in route
     # is_special: the director's step is struck through, the GM's applies.
     assert re.search(r'class="skipped"><strong>\d+\. 市场营销总监审批', route)
     assert re.search(r'class=""><strong>\d+\. 总经理审批</strong>\s*<span> — [^<]*甲总经理', route)
