@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.audit import audit_record
+from marketing.xlsx import Limits, XlsxError, read_rows
 
 from .models import ContractImportJob, ImportStatus
 
@@ -117,19 +116,12 @@ def read(kind: str, content: bytes, filename: str) -> Parsed:
     if len(content) > MAX_BYTES:
         parsed.errors.append({"row": None, "messages": [_("文件超过 5 MB 上限。")]})
         return parsed
-    if not filename.lower().endswith((".xlsx", ".xlsm")) or not zipfile.is_zipfile(io.BytesIO(content)):
+    if not filename.lower().endswith((".xlsx", ".xlsm")):
         parsed.errors.append({"row": None, "messages": [_("文件类型不正确：请上传 Excel .xlsx 文件。")]})
         return parsed
-    from openpyxl import load_workbook
-
+    # the shared bounded reader (marketing/xlsx.py): size caps before parsing, <dimension> ignored
+    rows = read_rows(content, Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS * 4 + 10), sheet=spec.sheet or None)
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        parsed.errors.append({"row": None, "messages": [_("文件类型不正确：请上传 Excel .xlsx 文件。")]})
-        return parsed
-    try:
-        ws = wb[spec.sheet] if spec.sheet and spec.sheet in wb.sheetnames else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None or not any(c not in (None, "") for c in header):
             parsed.errors.append({"row": None, "messages": [_("文件为空：没有表头和数据。")]})
@@ -158,8 +150,11 @@ def read(kind: str, content: bytes, filename: str) -> Parsed:
             parsed.rows.append(row)
         if parsed.total == 0:
             parsed.errors.append({"row": None, "messages": [_("文件为空：没有数据行。")]})
+    except XlsxError as exc:
+        parsed.rows = []
+        parsed.errors.insert(0, {"row": None, "messages": [str(exc)]})
     finally:
-        wb.close()
+        rows.close()
     return parsed
 
 

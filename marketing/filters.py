@@ -21,6 +21,9 @@ class TenantFilterSet(django_filters.FilterSet):
         if getattr(self, "_tenant_form_ready", False):
             return self._form
         form = super().form
+        # Filter fields get their own ids: a page with a filter and a form of the same fields
+        # (e.g. 分公司, 月份) must not carry duplicate ids (labels would point at the wrong box).
+        form.auto_id = "filter_%s"
         # Select boxes say 全部 ("all") rather than Django's "---------".
         for field in form.fields.values():
             if getattr(field, "empty_label", None) == "---------":

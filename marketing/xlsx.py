@@ -125,12 +125,14 @@ def check_archive(content: bytes, limits: Limits = DEFAULT_LIMITS) -> None:
             raise XlsxError(_("文件已损坏，无法读取：请在 Excel 中重新保存后上传。")) from None
 
 
-def read_rows(content: bytes, limits: Limits = DEFAULT_LIMITS, *, info: dict | None = None) -> Iterator[tuple]:
+def read_rows(content: bytes, limits: Limits = DEFAULT_LIMITS, *, info: dict | None = None,
+              sheet: str | None = None) -> Iterator[tuple]:
     """Rows of the first worksheet as tuples of cell values, every row the file holds (the
     ``<dimension>`` tag is not trusted). Raises ``XlsxError`` -- at the first ``next()``
     for archive problems, later for a row/cell cap or corrupt XML met while reading.
     ``info`` (optional) receives ``declared_rows``: what ``<dimension>`` claims, a hint
-    for progress bars only."""
+    for progress bars only. ``sheet`` names the worksheet to read (default: the first; an
+    unknown name also reads the first)."""
     check_archive(content, limits)
     from openpyxl import load_workbook
 
@@ -141,7 +143,7 @@ def read_rows(content: bytes, limits: Limits = DEFAULT_LIMITS, *, info: dict | N
     try:
         if not wb.worksheets:
             raise XlsxError(_("文件中没有工作表。"))
-        ws = wb.worksheets[0]
+        ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
         if info is not None:
             try:
                 info["declared_rows"] = int(ws.max_row or 0)

@@ -64,7 +64,8 @@ class ReportForm(TenantModelForm):
 
 class PartnerForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label=_("类型"), choices=PartnerKind.choices, initial=PartnerKind.DEALER)
+    kind = forms.ChoiceField(label=_("类型"), choices=PartnerKind.choices, initial=PartnerKind.DEALER,
+                             widget=forms.Select(attrs={"aria-label": _("类型")}))
     name = forms.CharField(label=_("名称"), max_length=100)
     city = forms.CharField(label=_("城市"), max_length=40)
     contact = forms.CharField(label=_("联系人及电话"), max_length=100)
@@ -85,7 +86,7 @@ def partner_rows(formset) -> list[dict]:
 
 
 class MonthField(forms.CharField):
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
+    widget = forms.TextInput(attrs={"type": "month"})
     default_validators = [validate_day]
 
     def to_python(self, value):

@@ -19,6 +19,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -97,6 +98,16 @@ class CompanySignInAdapter(DefaultSocialAccountAdapter):
         with scopes_disabled():
             allowed = set(CompanySignIn.objects.filter(tenant=tenant, is_active=True).values_list("app_id", flat=True))
         return [a for a in apps if a.pk in allowed]
+
+    def get_app(self, request, provider, client_id=None):
+        """A provider this tenant has not connected (or a login URL opened directly, without
+        the tenant's sign-in page) is a 404, like any page that does not exist -- not a 500."""
+        from allauth.socialaccount.models import SocialApp
+
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
 
     def _refuse(self, request, tenant, message: str, claims_hint: str):
         if tenant is not None:

@@ -18,6 +18,7 @@ from marketing.exports import as_text
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from . import selectors, services
@@ -69,6 +70,7 @@ def message_detail(request, pk):
 
 @require_POST
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def message_resend_view(request, pk):
     message = access_object(selectors.messages_for(tenant=request.tenant), pk=pk)
     try:
@@ -88,6 +90,7 @@ def webhook_list(request):
 
 
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def webhook_edit(request, pk=None):
     hook = access_object(ChatWebhook.objects.filter(tenant=request.tenant), pk=pk) if pk else None
     initial = {"name": hook.name, "platform": hook.platform, "url": hook.url, "purposes": hook.purposes,

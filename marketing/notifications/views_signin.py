@@ -18,6 +18,7 @@ from marketing.audit import audit_record
 from marketing.models import Membership, Tenant
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
 from .models import CompanySignIn, NotificationProfile, SignInKind
@@ -104,6 +105,7 @@ def signin_list(request):
 
 
 @tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
 def signin_edit(request, pk=None):
     entry = access_object(CompanySignIn.objects.filter(tenant=request.tenant).select_related("app"), pk=pk) if pk else None
     initial = ({"kind": entry.kind, "label": entry.label, "client_id": entry.app.client_id,

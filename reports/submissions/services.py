@@ -72,14 +72,14 @@ def _lock_or_create(*, rule: SubmissionRule, period: dt.date, branch: Branch | N
         lookup["branch"] = branch
     else:
         lookup.update(branch=None, submitter=user)
-    existing = Submission.objects.select_for_update().filter(**lookup).first()
+    existing = Submission.objects.select_for_update(of=("self",)).filter(**lookup).order_by("pk").first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
             return Submission.objects.create(**{"submitter": user, **lookup}, due_at=due, data={}), True
     except IntegrityError:  # a parallel first save won: work on its row
-        return Submission.objects.select_for_update().get(**lookup), False
+        return Submission.objects.select_for_update(of=("self",)).get(**lookup), False
 
 
 @transaction.atomic
@@ -138,7 +138,7 @@ def submission_review(
     expected_version: int | None = None, request=None, now: dt.datetime | None = None,
 ) -> Submission:
     now = now or timezone.now()
-    sub = Submission.objects.select_for_update().select_related("rule", "branch").get(
+    sub = Submission.objects.select_for_update(of=("self",)).select_related("rule", "branch").get(
         tenant=membership.tenant, pk=submission.pk
     )
     if not selectors.is_reviewer(membership, sub.rule):
@@ -220,7 +220,7 @@ def _feed_monthly_target(*, submission: Submission, actor, request=None) -> None
         return
     month = target_month(submission.period)
     amount = table_total(submission.data)
-    row = MonthlyTarget.objects.select_for_update().filter(
+    row = MonthlyTarget.objects.select_for_update(of=("self",)).filter(
         tenant=submission.tenant, branch=submission.branch, month=month
     ).first()
     before = {"amount": str(row.amount)} if row else None

@@ -17,6 +17,7 @@ from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.selectors import visible_branches
+from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 from reports.workcal import WorkCalendar
 
@@ -147,6 +148,7 @@ def _customer_choices(request) -> list[tuple[int, str]]:
 
 
 @tenant_view()
+@once_per_submit
 def submit(request, pk: int):
     rule = _rule_for(request, pk)
     m = request.membership
@@ -305,6 +307,7 @@ def library(request):
 
 
 @tenant_view(Cap.SUBMISSIONS_CONFIGURE)
+@once_per_submit
 def rule_edit(request, pk: int | None = None):
     rule = access_object(selectors.rules(tenant=request.tenant, active_only=False), pk=pk) if pk else SubmissionRule()
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)

@@ -102,6 +102,7 @@ def test_dispatcher_queries_do_not_grow_with_tenants(org_a, org_b, django_assert
             tasks.dispatch_summaries()
         return len(ctx)
 
+    queries_at(at(2026, 11, 22, 3, 0))  # the very first run creates the heartbeat row (marketing/health.py)
     quiet_two = queries_at(at(2026, 11, 23, 3, 0))
     due_two = queries_at(MONDAY_10)
     for i in range(4):

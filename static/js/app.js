@@ -12,3 +12,17 @@ document.addEventListener("submit", function (evt) {
     (evt.submitter && evt.submitter.getAttribute("data-confirm"));
   if (msg && !window.confirm(msg)) { evt.preventDefault(); }
 });
+// Scrollable boxes (wide tables at phone width) must be reachable by keyboard (WCAG 2.1.1):
+// each gets a tab stop and a name from its table's caption or first header row.
+function focusableScrollers(root) {
+  (root || document).querySelectorAll(".table-card, .sheet-wrap, .table-scroll, [style*='overflow-x:auto'], [style*='overflow-x: auto']").forEach(function (box) {
+    if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+    if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
+    if (!box.hasAttribute("aria-label")) {
+      var head = box.querySelector("caption, thead th, h2, h3");
+      box.setAttribute("aria-label", head ? head.textContent.trim() : (document.title || "table"));
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
+document.addEventListener("htmx:afterSwap", function (evt) { focusableScrollers(evt.target); });

@@ -63,7 +63,7 @@ def chat_rows(org, **filters):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_pending_approval_reaches_the_group_signed_with_mentions(platform, org_a, fake, django_capture_on_commit_callbacks):
     connect(org_a, fake, platform)
-    prefer(org_a, "bgm", wecom="zhang.san", dingtalk="ding-uid-7", feishu="ou_abc123", mobile="13800138000")
+    prefer(org_a, "mspec", wecom="zhang.san", dingtalk="ding-uid-7", feishu="ou_abc123", mobile="13800138000")
     with django_capture_on_commit_callbacks(execute=True):
         expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
@@ -85,14 +85,14 @@ def test_pending_approval_reaches_the_group_signed_with_mentions(platform, org_a
         assert {"tag": "at", "user_id": "ou_abc123"} in lines[-1]
         assert {"tag": "a", "text": "查看并处理", "href": SITE + flow.url} in lines[1]
     # bgm chose chat and can be mentioned: no e-mail for them; allroles (also an approver) keeps e-mail
-    assert org_a.users["bgm"].email not in {m.to[0] for m in mail.outbox}
+    assert org_a.users["mspec"].email not in {m.to[0] for m in mail.outbox}
     assert org_a.users["allroles"].email in {m.to[0] for m in mail.outbox}
 
 
 @pytest.mark.parametrize("platform", ["dingtalk", "feishu"])
 def test_wrong_signing_secret_is_a_recorded_permanent_failure(platform, org_a, fake, django_capture_on_commit_callbacks):
     connect(org_a, fake, platform, secret="wrong-secret")
-    prefer(org_a, "bgm", dingtalk="u1", feishu="ou_1")
+    prefer(org_a, "mspec", dingtalk="u1", feishu="ou_1")
     with django_capture_on_commit_callbacks(execute=True):
         make_expense(org_a)
     (row,) = chat_rows(org_a)
@@ -105,7 +105,7 @@ def test_wecom_wrong_key_is_permanent(org_a, fake, django_capture_on_commit_call
     with org_a.scope():
         hook.url = fake.url("wecom").replace("wecom-key-1", "stolen")
         hook.save(update_fields=["url"])
-    prefer(org_a, "bgm", wecom="zs")
+    prefer(org_a, "mspec", wecom="zs")
     with django_capture_on_commit_callbacks(execute=True):
         make_expense(org_a)
     (row,) = chat_rows(org_a)
@@ -118,7 +118,7 @@ def test_wecom_wrong_key_is_permanent(org_a, fake, django_capture_on_commit_call
 ])
 def test_rate_limits_and_server_errors_retry(answer, status, org_a, fake, django_capture_on_commit_callbacks):
     connect(org_a, fake, "wecom")
-    prefer(org_a, "bgm", wecom="zs")
+    prefer(org_a, "mspec", wecom="zs")
     if answer:
         fake.force_answer = answer
     else:
@@ -135,7 +135,7 @@ def test_rate_limits_and_server_errors_retry(answer, status, org_a, fake, django
 def test_unreachable_robot_is_temporary(org_a, django_capture_on_commit_callbacks):
     with FakeChat() as server:
         connect(org_a, server, "wecom")
-    prefer(org_a, "bgm", wecom="zs")
+    prefer(org_a, "mspec", wecom="zs")
     with django_capture_on_commit_callbacks(execute=True):
         make_expense(org_a)  # the server is gone: connection refused
     (row,) = chat_rows(org_a)
@@ -161,10 +161,10 @@ def test_preferences_email_chat_both_and_fallback(org_a, fake, django_capture_on
 
 def test_no_robot_for_the_purpose_means_email(org_a, fake, django_capture_on_commit_callbacks):
     connect(org_a, fake, "wecom", purposes=[Purpose.SUMMARY])
-    prefer(org_a, "bgm", wecom="zs")
+    prefer(org_a, "mspec", wecom="zs")
     with django_capture_on_commit_callbacks(execute=True):
         make_expense(org_a)
-    assert chat_rows(org_a) == [] and org_a.users["bgm"].email in {m.to[0] for m in mail.outbox}
+    assert chat_rows(org_a) == [] and org_a.users["mspec"].email in {m.to[0] for m in mail.outbox}
 
 
 def test_reminders_mention_the_filers_who_chose_chat(org_a, fake, django_capture_on_commit_callbacks):

@@ -58,12 +58,12 @@ def test_approval_pending_and_rejected_links_open_the_flow(org_a, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
-    (notice,) = mails_to(org_a.users["bgm"], "待审批")
+    (notice,) = mails_to(org_a.users["mspec"], "待审批")
     assert links(notice) == [SITE + flow.url]
-    assert_opens(flow.url, org_a.users["bgm"])
-    task = pending(org_a, expense, org_a.users["bgm"])[0]
+    assert_opens(flow.url, org_a.users["mspec"])
+    task = pending(org_a, expense, org_a.users["mspec"])[0]
     with org_a.scope(), django_capture_on_commit_callbacks(execute=True):
-        approvals.approval_reject(task=task, actor=org_a.users["bgm"], reason="预算不清楚")
+        approvals.approval_reject(task=task, actor=org_a.users["mspec"], reason="预算不清楚")
     (rejected,) = mails_to(org_a.users["sales"], "已驳回")
     assert links(rejected) == [SITE + flow.url] and "预算不清楚" in rejected.body
     assert_opens(flow.url, org_a.users["sales"])
@@ -89,9 +89,9 @@ def test_digest_links_open_the_inbox_and_each_item(org_a, django_capture_on_comm
     mail.outbox.clear()
     with time_machine.travel(at(2026, 12, 2, 8, 31), tick=False), django_capture_on_commit_callbacks(execute=True):
         assert dispatch_approval_digests() >= 1
-    (digest,) = mails_to(org_a.users["bgm"], "审批日报")
+    (digest,) = mails_to(org_a.users["mspec"], "审批日报")
     assert links(digest) == [SITE + flow.url, SITE + reverse("approvals:inbox")]
-    assert_opens(reverse("approvals:inbox"), org_a.users["bgm"])
+    assert_opens(reverse("approvals:inbox"), org_a.users["mspec"])
 
 
 def test_reminder_link_opens_the_filing_form_for_that_branch_and_day(org_a, django_capture_on_commit_callbacks):

@@ -166,9 +166,9 @@ def test_no_crash_and_nothing_lost_when_smtp_is_down(org_a, client_as, settings,
     with django_capture_on_commit_callbacks(execute=True):
         expense = make_expense(org_a)
     flow = flow_of(org_a, expense)
-    task = pending(org_a, expense, org_a.users["bgm"])[0]
+    task = pending(org_a, expense, org_a.users["mspec"])[0]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_as(org_a.users["bgm"]).post(
+        response = client_as(org_a.users["mspec"]).post(
             reverse("approvals:act", args=[flow.pk]),
             {"action": "approve", "task": task.pk, "version": flow.version, "comment": "同意"})
     assert response.status_code == 302
