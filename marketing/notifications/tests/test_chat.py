@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from expenses.tests.helpers import flow_of, make_expense, use_legacy_chain
+from expenses.tests.helpers import flow_of, make_expense
 from marketing.models import AuditEvent
 from marketing.notifications import chat, delivery
 from marketing.notifications.models import Channel, ChatWebhook, Message, Purpose, Status
@@ -21,14 +21,6 @@ from reports.tests.helpers import at
 from .fake_chat import FakeChat
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _legacy_expense_chain(request):
-    """These tests follow notices of an expense request whose first signer is the branch GM (the
-    pre-issue-8 chain, saved explicitly); seed 000's default chain is pinned in expenses/tests."""
-    if "org_a" in request.fixturenames:
-        use_legacy_chain(request.getfixturevalue("org_a"))
 SITE = "https://desk.example.test"
 PLATFORMS = ["wecom", "dingtalk", "feishu"]
 

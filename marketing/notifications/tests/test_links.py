@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from conftest import TEST_PASSWORD
 from customers.tests.conftest import make_customer
-from expenses.tests.helpers import flow_of, make_expense, pending, use_legacy_chain
+from expenses.tests.helpers import flow_of, make_expense, pending
 from marketing.approvals import services as approvals
 from marketing.approvals.digest import digest_due
 from marketing.tasks import dispatch_approval_digests
@@ -23,14 +23,6 @@ from reports import mailing
 from reports.tests.helpers import at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _legacy_expense_chain(request):
-    """These tests follow notices of an expense request whose first signer is the branch GM (the
-    pre-issue-8 chain, saved explicitly); seed 000's default chain is pinned in expenses/tests."""
-    if "org_a" in request.fixturenames:
-        use_legacy_chain(request.getfixturevalue("org_a"))
 SITE = "https://desk.example.test"
 
 
@@ -70,11 +62,11 @@ def test_approval_pending_and_rejected_links_open_the_flow(org_a, django_capture
 
 
 def test_finished_link_opens_the_flow(org_a, django_capture_on_commit_callbacks):
-    from expenses.tests.helpers import LEGACY_PATH, approve_through
+    from expenses.tests.helpers import approve_through
 
     with django_capture_on_commit_callbacks(execute=True):
         expense = make_expense(org_a)
-        approve_through(org_a, expense, LEGACY_PATH)
+        approve_through(org_a, expense)
     flow = flow_of(org_a, expense)
     (done,) = mails_to(org_a.users["sales"], "已通过")
     assert links(done) == [SITE + flow.url]

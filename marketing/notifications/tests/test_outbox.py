@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from expenses.tests.helpers import flow_of, make_expense, pending, use_legacy_chain
+from expenses.tests.helpers import flow_of, make_expense, pending
 from marketing.models import AuditEvent
 from marketing.notifications import delivery
 from marketing.notifications.models import Channel, Message, Status
@@ -23,14 +23,6 @@ from marketing.notifications.tasks import dispatch_outbox
 from .helpers import SCRIPT, SCRIPTED
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _legacy_expense_chain(request):
-    """These tests follow notices of an expense request whose first signer is the branch GM (the
-    pre-issue-8 chain, saved explicitly); seed 000's default chain is pinned in expenses/tests."""
-    if "org_a" in request.fixturenames:
-        use_legacy_chain(request.getfixturevalue("org_a"))
 
 
 @pytest.fixture(autouse=True)
