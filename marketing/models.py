@@ -77,7 +77,7 @@ class Tenant(models.Model):
         default=Decimal("0.0500"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
     )
-    # Optional steps of the marketing-expense chain (not in seed 000's chain; the approvals doc, section 6).
+    # Optional steps of the marketing-expense chain, off by default: seed 000's chain has none of them.
     expense_director_approval = models.BooleanField(
         _("营销费用：常规活动增加市场营销总监审批"), default=False,
         help_text=_("在市场审核之后；开启“特殊活动总经理审批”时只用于常规活动。"),

@@ -157,8 +157,11 @@ def test_board_counts_agree_with_the_board(org_a):
 def test_home_card_aggregates_are_per_user_and_roles(org_a, client_as):
     from customers import selectors as customer_selectors
     from customers.tests.conftest import make_customer
+    from marketing import services as platform
     from marketing.demo import membership_of
 
+    with org_a.scope():  # salespeople read only their own customers (the stricter archive policy)
+        platform.tenant_settings_update(tenant=org_a.tenant, actor=None, data={"customer_reach_policy": "own"})
     make_customer(org_a, name="销售一的客户")
     make_customer(org_a, owner_key="allroles", branch="A3", name="别区的客户")
     card = lambda response: next(c for c in response.context["cards"] if c["url"] == reverse("customers:list"))  # noqa: E731

@@ -114,12 +114,15 @@ def test_who_may_apply_and_local_guests_follow_the_policy_version(org_a, v):
 
 
 def test_guest_linked_to_the_archive_only_within_reach(org_a, v, client_as):
+    from marketing import services as platform
     from marketing.models import CustomerReachPolicy, Tenant
 
     # Under the "own customers" policy a salesperson reads only their own (under the seed's
     # default they read the whole archive, and the link is checked against that reach).
     Tenant.objects.filter(pk=org_a.tenant.pk).update(customer_reach_policy=CustomerReachPolicy.OWN)
     with org_a.scope():
+        # the stricter archive policy: a salesperson reads only their own customers (docs/customers.md)
+        platform.tenant_settings_update(tenant=org_a.tenant, actor=None, data={"customer_reach_policy": "own"})
         own = customer_services.customer_create(tenant=org_a.tenant, actor=org_a.users["sales"], data={
             "name": "北京星光汽车服务有限公司", "industry": "dealer_4s", "branch": org_a.branches["A1"],
             "owner": org_a.users["sales"], "phone": "010-1234567", "business_situation": "机密经营数据"})
