@@ -99,7 +99,7 @@ def test_the_default_chain_shows_as_dropdowns_and_saves_back_unchanged(org_a, cl
     known_chain(org_a)
     admin = client_as(org_a.users["admin"])
     body = admin.get(URL).content.decode()
-    assert _step_titles(body)[:2] == ["市场审核", "市场营销总监审批"]
+    assert _step_titles(body)[:2] == ["分公司总经理签字", "市场部审核"]
     assert 'type="text" name="steps-3-condition"' not in body  # no expression box
     assert '<option value="bool:true" selected>' in body  # is_special == true, as a dropdown
     with org_a.scope():
@@ -117,11 +117,11 @@ def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, clie
     rows[0]["name"] = "分总签字（改名未保存）"
     moved = _post(admin, rows, op="down:0")
     assert moved.status_code == 200
-    assert _step_titles(moved.content.decode())[:2] == ["市场营销总监审批", "分总签字（改名未保存）"]
+    assert _step_titles(moved.content.decode())[:2] == ["市场部审核", "分总签字（改名未保存）"]
     up = _post(admin, rows, op="up:2")
-    assert _step_titles(up.content.decode())[:3] == ["分总签字（改名未保存）", "总经理审批", "市场营销总监审批"]
+    assert _step_titles(up.content.decode())[:3] == ["分总签字（改名未保存）", "市场营销总监审批", "市场部审核"]
     removed = _post(admin, rows, op="remove:1")
-    assert "市场营销总监审批" not in _step_titles(removed.content.decode())
+    assert "市场部审核" not in _step_titles(removed.content.decode())
     added = _post(admin, rows, op="add")
     assert added.content.decode().count('class="chain-step"') == len(rows) + 1
     assert _version_count(org_a) == 1  # nothing saved yet
@@ -130,7 +130,7 @@ def test_up_down_remove_add_rearrange_without_saving_or_losing_input(org_a, clie
     assert _post(admin, rows, op="save").status_code == 302
     with org_a.scope():
         names = [s.name for s in chain_for(tenant=org_a.tenant, key=KEY)]
-    assert names[:2] == ["市场营销总监审批", "分总签字（改名未保存）"]
+    assert names[:2] == ["市场部审核", "分总签字（改名未保存）"]
 
 
 def test_dropdown_conditions_refuse_what_makes_no_sense(org_a, client_as):
@@ -177,7 +177,7 @@ def test_route_preview_of_a_sample_request(org_a, client_as):
     page = _post(admin, _rows(org_a), **sample)
     body = page.content.decode()
     route = body[body.index('class="route"'):]
-    assert "分总签字</strong>" in route and "甲一分总" in route
+    assert "分公司总经理签字</strong>" in route and "甲一分总" in route
     # is_special: the director's step is struck through, the GM's applies.
     assert re.search(r'class="skipped"><strong>\d+\. 市场营销总监审批', route)
     assert re.search(r'class=""><strong>\d+\. 总经理审批</strong>\s*<span> — [^<]*甲总经理', route)
