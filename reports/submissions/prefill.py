@@ -135,3 +135,25 @@ def plan_progress(*, submission: Submission) -> list[dict]:
         ).values_list("customer_id", flat=True)
     )
     return [{**r, "done": r["customer"] in done} for r in rows]
+
+
+def plan_done_counts(*, rule: SubmissionRule, period: dt.date, submissions) -> dict[int, tuple[int, int]]:
+    """For the board of a visit plan: submission id -> (planned customers, visited ones), for
+    every submission of the period with one query."""
+    from customers.models import Visit
+
+    planned = {
+        s.pk: {r["customer"] for r in (s.data.get("visits") or []) if isinstance(r.get("customer"), int)}
+        for s in submissions if s is not None
+    }
+    if not any(planned.values()):
+        return {pk: (0, 0) for pk in planned}
+    owners = {s.pk: s.submitter_id for s in submissions if s is not None}
+    start, end = period + dt.timedelta(days=1), period + dt.timedelta(days=7)
+    done = set(
+        Visit.objects.filter(
+            tenant=rule.tenant, visited_by_id__in=set(owners.values()),
+            customer_id__in=set().union(*planned.values()), visited_on__range=(start, end),
+        ).values_list("visited_by_id", "customer_id")
+    )
+    return {pk: (len(c), sum(1 for cid in c if (owners[pk], cid) in done)) for pk, c in planned.items()}

@@ -93,6 +93,7 @@ class BoardRow:
     label: str
     tone: str
     key: str  # missing | pending | on_time | late | returned | accepted
+    plan: tuple[int, int] | None = None  # visit plans: (planned customers, visited)
 
 
 def row_status(submission: Submission | None, due: dt.datetime, now: dt.datetime) -> tuple[str, str, str]:

@@ -111,6 +111,11 @@ def rule_detail(request, pk: int):
     board = selectors.board(rule=rule, period=period, now=now, membership=m, cal=cal)
     current = cadence.current_period(rule, now, cal)
     history = [current] + cadence.previous_periods(rule, current, cal, 8)
+    if rule.code == "visit_plan":  # plan vs done (S002-15): visits of the archive tick plans off
+        counts = prefill.plan_done_counts(rule=rule, period=period,
+                                          submissions=[r.submission for r in board["rows"] if r.submission])
+        for r in board["rows"]:
+            r.plan = counts.get(r.submission.pk) if r.submission else None
     if request.GET.get("format") == "xlsx":
         rows = board_rows(rule=rule, board=board, tz=request.tenant.zone)
         labels = _labels(request, rule, [r["data"] for r in rows])

@@ -159,3 +159,27 @@ def test_my_due_costs_the_same_queries_whatever_the_rules(org_a, django_assert_m
             items = selectors.my_due(membership=m, now=NOW)
         # allroles submits every shipped rule: branch rules for A1-A3 and person rules once.
         assert len(items) == 3 * 3 + 5
+
+
+@pytest.mark.django_db
+def test_visit_plan_board_shows_plan_against_done(org_a, client_as):
+    """S002-03 / S002-15: a salesperson plans next week's visits; the archive's visit records
+    tick them off and the board shows planned vs done."""
+    from customers.models import Customer, Visit
+
+    sunday = dt.date(2026, 10, 11)
+    with org_a.scope():
+        sales = org_a.users["sales"]
+        a = Customer.objects.create(tenant=org_a.tenant, name="宁波丰田4S", branch=org_a.branches["A1"], owner=sales)
+        b = Customer.objects.create(tenant=org_a.tenant, name="余姚修理厂", branch=org_a.branches["A1"], owner=sales)
+        sub = services.submission_save(
+            membership=Membership.objects.get(user=sales), rule=rule(org_a, "visit_plan"), period=sunday, branch=None,
+            submit=True, now=dt.datetime(2026, 10, 11, 9, 0, tzinfo=SH),
+            data={"visits": [{"customer": a.pk, "day": "2026-10-12", "purpose": "续保"},
+                             {"customer": b.pk, "day": "2026-10-14", "purpose": "签约"}]})
+        Visit.objects.create(tenant=org_a.tenant, customer=a, visited_on=dt.date(2026, 10, 12), visited_by=sales)
+        Visit.objects.create(tenant=org_a.tenant, customer=b, visited_on=dt.date(2026, 10, 20), visited_by=sales)  # after the week
+    page = client_as(org_a.users["bgm"]).get(f"/plans/rules/{sub.rule_id}/?period=2026-10-11").content.decode()
+    assert "计划/完成" in page and "1/2" in page
+    detail = client_as(org_a.users["sales"]).get(f"/plans/s/{sub.pk}/").content.decode()
+    assert detail.count("已拜访") == 1 and detail.count("未拜访") == 1
