@@ -629,7 +629,7 @@ def position_update(
     *, position: Position, actor: User, name: str, description: str = "", is_active: bool = True,
     sort_order: int = 0, request=None,
 ) -> Position:
-    position = Position.objects.select_for_update().get(pk=position.pk)
+    position = Position.objects.select_for_update(of=("self",)).get(pk=position.pk)
     name = _clean_position_name(name)
     if Position.objects.filter(tenant_id=position.tenant_id, name=name).exclude(pk=position.pk).exists():
         _refuse(_("岗位“%(n)s”已存在。"), "duplicate_position", n=name)
@@ -650,7 +650,7 @@ def position_assign(
 ) -> PositionHolder:
     """Put ``user`` in ``position``: tenant-wide (no region, no branch), for a region or for a
     branch. The same person twice in the same place is refused (``code="already_holder"``)."""
-    position = Position.objects.select_for_update().get(pk=position.pk)
+    position = Position.objects.select_for_update(of=("self",)).get(pk=position.pk)
     tenant_id = position.tenant_id
     if region is not None and branch is not None:
         _refuse(_("请选择地区或分公司之一，不能同时选择。"), "region_and_branch")
@@ -672,7 +672,7 @@ def position_assign(
 
 @transaction.atomic
 def position_unassign(*, holder: PositionHolder, actor: User, request=None) -> None:
-    holder = PositionHolder.objects.select_for_update().select_related("position", "user").filter(pk=holder.pk).first()
+    holder = PositionHolder.objects.select_for_update(of=("self",)).select_related("position", "user").filter(pk=holder.pk).first()
     if holder is None:
         _refuse(_("该任职记录已被移除。"), "stale")
     audit_record(tenant=holder.position.tenant, actor=actor, verb="approvals.position_unassign", obj=holder.position,

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "marketing.bounds.RefuseNulCharacters",
     # HTML pages without reflected input only (BREACH): marketing/compression.py.
     "marketing.compression.SafeGZipMiddleware",
     "marketing.csp.ContentSecurityPolicyMiddleware",
