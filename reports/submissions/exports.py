@@ -5,6 +5,7 @@ may see them (masked otherwise)."""
 from __future__ import annotations
 
 import io
+import re
 
 from marketing.exports import as_text
 
@@ -38,6 +39,12 @@ def _flatten(rule: SubmissionRule, data: dict, labels: dict) -> list[str]:
     return out
 
 
+def sheet_title(name: str) -> str:
+    """An Excel sheet title: at most 31 characters, none of []:*?/\\ (客户拜访/跟踪状况表)."""
+    cleaned = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'")[:31]
+    return cleaned or "Sheet"
+
+
 def submissions_xlsx(*, rule: SubmissionRule, rows: list[dict], labels: dict | None = None) -> bytes:
     """``rows``: dicts with who, period, status, submitted_at, data."""
     from openpyxl import Workbook
@@ -46,7 +53,7 @@ def submissions_xlsx(*, rule: SubmissionRule, rows: list[dict], labels: dict | N
 
     labels = labels or {}
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(rule.name[:31])
+    ws = wb.create_sheet(sheet_title(rule.name))
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
     headers = ["期次", "分公司/填报人", "状态", "提交时间"] + [
         f.get("label", f["key"]) for f in rule.fields or [] if f.get("type") != FieldType.ATTACHMENT

@@ -147,7 +147,7 @@ def plan_done_counts(*, rule: SubmissionRule, period: dt.date, submissions) -> d
         for s in submissions if s is not None
     }
     if not any(planned.values()):
-        return {pk: (0, 0) for pk in planned}
+        return dict.fromkeys(planned, (0, 0))
     owners = {s.pk: s.submitter_id for s in submissions if s is not None}
     start, end = period + dt.timedelta(days=1), period + dt.timedelta(days=7)
     done = set(

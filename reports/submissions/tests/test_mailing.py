@@ -69,3 +69,17 @@ def test_dispatcher_queues_reminders_in_the_window_and_digest_after_the_delay(or
     assert first["digests"] >= 1 and second["digests"] == 0
     with org_a.scope():
         assert SubmissionDigest.objects.filter(rule__code="weekly_plan", period=dt.date(2026, 10, 9)).count() == 1
+
+
+@pytest.mark.django_db
+def test_digest_of_a_rule_with_a_slash_in_its_name(org_a):
+    """客户拜访/跟踪状况表: Excel refuses '/' in a sheet title; the digest must still go out."""
+    with org_a.scope():
+        r = rule(org_a, "visit_sheet")
+        row = mailing.digest_send(rule=r, period=dt.date(2026, 10, 9), now=dt.datetime(2026, 10, 9, 23, 30, tzinfo=SH))
+        assert row.status == DigestStatus.SENT, row.error
+    import io
+
+    from openpyxl import load_workbook
+
+    assert load_workbook(io.BytesIO(mail.outbox[0].attachments[0][1])).sheetnames == ["客户拜访-跟踪状况表"]
