@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from marketing.audit import audit_record
+from marketing.notifications.links import absolute
 from marketing.notifications.models import Purpose, register_kind
 from marketing.notifications.services import notify
 from marketing.selectors import users_with_roles
@@ -33,13 +34,6 @@ def deliver(messages: list[EmailMultiAlternatives]) -> int:
         return 0
     with get_connection() as connection:
         return connection.send_messages(messages)
-
-
-def _absolute(path: str) -> str:
-    from django.conf import settings
-
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{path}"
 
 
 def reminders_send(*, rule: SubmissionRule, period: dt.date, now: dt.datetime | None = None) -> int:
@@ -96,7 +90,7 @@ def build_digest(*, rule: SubmissionRule, period: dt.date, now: dt.datetime, rec
     from django.urls import reverse
 
     data = selectors.board(rule=rule, period=period, now=now)
-    link = _absolute(reverse("submissions:rule", args=[rule.pk]) + f"?period={period.isoformat()}")
+    link = absolute(reverse("submissions:rule", args=[rule.pk]) + f"?period={period.isoformat()}")
     with override("zh-hans"):
         context = {"board": data, "rule": rule, "link": link, "period_label": cadence.period_label(rule, period)}
         subject = _("【报表汇总】%(rule)s %(period)s") % {"rule": rule.name, "period": cadence.period_label(rule, period)}

@@ -304,10 +304,12 @@ def library(request):
     if q:
         qs = qs.filter(search_text__icontains=q)
     page, query = paginate(request, qs)
-    items = []
+    # Names for the whole page at once: one lookup per shared rule, not per case.
+    by_rule: dict[int, list] = {}
     for sub in page:
-        labels = _labels(request, sub.rule, [sub.data])
-        items.append({"sub": sub, "content": _content(sub.rule, sub.data, labels)})
+        by_rule.setdefault(sub.rule_id, []).append(sub)
+    labels = {rule_id: _labels(request, subs[0].rule, [s.data for s in subs]) for rule_id, subs in by_rule.items()}
+    items = [{"sub": sub, "content": _content(sub.rule, sub.data, labels[sub.rule_id])} for sub in page]
     return render(request, "submissions/library.html", {"page": page, "query": query, "items": items, "q": q})
 
 

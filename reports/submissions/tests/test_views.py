@@ -183,3 +183,26 @@ def test_visit_plan_board_shows_plan_against_done(org_a, client_as):
     assert "计划/完成" in page and "1/2" in page
     detail = client_as(org_a.users["sales"]).get(f"/plans/s/{sub.pk}/").content.decode()
     assert detail.count("已拜访") == 1 and detail.count("未拜访") == 1
+
+
+@pytest.mark.django_db
+def test_case_library_queries_do_not_grow_with_cases(org_a, client_as, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as(org_a.users["bgm2"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/plans/library/").status_code == 200
+        return len(ctx)
+
+    few = count()
+    with org_a.scope():
+        r = rule(org_a, "case_sharing")
+        bgm = Membership.objects.get(user=org_a.users["bgm"])
+        for day in (dt.date(2026, 9, 4), dt.date(2026, 9, 11), dt.date(2026, 9, 18)):
+            services.submission_save(membership=bgm, rule=r, period=day, branch=org_a.branches["A1"], submit=True,
+                                     data={"title": "t", "story": "s", "script": "x", "recorder": bgm.user_id},
+                                     now=dt.datetime(2026, 9, 1, 9, 0, tzinfo=SH))
+    assert count() == few
