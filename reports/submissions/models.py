@@ -8,6 +8,7 @@ effective deadline may move to the next working day (``shift_to_working_day``)."
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -193,7 +194,10 @@ class SubmissionRevision(TenantOwned):
 
 
 def attachment_path(instance, filename: str) -> str:
-    return f"tenants/{instance.tenant_id}/submissions/{instance.submission_id}/{filename}"
+    """Stored under the tenant with a random name (the uploader's name is kept in the row only),
+    like the other apps' uploads."""
+    suffix = filename.rsplit(".", 1)[-1].lower()[:10] if "." in filename else "bin"
+    return f"tenants/{instance.tenant_id}/submissions/{instance.submission_id}/{uuid.uuid4().hex}.{suffix}"
 
 
 class SubmissionAttachment(TenantOwned):
