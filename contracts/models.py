@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from marketing.models import Branch, TenantOwned, User
+from reports.summary import pct as _summary_pct  # one rounding rule for every rate shown
 
 DEFAULT_BAR = Decimal("0.60")
 
@@ -541,7 +542,7 @@ class ContractRequest(TenantOwned):
 
     @property
     def rate_display(self) -> str:
-        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+        return "—" if self.rate is None else _summary_pct(str(self.rate))
 
 
 class ContractSequence(TenantOwned):

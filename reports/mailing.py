@@ -80,8 +80,10 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
 
 def summary_card_lines(data: dict) -> list[str]:
     """The compact chat card: company and region completion, who did not file."""
-    def pct(rate):
-        return f"{float(rate) * 100:.1f}%" if rate not in (None, "") else "—"
+    def pct(rate):  # the summary's own rounding (one place, half up), so the card reads like the e-mail
+        from .summary import pct as summary_pct
+
+        return summary_pct(str(rate)) if rate not in (None, "") else "—"
 
     total = data.get("total") or {}
     lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total.get("rate")), "mtd": total.get("mtd") or "0"}]

@@ -16,6 +16,7 @@ from marketing.approvals.services import approval_reject, approval_start
 from marketing.audit import audit_record, changed_fields, model_snapshot
 from marketing.roles import Role
 from marketing.selectors import users_with_roles, visible_branches
+from reports.summary import pct as _summary_pct  # one rounding rule for every rate shown
 from reports.workcal import WorkCalendar
 
 from ..mail import absolute, emails_of, mail_language, send_notice
@@ -149,7 +150,7 @@ def assess(doc) -> dict:
 def figures_text(a: dict) -> str:
     if a["first_request"]:
         return _("首次申领：该分公司尚无派发记录。")
-    rate = "—" if a["rate"] is None else f"{a['rate'] * 100:.1f}%"
+    rate = "—" if a["rate"] is None else _summary_pct(str(a["rate"]))
     return _("动销率 %(rate)s = 客户已签 %(signed)s ÷（已派发 %(dispatched)s − 回收作废 %(voided)s）；"
              "达标线 %(bar)s；总部库存 %(stock)s 份。") % {
         "rate": rate, "signed": a["signed"], "dispatched": a["dispatched"], "voided": a["voided"],
