@@ -63,6 +63,23 @@ class WorkCalendar:
         """The business day a summary sent on working day W covers: the working day before W."""
         return self.previous_working(send_day)
 
+    def working_days_of_month(self, year: int, month: int) -> list[dt.date]:
+        day = dt.date(year, month, 1)
+        days = []
+        while day.month == month:
+            if self.is_working(day):
+                days.append(day)
+            day += dt.timedelta(days=1)
+        return days
+
+    def time_progress(self, day: dt.date) -> tuple[int, int]:
+        """时间进度 of the month ``day`` falls in, as (elapsed, total) working days: working days
+        from the 1st up to and including ``day`` over the month's working days. The ratio is
+        ``elapsed / total`` (see :func:`time_progress_ratio`); both counts follow the tenant's
+        calendar, official holidays and 调休 included."""
+        days = self.working_days_of_month(day.year, day.month)
+        return sum(1 for d in days if d <= day), len(days)
+
     def current_business_day(self, now: dt.datetime) -> dt.date:
         """The day whose reports are due next: the last working day before today (local)."""
         return self.previous_working(now.astimezone(self.tenant.zone).date())
@@ -80,3 +97,22 @@ def default_filing_day(calendar: WorkCalendar, now: dt.datetime) -> dt.date:
 def missing_years(today: dt.date) -> list[int]:
     """Years around today that the official calendar does not cover (this year and next)."""
     return [y for y in (today.year, today.year + 1) if not year_covered(y)]
+
+
+def time_progress_ratio(calendar: WorkCalendar, day: dt.date):
+    """时间进度 as an unrounded Decimal ratio (0..1), or None for a month without working days.
+    Display it with ``reports.summary.pct`` like every other rate (one rounding rule)."""
+    from decimal import Decimal
+
+    elapsed, total = calendar.time_progress(day)
+    if not total:
+        return None
+    return Decimal(elapsed) / Decimal(total)
+
+
+def behind_pace(rate, pace) -> bool:
+    """落后于时间进度: a completion ratio strictly below the time-progress ratio. Unknown either
+    side (no target, no working days) is never "behind"."""
+    if rate is None or pace is None:
+        return False
+    return rate < pace

@@ -68,3 +68,28 @@ def test_default_filing_day(cal):
     assert default_filing_day(cal, at(2026, 11, 23, 9, 59)) == D(2026, 11, 20)  # Monday morning: Friday's
     assert default_filing_day(cal, at(2026, 11, 23, 18)) == D(2026, 11, 23)  # Monday evening: Monday's
     assert default_filing_day(cal, at(2026, 11, 22, 18)) == D(2026, 11, 20)  # Sunday: Friday's
+
+
+def test_time_progress_over_national_day_with_make_up_saturday(cal):
+    """时间进度 (issue #20): working days up to and including the day ÷ the month's working
+    days. October 2026 has 18 (Oct 1-7 off, Saturday Oct 10 worked)."""
+    from decimal import Decimal
+
+    from reports.summary import pct
+    from reports.workcal import behind_pace, time_progress_ratio
+
+    assert cal.time_progress(D(2026, 10, 7)) == (0, 18)
+    assert cal.time_progress(D(2026, 10, 10)) == (3, 18)  # the 调休 Saturday counts
+    assert cal.time_progress(D(2026, 10, 12)) == (4, 18)
+    assert cal.time_progress(D(2026, 10, 31)) == (18, 18)  # a Saturday after the last working day
+    ratio = time_progress_ratio(cal, D(2026, 10, 12))
+    assert ratio == Decimal(4) / Decimal(18)
+    assert pct(str(ratio)) == "22.2%"
+    assert behind_pace(Decimal("0.2"), ratio) and not behind_pace(Decimal("0.23"), ratio)
+    assert not behind_pace(None, ratio)
+
+
+def test_time_progress_follows_tenant_overrides(org_a):
+    with org_a.scope():
+        cal = WorkCalendar(org_a.tenant, overrides={D(2026, 10, 17): True})  # a Saturday worked
+        assert cal.time_progress(D(2026, 10, 17)) == (9, 19)
