@@ -160,6 +160,7 @@ class TenantSettingsForm(forms.ModelForm):
             "report_deadline_time": forms.TimeInput(attrs={"type": "time"}),
             "reminder_time": forms.TimeInput(attrs={"type": "time"}),
             "summary_send_time": forms.TimeInput(attrs={"type": "time"}),
+            "approval_digest_time": forms.TimeInput(attrs={"type": "time"}),
         }
 
     def __init__(self, *args, **kwargs):

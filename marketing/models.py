@@ -56,6 +56,8 @@ class Tenant(models.Model):
     report_deadline_time = models.TimeField(_("日报截止时间"), default=time(10, 0))
     reminder_time = models.TimeField(_("未报提醒时间"), default=time(9, 30))
     summary_send_time = models.TimeField(_("每日汇总发送时间"), default=time(10, 0))
+    # Approvals: the morning digest of what waits for each approver (marketing/approvals/digest.py)
+    approval_digest_time = models.TimeField(_("待审批日报发送时间"), default=time(8, 30))
     sales_positions = models.JSONField(
         _("计入销售人数的岗位"), default=default_sales_positions, blank=True
     )

@@ -24,6 +24,7 @@ TENANT_SETTINGS_FIELDS = [
     "report_deadline_time",
     "reminder_time",
     "summary_send_time",
+    "approval_digest_time",
     "sales_positions",
     "report_filing_roles",
     "summary_all_branches_to_branch_gm",

@@ -191,11 +191,12 @@ def test_region_edit(org_a, client_as):
 def test_settings_update_audited_and_validated(org_a, client_as):
     client = client_as(org_a.users["admin"])
     base = {"name": "甲公司", "time_zone": "Asia/Shanghai", "marketing_mailbox": "m@alpha.test", "report_deadline_time": "10:00",
-            "reminder_time": "09:30", "summary_send_time": "10:00", "sales_positions": "销售, 业务员", "report_filing_roles": ["branch_gm"],
+            "reminder_time": "09:30", "summary_send_time": "10:00", "approval_digest_time": "08:15", "sales_positions": "销售, 业务员", "report_filing_roles": ["branch_gm"],
             "expense_ratio_limit": "0.08", "customer_reach_policy": "seed", "customer_grant_days": 7, "customer_read_alert_per_hour": 30}
     assert client.post(reverse("marketing:settings"), base).status_code == 302
     org_a.tenant.refresh_from_db()
     assert org_a.tenant.sales_positions == ["销售", "业务员"]
+    assert org_a.tenant.approval_digest_time.strftime("%H:%M") == "08:15"
     with org_a.scope():
         event = AuditEvent.objects.get(verb="tenant.settings")
     assert event.before["expense_ratio_limit"] == "0.05" and event.after["expense_ratio_limit"] == "0.08"

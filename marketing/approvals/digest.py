@@ -1,4 +1,5 @@
-"""The daily digest of pending approvals, at 08:30 in each tenant's time zone. Each
+"""The daily digest of pending approvals, at the tenant's ``approval_digest_time`` (default
+08:30) in the tenant's time zone. Each
 (user, day) is claimed as a row in the same transaction that queues the message in the
 outbox, so a re-run, a retry or two workers never queue a second copy, and the outbox's
 retries cover a mail server that is down."""
@@ -22,14 +23,14 @@ from .models import ApprovalDigest, ApprovalTask, TaskStatus
 
 logger = logging.getLogger(__name__)
 
-DIGEST_TIME = dt.time(8, 30)
+DIGEST_TIME = dt.time(8, 30)  # the default of Tenant.approval_digest_time
 DIGEST_WINDOW = dt.timedelta(hours=1)  # a beat outage shorter than this still sends today's digest
 
 
 def digest_due(*, tenant, now: dt.datetime) -> bool:
-    """True between 08:30 and 09:30 on the tenant's own clock."""
+    """True within an hour after the tenant's digest time, on the tenant's own clock."""
     local = now.astimezone(tenant.zone)
-    start = dt.datetime.combine(local.date(), DIGEST_TIME, tzinfo=tenant.zone)
+    start = dt.datetime.combine(local.date(), tenant.approval_digest_time or DIGEST_TIME, tzinfo=tenant.zone)
     return start <= local < start + DIGEST_WINDOW
 
 

@@ -186,6 +186,7 @@ class SignInKind(models.TextChoices):
     OIDC = "openid_connect", _("OpenID Connect（企业身份提供方）")
     DINGTALK = "dingtalk", _("钉钉")
     FEISHU = "feishu", _("飞书")
+    WECOM = "wecom", _("企业微信")
 
 
 class CompanySignIn(TenantOwned):
@@ -195,6 +196,10 @@ class CompanySignIn(TenantOwned):
     app = models.OneToOneField("socialaccount.SocialApp", on_delete=models.CASCADE, related_name="company_signin")
     kind = models.CharField(_("方式"), max_length=20, choices=SignInKind.choices)
     label = models.CharField(_("按钮文字"), max_length=60)
+    # The client secret lives here, encrypted at rest, not in allauth's SocialApp.secret
+    # (a plain-text column): CompanySignInAdapter.list_apps() hands allauth an app with
+    # the decrypted secret in memory only.
+    secret = EncryptedTextField(_("密钥"), blank=True, default="")
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

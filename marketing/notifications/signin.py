@@ -1,11 +1,12 @@
-"""Company sign-in (optional per tenant) with django-allauth: OpenID Connect, DingTalk and
-Feishu. The tenant's sign-in page (``/login/company/<slug>/``) remembers the tenant in the
+"""Company sign-in (optional per tenant) with django-allauth: OpenID Connect, DingTalk,
+Feishu and WeCom (our own allauth provider, ``wecom.py``). The tenant's sign-in page (``/login/company/<slug>/``) remembers the tenant in the
 session and offers only that tenant's providers; after the provider answers, the account is
 mapped to an *existing* active member of that tenant
 
 1. by an earlier link (allauth ``SocialAccount``), else
 2. by the id the user or admin recorded (OIDC ``sub`` -> ``sso_subject``; Feishu
-   open_id/union_id/user_id -> ``feishu_open_id``; DingTalk openId/unionId -> ``dingtalk_userid``), else
+   open_id/union_id/user_id -> ``feishu_open_id``; DingTalk openId/unionId -> ``dingtalk_userid``;
+   WeCom userid -> ``wecom_userid``), else
 3. by mobile (the provider's verified mobile == the recorded mobile or the user's phone),
 
 and only when exactly one member matches. Otherwise the sign-in is refused with a message;
@@ -57,6 +58,9 @@ def _ids_and_mobile(provider: str, claims: dict) -> tuple[set[str], str]:
     if provider == "dingtalk":
         ids = {claims.get("openId"), claims.get("unionId")}
         mobile = claims.get("mobile") or ""
+    elif provider == "wecom":  # WeCom gives the member's userid only (no mobile, see wecom.py)
+        ids = {claims.get("userid")}
+        mobile = ""
     elif provider == "feishu":
         ids = {claims.get("open_id"), claims.get("union_id"), claims.get("user_id")}
         mobile = claims.get("mobile") or ""
@@ -69,7 +73,7 @@ def _ids_and_mobile(provider: str, claims: dict) -> tuple[set[str], str]:
 def match_member(*, tenant, provider: str, claims: dict):
     """The one active member of ``tenant`` this company account belongs to, or None."""
     ids, mobile = _ids_and_mobile(provider, claims)
-    field = {"dingtalk": "dingtalk_userid", "feishu": "feishu_open_id"}.get(provider, "sso_subject")
+    field = {"dingtalk": "dingtalk_userid", "feishu": "feishu_open_id", "wecom": "wecom_userid"}.get(provider, "sso_subject")
     with scopes_disabled():
         members = Membership.objects.filter(tenant=tenant, is_active=True, user__is_active=True).select_related("user")
         profiles = {p.user_id: p for p in NotificationProfile.objects.filter(tenant=tenant)}
@@ -96,8 +100,11 @@ class CompanySignInAdapter(DefaultSocialAccountAdapter):
         if tenant is None:
             return []
         with scopes_disabled():
-            allowed = set(CompanySignIn.objects.filter(tenant=tenant, is_active=True).values_list("app_id", flat=True))
-        return [a for a in apps if a.pk in allowed]
+            secrets = dict(CompanySignIn.objects.filter(tenant=tenant, is_active=True).values_list("app_id", "secret"))
+        chosen = [a for a in apps if a.pk in secrets]
+        for app in chosen:  # decrypted into the in-memory app only; the table keeps ""
+            app.secret = secrets[app.pk] or app.secret
+        return chosen
 
     def get_app(self, request, provider, client_id=None):
         """A provider this tenant has not connected (or a login URL opened directly, without
@@ -108,6 +115,15 @@ class CompanySignInAdapter(DefaultSocialAccountAdapter):
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist:
             raise Http404 from None
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        """A provider that answers with an error (wrong app secret, expired code, WeCom's
+        errcode ...): back to our sign-in page with a message, the cause in the log -- not
+        allauth's own error page."""
+        log.warning("company sign-in failed: provider=%s error=%s exception=%r",
+                    getattr(provider, "id", provider), error, exception)
+        messages.error(request, _("企业账号登录未完成，请重试或使用用户名和密码登录。"))
+        raise ImmediateHttpResponse(redirect("login"))
 
     def _refuse(self, request, tenant, message: str, claims_hint: str):
         if tenant is not None:

@@ -56,6 +56,8 @@ class SignInForm(forms.Form):
     secret = forms.CharField(label="Client Secret / AppSecret", max_length=191, required=False,
                              widget=forms.PasswordInput(render_value=False),
                              help_text=gettext_lazy("留空则保留原密钥。"))
+    agent_id = forms.CharField(label="AgentId", max_length=20, required=False,
+                               help_text=gettext_lazy("仅企业微信：自建应用的 AgentId；Client ID 填企业 ID（CorpID），密钥填应用的 Secret。"))
     server_url = forms.URLField(label=gettext_lazy("OIDC 发现地址"), required=False, assume_scheme="https",
                                 help_text=gettext_lazy("仅 OpenID Connect：身份提供方地址（…/.well-known/openid-configuration）。"))
     is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
@@ -64,6 +66,8 @@ class SignInForm(forms.Form):
         data = super().clean()
         if data.get("kind") == SignInKind.OIDC and not data.get("server_url"):
             self.add_error("server_url", _("OpenID Connect 需要填写发现地址。"))
+        if data.get("kind") == SignInKind.WECOM and not (data.get("agent_id") or "").isdigit():
+            self.add_error("agent_id", _("企业微信需要填写自建应用的 AgentId（数字）。"))
         return data
 
 
@@ -84,10 +88,13 @@ def signin_save(*, tenant, actor, entry: CompanySignIn | None, data: dict, reque
         entry = CompanySignIn.objects.select_for_update().select_related("app").get(pk=entry.pk, tenant=tenant)
         app = entry.app
     app.client_id = data["client_id"]
+    app.secret = ""  # never in allauth's plain-text column; see CompanySignIn.secret
     if data.get("secret"):
-        app.secret = data["secret"]
+        entry.secret = data["secret"]
     if data["kind"] == SignInKind.OIDC:
         app.settings = {"server_url": data["server_url"], "fetch_userinfo": True}
+    elif data["kind"] == SignInKind.WECOM:
+        app.settings = {"agent_id": data["agent_id"]}
     app.save()
     entry.app, entry.label, entry.is_active = app, data["label"], data["is_active"]
     entry.save()
@@ -109,7 +116,8 @@ def signin_list(request):
 def signin_edit(request, pk=None):
     entry = access_object(CompanySignIn.objects.filter(tenant=request.tenant).select_related("app"), pk=pk) if pk else None
     initial = ({"kind": entry.kind, "label": entry.label, "client_id": entry.app.client_id,
-                "server_url": (entry.app.settings or {}).get("server_url", ""), "is_active": entry.is_active}
+                "server_url": (entry.app.settings or {}).get("server_url", ""),
+                "agent_id": (entry.app.settings or {}).get("agent_id", ""), "is_active": entry.is_active}
                if entry else {"is_active": True})
     form = SignInForm(request.POST or None, initial=initial)
     if entry:

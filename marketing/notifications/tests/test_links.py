@@ -145,3 +145,16 @@ def test_digest_runs_at_0830_on_the_tenants_clock(org_a, django_capture_on_commi
         assert dispatch_approval_digests() == 0
     with time_machine.travel(dt.datetime(2026, 12, 3, 13, 31, tzinfo=dt.UTC), tick=False):
         assert dispatch_approval_digests() == first
+
+
+def test_digest_time_is_the_tenants_setting(org_a, client_as):
+    """The 08:30 digest is a tenant setting (issue #16): 07:45 Shanghai time, set on the
+    company settings page, moves the window; the default stays 08:30."""
+    assert org_a.tenant.approval_digest_time == dt.time(8, 30)
+    org_a.tenant.approval_digest_time = dt.time(7, 45)
+    org_a.tenant.save(update_fields=["approval_digest_time"])
+    at_0745 = dt.datetime(2026, 12, 2, 23, 45, tzinfo=dt.UTC)  # 07:45 on Dec 3 in Shanghai
+    assert digest_due(tenant=org_a.tenant, now=at_0745)
+    assert not digest_due(tenant=org_a.tenant, now=at_0745 - dt.timedelta(minutes=1))
+    assert not digest_due(tenant=org_a.tenant, now=at_0745 + dt.timedelta(hours=1))
+    assert not digest_due(tenant=org_a.tenant, now=dt.datetime(2026, 12, 3, 0, 50, tzinfo=dt.UTC))  # 08:50: past the window
