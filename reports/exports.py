@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
-from .summary import NO_TARGET, current, has_target, pct
+from .summary import NO_TARGET, current, has_target, is_behind, pace_ratio, pct
 
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
 # After the eight columns of 汇总: hospitality deducted from sales (issue 13).
@@ -23,6 +23,8 @@ MONEY_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
 
 
+# 时间进度 (issue #20): added after the existing columns, never between them.
+PACE_COLUMN_TITLES = ["时间进度", "落后于时间进度"]
 RATE_NOTE = "完成率 = 有目标分公司的本月累计回款 ÷ 其月度目标之和；无目标分公司计入回款合计，不计入完成率。"
 
 
@@ -38,6 +40,7 @@ def summary_xlsx(data: dict) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
 
     data = current(data)
+    pace = pace_ratio(data)
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E8EEF9")
@@ -67,28 +70,35 @@ def summary_xlsx(data: dict) -> bytes:
         c.number_format = fmt
         return c
 
+    def pace_cells(ws, item, branch=False):
+        """时间进度 (unrounded, shown 0.0%) and the 落后 mark, after the existing columns."""
+        return [number(ws, pace, PERCENT_FORMAT), text(ws, "落后" if is_behind(item, pace, branch=branch) else "")]
+
     def figures(ws, item, branch=False):
         rate = (text(ws, NO_TARGET) if branch and not has_target(item)
                 else number(ws, _num(item["rate"]), PERCENT_FORMAT))
         return [item["headcount"], *(number(ws, _num(item[k]), MONEY_FORMAT) for k in ("day_amount", "mtd", "target")),
                 rate]
 
-    ws = sheet("汇总", STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES, (12, 16, 10, 14, 16, 14, 10, 16, 14, 16))
+    ws = sheet("汇总", STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES + PACE_COLUMN_TITLES,
+               (12, 16, 10, 14, 16, 14, 10, 16, 14, 16, 10, 16))
     for row in data["rows"]:
         label = row["state_label"] + (f"（{row['late_by']}）" if row["late_by"] else "")
         ws.append([text(ws, row["region"]), text(ws, row["branch"]), *figures(ws, row, branch=True), text(ws, label),
-                   *(number(ws, _num(row.get(k)), MONEY_FORMAT) for k in ("hospitality", "net_mtd"))])
+                   *(number(ws, _num(row.get(k)), MONEY_FORMAT) for k in ("hospitality", "net_mtd")),
+                   *pace_cells(ws, row, branch=True)])
 
     if data.get("total"):
         ws = sheet("合计", ["地区", "分公司数", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率",
-                          "有目标分公司本月累计回款", "无目标分公司数"], (14, 10, 10, 14, 16, 14, 10, 22, 14))
+                          "有目标分公司本月累计回款", "无目标分公司数", *PACE_COLUMN_TITLES], (14, 10, 10, 14, 16, 14, 10, 22, 14, 10, 16))
         for reg in data["regions"]:
             ws.append([text(ws, reg["region"]), reg["branches"], *figures(ws, reg),
-                       number(ws, _num(reg["mtd_targeted"]), MONEY_FORMAT), reg["no_target"]])
+                       number(ws, _num(reg["mtd_targeted"]), MONEY_FORMAT), reg["no_target"], *pace_cells(ws, reg)])
         total = text(ws, "公司合计")
         total.font = bold
         ws.append([total, data["total"]["branches"], *figures(ws, data["total"]),
-                   number(ws, _num(data["total"]["mtd_targeted"]), MONEY_FORMAT), data["total"]["no_target"]])
+                   number(ws, _num(data["total"]["mtd_targeted"]), MONEY_FORMAT), data["total"]["no_target"],
+                   *pace_cells(ws, data["total"])])
         ws.append([])
         ws.append([text(ws, RATE_NOTE)])
 
@@ -218,6 +228,7 @@ def summary_pdf(data: dict) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table, TableStyle
 
     data = current(data)
+    pace = pace_ratio(data)
     _register_font()
     TextBlock = _text_block_class()  # noqa: N806
     base = ParagraphStyle("base", fontName=_FONT, fontSize=9, leading=13, wordWrap="CJK")
@@ -237,7 +248,9 @@ def summary_pdf(data: dict) -> bytes:
     doc_width = landscape(A4)[0] - 24 * mm
     story = [
         Paragraph(escape(f"{data['tenant']} 分公司动态日报汇总"), h1),
-        Paragraph(escape(f"业务日期 {data['business_day']} · 统计月份 {data['month']}"), small),
+        Paragraph(escape(f"业务日期 {data['business_day']} · 统计月份 {data['month']}"
+                         + (f" · 时间进度 {_pct_text(str(pace))}（第 {data['pace']['elapsed']}/{data['pace']['total']} 个工作日）"
+                            if pace is not None else "")), small),
     ]
     if data.get("correction"):
         first_at = (data.get("resend") or {}).get("first_sent_at") or ""
@@ -249,6 +262,8 @@ def summary_pdf(data: dict) -> bytes:
         rate = NO_TARGET if branch and not has_target(item) else _pct_text(item["rate"])
         if not branch and item.get("no_target") and item.get("targeted"):
             rate += "*"
+        if is_behind(item, pace, branch=branch):
+            rate += " 落后"
         return [str(item["headcount"]), _money_text(item["day_amount"]), _money_text(item["mtd"]),
                 _money_text(item["target"]), rate]
 

@@ -17,7 +17,7 @@ from marketing.models import Branch
 
 from .models import Collection, DailyReport, MonthlyTarget, PartnerKind, RosterEntry
 from .selectors import FilingState, filing_state, format_delay
-from .workcal import WorkCalendar
+from .workcal import WorkCalendar, behind_pace, time_progress_ratio
 
 ZERO = Decimal("0.00")
 
@@ -169,7 +169,11 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
 
     regions, total = aggregate(rows)
     ranked = sorted((r for r in rows if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
+    elapsed, month_days = calendar.time_progress(business_day)
+    pace = time_progress_ratio(calendar, business_day)
     data = {
+        # 时间进度 (issue #20): stored with the snapshot, so a resend shows the same figure
+        "pace": {"elapsed": elapsed, "total": month_days, "ratio": None if pace is None else str(pace)},
         "tenant": tenant.name,
         "business_day": business_day.isoformat(),
         "weekday": business_day.weekday(),
@@ -220,6 +224,19 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
     return out
 
 
+def pace_ratio(data: dict) -> Decimal | None:
+    """The summary's 时间进度 as a Decimal (None for snapshots compiled before it existed)."""
+    ratio = (data.get("pace") or {}).get("ratio")
+    return None if ratio is None else Decimal(ratio)
+
+
+def is_behind(item: dict, pace: Decimal | None, *, branch: bool) -> bool:
+    """落后于时间进度: a targeted branch (or a group with a rate) whose 完成率 is below the pace."""
+    if branch and not has_target(item):
+        return False
+    return behind_pace(None if item.get("rate") is None else Decimal(item["rate"]), pace)
+
+
 def pct(rate: str | None) -> str:
     if rate is None:
         return ""
@@ -254,6 +271,12 @@ def decorate(data: dict) -> dict:
                 r[f"{key}_text"] = money_text(r[key])
     for r in data.get("rows", []):
         r["rate_pct"] = rate_text(r, branch=True, no_target=gettext("无目标"))
+    pace = pace_ratio(data)
+    data["pace_pct"] = pct(None if pace is None else str(pace))
+    for r in data.get("rows", []):
+        r["behind"] = is_behind(r, pace, branch=True)
+    for g in [*(data.get("regions") or []), *([data["total"]] if data.get("total") else [])]:
+        g["behind"] = is_behind(g, pace, branch=False)
     for g in [*(data.get("regions") or []), *([data["total"]] if data.get("total") else [])]:
         g["rate_note"] = (gettext("不含无目标 %(n)d 家") % {"n": g["no_target"]}
                           if g.get("no_target") and g.get("targeted") else "")

@@ -98,7 +98,7 @@ def test_same_rate_on_page_email_xlsx_and_pdf(org_a, client_as):
     assert [r[6] for r in rows[1:]] == [1.037, "无目标", 0.4]
     totals = list(wb["合计"].iter_rows(values_only=True))
     assert totals[1][:7] == ("甲一区", 2, 0, 92800.0, 192800.0, 100000.0, 1.037)
-    assert totals[1][7:] == (103700.0, 1)
+    assert totals[1][7:9] == (103700.0, 1)  # 时间进度 columns follow (test_pace.py)
     assert totals[3][0] == "公司合计" and totals[3][6] == 0.8247
     pdf = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(summary_pdf(row.data))).pages)
     assert "103.7%" in pdf and "82.5%" in pdf and "无目标" in pdf and "192.8%" not in pdf
