@@ -5,6 +5,7 @@ not cover falls back to Monday-Friday; ``missing_years`` lets the UI warn admins
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from functools import lru_cache
 
 import chinese_calendar
@@ -102,8 +103,6 @@ def missing_years(today: dt.date) -> list[int]:
 def time_progress_ratio(calendar: WorkCalendar, day: dt.date):
     """时间进度 as an unrounded Decimal ratio (0..1), or None for a month without working days.
     Display it with ``reports.summary.pct`` like every other rate (one rounding rule)."""
-    from decimal import Decimal
-
     elapsed, total = calendar.time_progress(day)
     if not total:
         return None

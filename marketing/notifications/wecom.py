@@ -28,15 +28,13 @@ from allauth.socialaccount.providers.base import ProviderAccount
 from allauth.socialaccount.providers.oauth2.client import OAuth2Client, OAuth2Error
 from allauth.socialaccount.providers.oauth2.provider import OAuth2Provider
 from allauth.socialaccount.providers.oauth2.views import OAuth2Adapter, OAuth2CallbackView, OAuth2LoginView
+from django.conf import settings
 
 LOGIN_URL = "https://login.work.weixin.qq.com/wwlogin/sso/login"
 API_BASE = "https://qyapi.weixin.qq.com"
-TIMEOUT = 10  # seconds for each call to WeCom's API
 
 
 def _endpoint(name: str, default: str) -> str:
-    from django.conf import settings
-
     return (getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get("wecom", {}) or {}).get(name, default)
 
 
@@ -51,8 +49,8 @@ class WeComClient(OAuth2Client):
         return f"{authorization_url}?{urlencode(params)}"
 
     def _get(self, path: str, params: dict) -> dict:
-        with get_adapter().get_requests_session() as session:
-            response = session.get(_endpoint("API_BASE", API_BASE) + path, params=params, timeout=TIMEOUT)
+        with get_adapter().get_requests_session() as session:  # allauth's session: SOCIALACCOUNT_REQUESTS_TIMEOUT
+            response = session.get(_endpoint("API_BASE", API_BASE) + path, params=params)
         response.raise_for_status()
         data = response.json()
         if data.get("errcode", 0) != 0:
@@ -84,10 +82,6 @@ class WeComAdapter(OAuth2Adapter):
         client = super().get_client(request, app)
         client.agent_id = str((app.settings or {}).get("agent_id", ""))
         return client
-
-    def parse_token(self, data):
-        token = super().parse_token({"access_token": data["access_token"]})
-        return token
 
     def complete_login(self, request, app, token, **kwargs):
         member = dict((kwargs.get("response") or {}).get("member") or {})

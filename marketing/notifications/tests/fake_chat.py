@@ -11,10 +11,11 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from .fake_server import BackgroundServer
 
 WECOM_KEY, DINGTALK_TOKEN, DINGTALK_SECRET = "wecom-key-1", "ding-token-1", "SECdingsecret123"
 FEISHU_HOOK, FEISHU_SECRET = "feishu-hook-1", "feishu-secret-xyz"
@@ -116,23 +117,12 @@ class _Handler(BaseHTTPRequestHandler):
         return self._answer(404, {"errcode": 404, "errmsg": "not found"})
 
 
-class FakeChat(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FakeChat(BackgroundServer, ThreadingHTTPServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.requests: list[dict] = []
         self.force_status = 0
         self.force_answer: dict | None = None
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
     def url(self, platform: str) -> str:
         base = f"http://127.0.0.1:{self.server_address[1]}"

@@ -5,12 +5,13 @@ signs in with which authorization code."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
+
+from .fake_server import BackgroundServer
 
 CLIENT_ID, CLIENT_SECRET = "branchdesk-test", "s3cret-oidc"
 
@@ -65,21 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self._json(200, {"access_token": access, "token_type": "Bearer", "expires_in": 300, "id_token": id_token})
 
 
-class FakeOIDC(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FakeOIDC(BackgroundServer, ThreadingHTTPServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(_Handler)
         self.users: dict[str, dict] = {}
         self.tokens: dict[str, dict] = {}
         self.token_requests: list[dict] = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()

@@ -5,8 +5,9 @@ data timeout); "stall_rcpt" stalls on RCPT (before the message is handed over)."
 from __future__ import annotations
 
 import socketserver
-import threading
 import time
+
+from .fake_server import BackgroundServer
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -50,22 +51,12 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.wfile.write(b"502 no\r\n")
 
 
-class FakeSMTP(socketserver.ThreadingTCPServer):
-    daemon_threads = True
+class FakeSMTP(BackgroundServer, socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(self, mode="ok", delay=0.0):
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.mode, self.delay, self.received = mode, delay, []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
 
     @property
     def port(self) -> int:

@@ -7,9 +7,10 @@ for an outsider) decides who scanned."""
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from .fake_server import BackgroundServer
 
 CORP_ID, AGENT_ID, APP_SECRET = "ww0123456789abcdef", "1000002", "wecom-app-secret"
 
@@ -59,22 +60,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._json({"errcode": 404, "errmsg": "not found"})
 
 
-class FakeWeCom(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FakeWeCom(BackgroundServer, ThreadingHTTPServer):
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(_Handler)
         self.members: dict[str, dict] = {}
         self.tokens: set[str] = set()
         self.requests: list[tuple[str, dict]] = []
         self.next_code = "code-1"
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
