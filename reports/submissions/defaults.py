@@ -88,6 +88,7 @@ DEFAULT_RULES: list[dict] = [
         "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": Cadence.MONTHLY,
         "month_day": 26, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
         "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.GENERAL_MANAGER],
+        "review_on_engine": True,  # S004-15/16: 产品市场部经理 签准 or 签否 → redraft; then to the GM
         "fields": [{"key": "plan", "label": "下月销售计划", "type": "table", "required": True, "help": "",
                     "columns": _t(("branch", "分公司", "text"), ("target", "计划回款", "money"),
                                   ("measures", "主要措施", "text"))}],

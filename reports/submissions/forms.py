@@ -252,7 +252,7 @@ class RuleForm(TenantModelForm):
         fields = [
             "code", "name", "description", "scope", "submitter_roles", "cadence", "weekdays", "month_day",
             "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-            "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "is_active", "sort_order",
+            "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "review_on_engine", "is_active", "sort_order",
         ]
         widgets = {"deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "description": forms.Textarea(attrs={"rows": 2})}

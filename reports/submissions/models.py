@@ -83,6 +83,10 @@ class SubmissionRule(TenantOwned):
     source_code = models.SlugField(_("来源规则编码"), max_length=40, blank=True, help_text=_("预填为“汇编”时使用"))
     feed = models.CharField(_("审阅通过后"), max_length=10, choices=Feed.choices, default=Feed.NONE, blank=True)
     shared_library = models.BooleanField(_("所有分公司可查阅（案例库）"), default=False)
+    review_on_engine = models.BooleanField(
+        _("审阅走审批流程"), default=False,
+        help_text=_("提交后按审批流程逐级审批（可退回、转交、会签），而不是由审阅角色直接审阅；流程在“审批流程”中配置。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=100)
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.approvals.models import FlowStatus
 from marketing.audit import audit_record
 from marketing.models import Branch, Membership
 from marketing.selectors import visible_branches
@@ -29,7 +30,8 @@ from .models import (
 RULE_FIELDS = [
     "code", "name", "description", "fields", "submitter_roles", "scope", "cadence", "weekdays", "month_day",
     "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-    "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "is_active", "sort_order",
+    "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "review_on_engine", "is_active",
+    "sort_order",
 ]
 
 
@@ -100,6 +102,10 @@ def submission_save(
     sub, created = _lock_or_create(rule=rule, period=period, branch=branch, user=membership.user, due=due)
     if not created and expected_version is not None and sub.version != expected_version:
         raise ValidationError(_("该报表已在其他页面或由他人保存过，请刷新后再提交（您的输入已保留）。"), code="stale")
+    flow = engine_flow(sub) if rule.review_on_engine and not created else None
+    if flow is not None and flow.status == FlowStatus.IN_PROGRESS:
+        raise ValidationError(_("该报表正在审批中，请先在审批记录中撤回后再修改（您的输入已保留）。"), code="in_approval")
+    was_accepted = sub.status == SubmissionStatus.ACCEPTED
     before = {"status": sub.status, "revision": sub.revision, "data": sub.data}
     if sub.status == SubmissionStatus.ACCEPTED:
         SubmissionRevision.objects.create(
@@ -129,7 +135,20 @@ def submission_save(
         obj=sub, before=None if created else before,
         after={"status": sub.status, "revision": sub.revision, "data": sub.data}, request=request,
     )
+    if submit and rule.review_on_engine:
+        from marketing.approvals.services import approval_start
+
+        approval_start(document=sub, actor=membership.user, request=request, reopen_approved=was_accepted)
     return sub
+
+
+def engine_flow(sub: Submission):
+    """The approval flow of a submission whose rule is reviewed on the engine (or None)."""
+    from marketing.approvals.models import ApprovalFlow
+
+    from .approval import KEY
+
+    return ApprovalFlow.objects.filter(tenant_id=sub.tenant_id, document_type=KEY, object_id=sub.pk).first()
 
 
 @transaction.atomic
@@ -141,6 +160,8 @@ def submission_review(
     sub = Submission.objects.select_for_update(of=("self",)).select_related("rule", "branch").get(
         tenant=membership.tenant, pk=submission.pk
     )
+    if sub.rule.review_on_engine and engine_flow(sub) is not None:
+        raise ValidationError(_("该报表按审批流程审阅，请在审批待办中处理。"), code="on_engine")
     if not selectors.is_reviewer(membership, sub.rule):
         raise PermissionDenied
     if sub.submitter_id == membership.user_id:
@@ -174,6 +195,43 @@ def submission_review(
     if accept and sub.rule.feed == Feed.MONTHLY_TARGETS:
         _feed_monthly_target(submission=sub, actor=membership.user, request=request)
     return sub
+
+
+# --- the approval engine's outcome (rules with review_on_engine; see approval.py) ----------
+
+
+def _engine_outcome(sub: Submission, actor, *, status: str, verb: str, comment: str = "") -> None:
+    now = timezone.now()
+    before = {"status": sub.status}
+    if status == SubmissionStatus.RETURNED:  # 签否: the drafter rewrites; this version stays visible
+        SubmissionRevision.objects.create(
+            tenant=sub.tenant, submission=sub, revision=sub.revision, kind=RevisionKind.RETURNED, data=sub.data,
+            submitted_at=sub.submitted_at, reviewed_by=actor, reviewed_at=now, comment=comment,
+        )
+    sub.status = status
+    if status != SubmissionStatus.DRAFT:
+        sub.reviewed_by, sub.reviewed_at, sub.review_comment = actor, now, comment
+    sub.version += 1
+    sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "version", "updated_at"])
+    audit_record(tenant=sub.tenant, actor=actor, verb=verb, obj=sub, before=before,
+                 after={"status": status, "comment": comment, "via": "approval_engine"})
+
+
+def on_engine_approved(sub: Submission, actor) -> None:
+    """The chain's last signature: the plan is accepted (签准) and feeds what it feeds."""
+    _engine_outcome(sub, actor, status=SubmissionStatus.ACCEPTED, verb="submissions.accepted")
+    if sub.rule.feed == Feed.MONTHLY_TARGETS:
+        _feed_monthly_target(submission=sub, actor=actor)
+
+
+def on_engine_rejected(sub: Submission, actor, reason: str) -> None:
+    _engine_outcome(sub, actor, status=SubmissionStatus.RETURNED, verb="submissions.returned", comment=reason)
+
+
+def on_engine_withdrawn(sub: Submission, actor) -> None:
+    """The submitter took it back to change it: a draft again (the first submission time stays,
+    so lateness is still judged on the first hand-in)."""
+    _engine_outcome(sub, actor, status=SubmissionStatus.DRAFT, verb="submissions.withdrawn")
 
 
 def flatten_text(rule: SubmissionRule, data: dict) -> str:

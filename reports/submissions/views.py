@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketing.approvals import selectors as approval_selectors
+from marketing.approvals.models import FlowStatus
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -22,6 +24,7 @@ from marketing.tenancy import access_object
 from reports.workcal import WorkCalendar
 
 from . import cadence, defaults, prefill, selectors, services
+from .approval import KEY as PLAN_KEY
 from .exports import board_rows, submissions_xlsx
 from .forms import ReviewForm, RuleForm, SubmissionForm, people_choices
 from .models import (
@@ -215,18 +218,28 @@ def _uses(rule: SubmissionRule, kind: str) -> bool:
 @tenant_view()
 def detail(request, pk: int):
     m = request.membership
-    sub = access_object(selectors.visible_submissions(membership=m).prefetch_related("revisions", "attachments"), pk=pk)
+    qs = selectors.visible_submissions(membership=m)
+    if not qs.filter(pk=pk).exists():  # approvers of a plan on the engine open it from their inbox
+        qs = Submission.objects.filter(tenant=request.tenant, pk__in=approval_selectors.visible_flows(
+            tenant=request.tenant, user=request.user).filter(document_type=PLAN_KEY).values("object_id"))
+    sub = access_object(qs.select_related("rule", "branch", "submitter").prefetch_related("revisions", "attachments"),
+                        pk=pk)
     rule = sub.rule
     if sub.status == SubmissionStatus.DRAFT and sub.submitter_id != request.user.pk and not selectors.may_edit(m, sub):
         raise Http404
     datas = [sub.data] + [r.data for r in sub.revisions.all()]
     labels = _labels(request, rule, datas)
-    can_review = selectors.is_reviewer(m, rule) and sub.status == SubmissionStatus.SUBMITTED and sub.submitter_id != request.user.pk
+    flow = services.engine_flow(sub) if rule.review_on_engine else None
+    panel = approval_selectors.flow_panel(flow=flow, user=request.user, document=sub) if flow else None
+    can_review = (flow is None and selectors.is_reviewer(m, rule) and sub.status == SubmissionStatus.SUBMITTED
+                  and sub.submitter_id != request.user.pk)
     return render(request, "submissions/detail.html", {
+        "panel": panel,
         "sub": sub, "rule": rule, "labels": labels, "content": _content(rule, sub.data, labels),
         "revisions": [{"rev": r, "content": _content(rule, r.data, labels)} for r in sub.revisions.all()],
         "can_review": can_review, "review_form": ReviewForm(initial={"version": sub.version}),
-        "can_edit": selectors.may_edit(m, sub), "progress": [{**r, "label": labels["customers"].get(r["customer"], "＊＊")}
+        "can_edit": selectors.may_edit(m, sub) and not (flow and flow.status == FlowStatus.IN_PROGRESS),
+        "progress": [{**r, "label": labels["customers"].get(r["customer"], "＊＊")}
                      for r in prefill.plan_progress(submission=sub)] if rule.code == "visit_plan" else [],
         "period_label": cadence.period_label(rule, sub.period),
         "status": selectors.row_status(sub, sub.due_at, timezone.now()),
