@@ -218,6 +218,7 @@ class SubmissionAttachment(TenantOwned):
 
 
 class DigestStatus(models.TextChoices):
+    QUEUED = "queued", _("等待重发")
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("失败")
@@ -233,6 +234,7 @@ class SubmissionDigest(TenantOwned):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     recipients = models.JSONField(_("收件人"), default=list, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    resends = models.PositiveIntegerField(_("重发次数"), default=0)
 
     class Meta:
         verbose_name = _("报表汇总邮件")

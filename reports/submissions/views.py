@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +32,7 @@ from .models import (
     FieldType,
     Submission,
     SubmissionAttachment,
+    SubmissionDigest,
     SubmissionRule,
     SubmissionStatus,
     SubmitterScope,
@@ -125,7 +127,11 @@ def rule_detail(request, pk: int):
         response = HttpResponse(submissions_xlsx(rule=rule, rows=rows, labels=labels), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{rule.code}-{period:%Y%m%d}.xlsx"'
         return response
+    can_resend = m.can(Cap.SUBMISSIONS_CONFIGURE) or m.can(Cap.SUMMARIES_MANAGE)
+    digests = list(SubmissionDigest.objects.filter(tenant=request.tenant, rule=rule).order_by("-period")[:8]) \
+        if selectors.sees_whole_rule(m, rule) else []
     return render(request, "submissions/rule_detail.html", {
+        "digests": digests, "can_resend": can_resend,
         "rule": rule, "board": board, "period": period, "history": history, "whole": selectors.sees_whole_rule(m, rule),
         "is_submitter": selectors.is_submitter(m, rule), "period_label": cadence.period_label(rule, period),
         "can_configure": m.can(Cap.SUBMISSIONS_CONFIGURE),
@@ -342,3 +348,20 @@ def rule_edit(request, pk: int | None = None):
             return redirect("submissions:rule", pk=rule.pk)
     return render(request, "submissions/rule_form.html", {"form": form, "rule": rule if pk else None})
 
+
+
+@require_POST
+@tenant_view(Cap.SUBMISSIONS_CONFIGURE, Cap.SUMMARIES_MANAGE, any_of=True)
+@once_per_submit
+def digest_resend(request, pk: int):
+    from .mailing import digest_request_resend
+
+    digest = access_object(SubmissionDigest.objects.filter(tenant=request.tenant).select_related("rule"), pk=pk)
+    try:
+        digest_request_resend(digest=digest, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已安排重发“%(rule)s”%(period)s 的汇总邮件。") % {
+            "rule": digest.rule.name, "period": cadence.period_label(digest.rule, digest.period)})
+    return redirect(f"{reverse('submissions:rule', args=[digest.rule_id])}?period={digest.period.isoformat()}")
