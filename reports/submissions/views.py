@@ -27,6 +27,7 @@ from reports.workcal import WorkCalendar
 from . import cadence, defaults, prefill, selectors, services
 from .approval import KEY as PLAN_KEY
 from .exports import board_rows, submissions_xlsx
+from .field_editor import FieldEditor
 from .forms import ReviewForm, RuleForm, SubmissionForm, people_choices
 from .models import (
     FieldType,
@@ -336,17 +337,23 @@ def library(request):
 @once_per_submit
 def rule_edit(request, pk: int | None = None):
     rule = access_object(selectors.rules(tenant=request.tenant, active_only=False), pk=pk) if pk else SubmissionRule()
+    editor = FieldEditor(request.POST if request.method == "POST" else None, fields=rule.fields)
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
+    if editor.action:  # add / move / delete a field or column: re-render, save nothing
+        form = RuleForm(instance=rule, tenant=request.tenant, initial=form.as_initial(request.POST))
+    elif request.method == "POST" and all([form.is_valid(), editor.is_valid()]):
+        draft = form.save(commit=False)
+        draft.fields = editor.cleaned_fields
         try:
-            rule = services.rule_save(tenant=request.tenant, actor=request.user, rule=form.save(commit=False),
+            rule = services.rule_save(tenant=request.tenant, actor=request.user, rule=draft,
                                       expected_version=form.cleaned_data.get("version"), request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("规则已保存。"))
             return redirect("submissions:rule", pk=rule.pk)
-    return render(request, "submissions/rule_form.html", {"form": form, "rule": rule if pk else None})
+    return render(request, "submissions/rule_form.html", {"form": form, "editor": editor.context(),
+                                                          "rule": rule if pk else None})
 
 
 
