@@ -22,6 +22,9 @@ DEFAULT_CHAIN = [
     StepSpec(name="产品市场部经理审核", role=Role.MARKETING_DIRECTOR, position="产品市场部经理",
              kind=StepKind.APPROVE),
     StepSpec(name="呈报总经理", role=Role.GENERAL_MANAGER, kind=StepKind.APPROVE),
+    # S004-16 "如有必要还应转交财务经理": a copy to finance, which never blocks; a tenant that
+    # does not want it removes the step (or puts a condition on the plan's total).
+    StepSpec(name="转交财务经理", role=Role.FINANCE, kind=StepKind.CC),
 ]
 
 

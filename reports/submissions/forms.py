@@ -191,8 +191,8 @@ class RuleForm(TenantModelForm):
         model = SubmissionRule
         fields = [
             "code", "name", "description", "scope", "submitter_roles", "cadence", "weekdays", "month_day",
-            "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-            "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "review_on_engine", "is_active", "sort_order",
+            "period_month", "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
+            "digest_delay_minutes", "prefill", "source_code", "feed", "submit_check", "shared_library", "review_on_engine", "is_active", "sort_order",
         ]
         widgets = {"deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "description": forms.Textarea(attrs={"rows": 2})}
@@ -201,11 +201,16 @@ class RuleForm(TenantModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["version"] = self.instance.version if self.instance.pk else None
+        self.fields["period_month"].required = False  # only quarterly and yearly rules use it
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("cadence") == "weekly" and not cleaned.get("weekdays"):
             self.add_error("weekdays", _("每周填报的规则请至少选择一个截止日。"))
+        if cleaned.get("period_month") is None:
+            cleaned["period_month"] = 12 if cleaned.get("cadence") == "yearly" else 3
+        if cleaned.get("cadence") == "quarterly" and cleaned["period_month"] > 3:
+            self.add_error("period_month", _("每季度的规则：截止月份是季度内的第几个月，只能填 1–3。"))
         return cleaned
 
     def as_initial(self, data) -> dict:

@@ -18,6 +18,7 @@ from reports.workcal import WorkCalendar
 
 from . import cadence, selectors
 from .models import (
+    Check,
     Feed,
     RevisionKind,
     Submission,
@@ -29,8 +30,9 @@ from .models import (
 
 RULE_FIELDS = [
     "code", "name", "description", "fields", "submitter_roles", "scope", "cadence", "weekdays", "month_day",
+    "period_month",
     "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-    "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "review_on_engine", "is_active",
+    "digest_delay_minutes", "prefill", "source_code", "feed", "submit_check", "shared_library", "review_on_engine", "is_active",
     "sort_order",
 ]
 
@@ -105,6 +107,8 @@ def submission_save(
     flow = engine_flow(sub) if rule.review_on_engine and not created else None
     if flow is not None and flow.status == FlowStatus.IN_PROGRESS:
         raise ValidationError(_("该报表正在审批中，请先在审批记录中撤回后再修改（您的输入已保留）。"), code="in_approval")
+    if submit and rule.submit_check == Check.REGION_TARGET:
+        check_region_target(membership=membership, period=period, data=data)
     was_accepted = sub.status == SubmissionStatus.ACCEPTED
     before = {"status": sub.status, "revision": sub.revision, "data": sub.data}
     if sub.status == SubmissionStatus.ACCEPTED:
@@ -164,6 +168,8 @@ def submission_review(
         raise ValidationError(_("该报表按审批流程审阅，请在审批待办中处理。"), code="on_engine")
     if not selectors.is_reviewer(membership, sub.rule):
         raise PermissionDenied
+    if not selectors.visible_submissions(membership=membership, rule=sub.rule).filter(pk=sub.pk).exists():
+        raise PermissionDenied  # a reviewer limited to branches reviews those branches only
     if sub.submitter_id == membership.user_id:
         raise ValidationError(_("不能审阅自己提交的报表。"), code="self_review")
     if expected_version is not None and sub.version != expected_version:
@@ -248,6 +254,35 @@ def flatten_text(rule: SubmissionRule, data: dict) -> str:
             text_cols = [c["key"] for c in spec.get("columns", []) if c.get("type") == FieldType.TEXT]
             parts += [str(row.get(c) or "") for row in value or [] for c in text_cols]
     return "\n".join(p for p in parts if p)[:20000]
+
+
+def region_branch_targets(*, membership: Membership, month: dt.date) -> list[tuple[Branch, Decimal]]:
+    """The month's targets of the branches a regional manager covers (0 where none is set)."""
+    from reports.models import MonthlyTarget
+
+    branches = list(visible_branches(membership=membership).filter(is_active=True).order_by("sort_order", "code"))
+    amounts = dict(MonthlyTarget.objects.filter(tenant=membership.tenant, branch__in=branches, month=month)
+                   .values_list("branch_id", "amount"))
+    return [(b, amounts.get(b.pk, Decimal("0"))) for b in branches]
+
+
+def check_region_target(*, membership: Membership, period: dt.date, data: dict) -> None:
+    """S001-14: the region's target for the next month is set from the company plan and may
+    not be lower than what its branches' targets add up to."""
+    month = target_month(period)
+    rows = region_branch_targets(membership=membership, month=month)
+    total = sum((amount for _b, amount in rows), Decimal("0"))
+    try:
+        region = Decimal(str(data.get("region_target") or "0"))
+    except InvalidOperation:
+        region = Decimal("0")
+    if region < total:
+        detail = "、".join(f"{b.name} ¥{amount:,.2f}" for b, amount in rows if amount)
+        raise ValidationError(
+            _("本区域 %(month)s 目标 ¥%(region)s 低于所辖分公司目标之和 ¥%(total)s（%(detail)s）。") % {
+                "month": f"{month:%Y-%m}", "region": f"{region:,.2f}", "total": f"{total:,.2f}", "detail": detail},
+            code="region_below_branches",
+        )
 
 
 def target_month(period: dt.date) -> dt.date:

@@ -58,7 +58,8 @@ def _rule_for(request, pk: int) -> SubmissionRule:
     """A rule the member takes part in; others answer 404."""
     rule = access_object(selectors.rules(tenant=request.tenant, active_only=False), pk=pk)
     m = request.membership
-    if not (selectors.is_submitter(m, rule) or selectors.sees_whole_rule(m, rule) or rule.shared_library):
+    if not (selectors.is_submitter(m, rule) or selectors.sees_whole_rule(m, rule)
+            or selectors.is_reviewer(m, rule) or rule.shared_library):
         raise Http404
     return rule
 

@@ -69,6 +69,9 @@ def test_s004_14_16_plan_goes_to_the_marketing_manager_then_the_general_manager(
         flow.refresh_from_db()
         assert (sub.status, sub.reviewed_by, flow.status) == (SubmissionStatus.ACCEPTED, org_a.users["gm"],
                                                                FlowStatus.APPROVED)
+        # S004-16: the approved plan is copied to finance (a cc step never blocks the flow).
+        cc = flow.steps.get(name="转交财务经理")
+        assert cc.kind == "cc" and cc.status == "done"
 
 
 @pytest.mark.django_db
