@@ -1,8 +1,9 @@
 """Seed 002's four statistics sheets, computed from what the product already holds (nobody
 types them in):
 
-* 销售情况周统计表 / 月统计表 (S002-20, S002-21): per branch -- collections (回款), the month's
-  target and 完成率 (monthly only), contracts signed by customers, new customers, visits;
+* 销售情况周统计表 / 月统计表 (S002-20, S002-21), and the quarterly and yearly ones (季度、年度统计
+  报表, S001-25): per branch -- collections (回款), the period's target (the sum of its months'
+  targets) and 完成率 (not for weeks), contracts signed by customers, new customers, visits;
 * 营销人员工作周统计表 / 月统计表 (S002-22, S002-23): per salesperson -- visits, customers
   visited, new customers, contracts received and signed, plans and reports handed in (and how
   many late).
@@ -35,7 +36,7 @@ def pct(ratio: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class Period:
-    kind: str  # "week" | "month"
+    kind: str  # "week" | "month" | "quarter" | "year"
     start: dt.date
     end: dt.date  # inclusive
 
@@ -43,7 +44,15 @@ class Period:
     def label(self) -> str:
         if self.kind == "month":
             return f"{self.start:%Y-%m}"
+        if self.kind == "quarter":
+            return f"{self.start.year}Q{(self.start.month - 1) // 3 + 1}"
+        if self.kind == "year":
+            return f"{self.start.year}"
         return f"{self.start:%Y-%m-%d} ~ {self.end:%m-%d}"
+
+    @property
+    def has_target(self) -> bool:
+        return self.kind != "week"
 
     def previous(self) -> Period:
         return period_for(self.kind, self.start - dt.timedelta(days=1))
@@ -52,7 +61,16 @@ class Period:
         return period_for(self.kind, self.end + dt.timedelta(days=1))
 
 
+KINDS = ("week", "month", "quarter", "year")
+
+
 def period_for(kind: str, day: dt.date) -> Period:
+    if kind == "year":
+        return Period("year", dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
+    if kind == "quarter":
+        first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        end = (first + dt.timedelta(days=95)).replace(day=1) - dt.timedelta(days=1)
+        return Period("quarter", first, end)
     if kind == "month":
         start = day.replace(day=1)
         end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
@@ -108,9 +126,10 @@ def sales_statistics(*, tenant, branches, period: Period) -> dict:
     for branch_id, total in Collection.objects.filter(tenant=tenant, branch_id__in=ids, day__gte=period.start,
                                                       day__lte=period.end).values_list("branch_id").annotate(total=Sum("amount")):
         rows[branch_id].collections = total or Decimal("0")
-    if period.kind == "month":
-        for branch_id, amount in MonthlyTarget.objects.filter(tenant=tenant, branch_id__in=ids,
-                                                              month=period.start).values_list("branch_id", "amount"):
+    if period.has_target:  # a quarter's or year's target: the sum of its months' targets (S001-25)
+        for branch_id, amount in MonthlyTarget.objects.filter(
+                tenant=tenant, branch_id__in=ids, month__gte=period.start, month__lte=period.end).values_list(
+                    "branch_id").annotate(total=Sum("amount")):
             rows[branch_id].target = amount
     for branch_id, n in Contract.objects.filter(tenant=tenant, branch_id__in=ids, signed_on__gte=period.start,
                                                 signed_on__lte=period.end).values_list("branch_id").annotate(n=Count("id")):
@@ -174,7 +193,7 @@ def staff_statistics(*, tenant, branches, period: Period) -> dict:
     return {"period": period, "rows": list(rows.values())}
 
 
-SALES_HEADERS = ["地区", "分公司", "回款（元）", "月度目标（元）", "完成率", "客户签约合同（份）", "新建客户", "拜访次数"]
+SALES_HEADERS = ["地区", "分公司", "回款（元）", "目标（元）", "完成率", "客户签约合同（份）", "新建客户", "拜访次数"]
 STAFF_HEADERS = ["姓名", "分公司", "拜访次数", "拜访客户数", "新建客户", "领取合同（份）", "签约合同（份）",
                  "提交计划与报表", "其中迟交"]
 
@@ -191,7 +210,7 @@ def statistics_xlsx(*, company: str, sales: dict, staff: dict) -> bytes:
     from marketing.exports import as_text
 
     period = sales["period"]
-    kind = "月" if period.kind == "month" else "周"
+    kind = {"week": "周", "month": "月", "quarter": "季度", "year": "年度"}[period.kind]
     wb = Workbook()
     ws = wb.active
     ws.title = f"销售情况{kind}统计表"

@@ -117,9 +117,31 @@ def test_statistics_page_reach_and_xlsx(november, org_b, client_as):
     wb = load_workbook(io.BytesIO(response.content))
     ws = wb["销售情况月统计表"]
     assert ws["A1"].value == "甲公司 销售情况月统计表 2026-11（金额单位：元）"
-    assert [c.value for c in ws[2]][:5] == ["地区", "分公司", "回款（元）", "月度目标（元）", "完成率"]
+    assert [c.value for c in ws[2]][:5] == ["地区", "分公司", "回款（元）", "目标（元）", "完成率"]
     a1 = next(row for row in ws.iter_rows(min_row=3, values_only=True) if row[1] == "甲一分公司")
     assert a1[2] == 22000.5 and a1[3] == 34999.99 and abs(a1[4] - 22000.50 / 34999.99) < 1e-12
     assert ws.cell(3, 5).number_format == "0.0%" or ws.cell(4, 5).number_format == "0.0%"
     staff = wb["营销人员工作月统计表"]
     assert [c.value for c in staff[2]][0] == "姓名"
+
+
+@pytest.mark.django_db
+def test_s001_25_quarterly_and_yearly_statistics(november):
+    """S001-25 季度、年度统计报表: the period's target is the sum of its months' targets."""
+    org = november
+    with org.scope():
+        MonthlyTarget.objects.create(tenant=org.tenant, branch=org.branches["A1"], month=dt.date(2026, 12, 1),
+                                     amount=Decimal("40000"))
+        MonthlyTarget.objects.create(tenant=org.tenant, branch=org.branches["A1"], month=dt.date(2027, 1, 1),
+                                     amount=Decimal("99999"))  # next year: not counted
+        quarter = period_for("quarter", dt.date(2026, 11, 20))
+        year = period_for("year", dt.date(2026, 11, 20))
+        assert (quarter.start, quarter.end, quarter.label) == (dt.date(2026, 10, 1), dt.date(2026, 12, 31), "2026Q4")
+        assert (year.start, year.end, year.label) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31), "2026")
+        for period in (quarter, year):
+            a1 = next(r for r in sales_statistics(tenant=org.tenant, branches=branches_of(org), period=period)["rows"]
+                      if r.branch.code == "A1")
+            assert (a1.collections, a1.target) == (Decimal("22000.50"), Decimal("74999.99"))
+            assert pct(a1.ratio) == "29.3%"  # 22000.50 / 74999.99 = 29.334 %
+        assert period_for("quarter", dt.date(2026, 3, 31)).end == dt.date(2026, 3, 31)
+        assert period_for("quarter", dt.date(2026, 5, 1)).start == dt.date(2026, 4, 1)

@@ -13,12 +13,12 @@ from marketing.roles import Cap
 
 from .. import selectors
 from ..exports import XLSX_CONTENT_TYPE
-from ..statistics import pct, period_for, sales_statistics, staff_statistics, statistics_xlsx
+from ..statistics import KINDS, pct, period_for, sales_statistics, staff_statistics, statistics_xlsx
 
 
 @tenant_view(Cap.REPORTS_VIEW_ALL, Cap.REPORTS_BOARD_BRANCH, any_of=True)
 def statistics_view(request):
-    kind = "month" if request.GET.get("kind") == "month" else "week"
+    kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else "week"
     try:
         day = bounds.parse_day(request.GET.get("day")) or timezone.localdate()
     except ValueError:
@@ -36,7 +36,14 @@ def statistics_view(request):
         row.ratio_text = pct(row.ratio)
         row.collections_text = f"{row.collections:,.2f}"
         row.target_text = f"{row.target:,.2f}" if row.target is not None else ""
+    titles = {
+        "week": (_("销售情况周统计表"), _("营销人员工作周统计表")), "month": (_("销售情况月统计表"), _("营销人员工作月统计表")),
+        "quarter": (_("销售情况季度统计表"), _("营销人员工作季度统计表")),
+        "year": (_("销售情况年度统计表"), _("营销人员工作年度统计表")),
+    }[kind]
     return render(request, "reports/statistics.html", {
+        "kinds": [("week", _("周")), ("month", _("月")), ("quarter", _("季度")), ("year", _("年度"))],
+        "sales_title": titles[0], "staff_title": titles[1],
         "kind": kind, "period": period, "sales": sales, "staff": staff, "total_ratio": pct(sales["total_ratio"]),
         "limited": not request.membership.can(Cap.REPORTS_VIEW_ALL),
     })
