@@ -105,7 +105,7 @@ def complaints_xlsx(*, complaints, made_for: str, made_at: str) -> bytes:
     ws.title = _("客户投诉")
     stamp = _("机密 · 仅供 %(user)s 使用 · 导出时间 %(time)s") % {"user": made_for, "time": made_at}
     _text_cell(ws, 1, 1, stamp).font = Font(bold=True, color="B91C1C")
-    headers = [_("投诉日期"), _("客户名称"), _("分公司"), _("投诉人"), _("投诉内容"), _("处理部门"), _("负责人"),
+    headers = [_("投诉日期"), _("客户名称"), _("分公司"), _("投诉人"), _("投诉内容"), _("处理部门"), _("处理人"),
                _("状态"), _("处理结果"), _("办结日期")]
     for col, title in enumerate(headers, start=1):
         _text_cell(ws, 2, col, title).font = Font(bold=True)

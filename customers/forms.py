@@ -272,7 +272,7 @@ class ImportUploadForm(forms.Form):
 
 
 class ComplaintForm(TenantModelForm):
-    handler = _UserChoice(label=_("负责人"), queryset=User.objects.none())
+    handler = _UserChoice(label=_("处理人"), queryset=User.objects.none())
 
     class Meta:
         model = Complaint

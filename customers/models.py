@@ -409,7 +409,7 @@ class Complaint(TenantOwned):
     content = models.TextField(_("投诉内容"))
     department = models.CharField(_("处理部门"), max_length=12, choices=ComplaintDepartment.choices)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("负责人"))
+                                verbose_name=_("处理人"))
     status = models.CharField(_("状态"), max_length=8, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
     outcome = models.TextField(_("处理结果"), blank=True)
     closed_on = models.DateField(_("办结日期"), null=True, blank=True)

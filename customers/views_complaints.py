@@ -39,7 +39,7 @@ class ComplaintFilter(TenantFilterSet):
     q = django_filters.CharFilter(label=gettext_lazy("客户名称"), field_name="customer__name", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=ComplaintStatus.choices)
     department = django_filters.ChoiceFilter(label=gettext_lazy("处理部门"), choices=ComplaintDepartment.choices)
-    handler = django_filters.ModelChoiceFilter(label=gettext_lazy("负责人"), queryset=User.objects.none())
+    handler = django_filters.ModelChoiceFilter(label=gettext_lazy("处理人"), queryset=User.objects.none())
     since = django_filters.DateFilter(label=gettext_lazy("起始日期"), field_name="received_on", lookup_expr="gte")
     until = django_filters.DateFilter(label=gettext_lazy("截止日期"), field_name="received_on", lookup_expr="lte")
 
