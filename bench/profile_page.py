@@ -35,7 +35,9 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions (cProfile)")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--html", default="", help="write the page here")
+    parser.add_argument("--dump", default="", help="write the cProfile stats here (pstats format)")
     parser.add_argument("--db", default="h_perf_http")
+    parser.add_argument("--sql", action="store_true", help="print the queries of one warm request")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -75,6 +77,14 @@ def main() -> int:
         Path(args.html).write_bytes(body)
     for _ in range(5):
         client.get(args.path)
+    if args.sql:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            client.get(args.path)
+        for q in queries.captured_queries:
+            print(f"{q['time']:>6}  {q['sql'][:300]}")
     times = []
     for _ in range(args.n):
         t0 = time.perf_counter()
@@ -82,14 +92,16 @@ def main() -> int:
         times.append((time.perf_counter() - t0) * 1000)
     print(f"{args.path} as {args.who}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms "
           f"over {args.n}; {len(response.content)} bytes")
-    if args.profile:
+    if args.profile or args.dump:
         prof = cProfile.Profile()
         prof.enable()
         for _ in range(10):
             client.get(args.path)
         prof.disable()
-        stats = pstats.Stats(prof)
-        stats.sort_stats(args.sort).print_stats(args.profile)
+        if args.dump:
+            prof.dump_stats(args.dump)
+        if args.profile:
+            pstats.Stats(prof).sort_stats(args.sort).print_stats(args.profile)
     return 0
 
 
