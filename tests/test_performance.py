@@ -391,3 +391,33 @@ def test_board_rows_are_the_old_loop(org_a, client_as, language):
     _old_rows_are_the_table_body(org_a, page, OLD_BOARD_ROWS, language, minimum=3)
     body = page.content.decode()
     assert "pill-muted" in body
+
+
+# --- per-request work ----------------------------------------------------------------------
+
+
+def test_membership_is_read_live_in_one_query(org_a, django_assert_num_queries):
+    from django_scopes import scopes_disabled
+
+    from marketing.models import Membership, RoleAssignment
+    from marketing.tenancy import membership_for
+
+    user = org_a.users["allroles"]
+    with scopes_disabled():
+        expected = sorted(RoleAssignment.objects.filter(membership__user=user).values_list("role", flat=True))
+    with django_assert_num_queries(1):
+        membership = membership_for(user)
+        shown = [ra.get_role_display() for ra in membership.role_assignments.all()]
+        assert sorted(membership.roles) == expected and len(shown) == len(expected) > 1
+        assert membership.tenant == org_a.tenant and membership.user_id == user.pk
+        assert all(ra.membership is membership for ra in membership.role_assignments.all())
+    hr = org_a.users["hr"]
+    with scopes_disabled():
+        RoleAssignment.objects.filter(membership__user=hr).delete()  # a member without roles
+        assert membership_for(hr).roles == frozenset()
+        Membership.objects.filter(user=user).update(is_active=False)  # deactivated: at once
+    assert membership_for(user) is None
+    with scopes_disabled():
+        Membership.objects.filter(user=user).update(is_active=True)
+        org_a.tenant.__class__.objects.filter(pk=org_a.tenant.pk).update(is_active=False)  # tenant off
+    assert membership_for(user) is None and membership_for(hr) is None
