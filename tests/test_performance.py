@@ -421,3 +421,102 @@ def test_membership_is_read_live_in_one_query(org_a, django_assert_num_queries):
         Membership.objects.filter(user=user).update(is_active=True)
         org_a.tenant.__class__.objects.filter(pk=org_a.tenant.pk).update(is_active=False)  # tenant off
     assert membership_for(user) is None and membership_for(hr) is None
+
+
+OLD_SIDEBAR = """{% load i18n %}<nav class="sidebar" aria-label="{% translate '主导航' %}">
+    {% for section in nav_sections %}
+      <div class="nav-section">
+        <div class="nav-title">{{ section.title }}</div>
+        {% for item in section.items %}
+          <a href="{{ item.url }}" class="nav-link{% if item.active %} active{% endif %}">{{ item.label }}{% if item.badge %}<span class="badge">{{ item.badge }}</span>{% endif %}</a>
+        {% endfor %}
+      </div>
+    {% endfor %}
+  </nav>"""
+
+
+def _old_nav_sections(membership, current, badges):
+    """The navigation as marketing.navigation.items_for built it before the cache."""
+    from marketing.navigation import all_items
+
+    sections = {}
+    for item in all_items():
+        if item.capabilities and not any(membership.can(c) for c in item.capabilities):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except Exception:  # noqa: BLE001 -- NoReverseMatch: not shown
+            continue
+        active = current == item.url_name or (
+            current.split(":")[0] == item.url_name.split(":")[0] and item.url_name.endswith(":index"))
+        sections.setdefault(str(item.section), []).append(
+            {"label": item.label, "url": url, "badge": badges.get(item.url_name, 0), "active": active})
+    return [{"title": t, "items": e} for t, e in sections.items()]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize(("persona", "url_name"), [
+    ("gm", "customers:list"), ("sales", "home"), ("finance", "expenses:index"), ("admin", "marketing:users"),
+    ("bgm", "approvals:inbox"), ("allroles", "reports:board"),
+])
+def test_cached_sidebar_is_the_old_navigation(org_a, client_as, language, persona, url_name):
+    from django.template import engines
+    from django.utils import translation
+
+    from marketing.demo import membership_of
+    from marketing.navigation import all_items
+
+    client = client_as(org_a.users[persona], language=language)
+    first, second = client.get(reverse(url_name)), client.get(reverse(url_name))  # the second from the cache
+    request = second.wsgi_request
+    membership = membership_of(org_a.users[persona])
+    with org_a.scope(), translation.override(language):
+        badges = {i.url_name: i.badge(request) for i in all_items() if i.badge}
+        old = engines["django"].from_string(OLD_SIDEBAR).render(
+            {"nav_sections": _old_nav_sections(membership, url_name, badges)})
+    for response in (first, second):
+        assert parse_html(response.content.decode()).count(parse_html(old)) == 1
+    assert 'nav-link active' in old
+
+
+def test_sidebar_badge_moves_at_once(org_a, client_as, django_capture_on_commit_callbacks):
+    from expenses.tests.helpers import make_expense, pending
+
+    expense = make_expense(org_a)
+    approver = pending(org_a, expense)[0].assignee
+    client = client_as(approver)
+
+    def badge():
+        body = client.get(reverse("home")).content.decode()
+        nav = body[body.index('<nav class="sidebar"'):body.index("</nav>")]
+        link = nav[nav.index(reverse("approvals:inbox")):]
+        link = link[:link.index("</a>")]
+        return link.split('<span class="badge">')[1].split("</span>")[0] if "badge" in link else "0"
+
+    assert badge() == "1"
+    with django_capture_on_commit_callbacks(execute=True):
+        make_expense(org_a, activity="第二个")
+    assert badge() == "2"  # a new task bumps the tenant's inbox generation: new count, new sidebar
+
+
+def test_navigation_picks_up_every_installed_apps_navigation_module():
+    import importlib
+    import importlib.util
+
+    from django.apps import apps
+
+    from marketing.navigation import all_items
+
+    items = set(all_items())
+    found = 0
+    for config in apps.get_app_configs():
+        name = "marketing.nav_items" if config.name == "marketing" else f"{config.name}.navigation"
+        try:
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
+        if spec is not None:
+            module_items = getattr(importlib.import_module(name), "NAV_ITEMS", [])
+            assert set(module_items) <= items, name
+            found += bool(module_items)
+    assert found >= 5
