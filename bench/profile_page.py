@@ -7,7 +7,8 @@
 Needs the data of ``bench/bench_http.py`` (run it once). Production settings, DEBUG off,
 secrets generated here; users: gm, sales (s007), finance. The time printed is the median
 wall time of ``--n`` requests through Django's test client (middleware, view, template),
-which on a quiet machine is the CPU cost without the HTTP server.
+which on a quiet machine is the CPU cost without the HTTP server, and the median CPU time of
+this process per request (steadier on a busy machine; PostgreSQL's share not included).
 """
 
 from __future__ import annotations
@@ -85,15 +86,17 @@ def main() -> int:
             client.get(args.path)
         for q in queries.captured_queries:
             print(f"{q['time']:>6}  {q['sql'][:300]}")
-    times = []
+    times, cpu = [], []
     for _ in range(args.n):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         client.get(args.path)
         times.append((time.perf_counter() - t0) * 1000)
-    print(f"{args.path} as {args.who}: median {statistics.median(times):.1f} ms, min {min(times):.1f} ms "
-          f"over {args.n}; {len(response.content)} bytes")
+        cpu.append((time.process_time() - c0) * 1000)
+    print(f"{args.path} as {args.who}: wall median {statistics.median(times):.1f} ms, min {min(times):.1f} ms; "
+          f"CPU of this process median {statistics.median(cpu):.1f} ms (without PostgreSQL's) over {args.n}; "
+          f"{len(response.content)} bytes")
     if args.profile or args.dump:
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)  # CPU time: waits on PostgreSQL left out
         prof.enable()
         for _ in range(10):
             client.get(args.path)

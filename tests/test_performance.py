@@ -12,6 +12,7 @@ from django import forms
 from django.db import connection
 from django.test.html import parse_html
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _lazy
 
 from marketing import paging
 from marketing.models import Branch, Region, User
@@ -109,6 +110,37 @@ def test_model_dropdowns_read_pk_and_label_in_one_query(org_a, django_assert_num
         with django_assert_num_queries(1):
             html = str(fast["branch"])
         assert parse_html(html) == parse_html(str(slow["branch"]))
+
+
+def test_fast_select_memo_follows_choices_selection_and_language(org_a):
+    from django.utils import translation
+    from django.utils.safestring import mark_safe
+
+    with org_a.scope():
+        class F(forms.Form):
+            branch = forms.ModelChoiceField(Branch.objects.filter(tenant=org_a.tenant), required=False)
+            stage = forms.ChoiceField(choices=[("", _lazy("全部")), ("a", "A & B")], required=False)
+
+        def html(data=None, field="branch"):
+            return str(speed_up(F(data))[field])
+
+        first = html()
+        assert html() == first and "甲一分公司" in first
+        Branch.objects.filter(pk=org_a.branches["A1"].pk).update(name="改名 <分公司>")
+        renamed = html()
+        assert "改名 &lt;分公司&gt;" in renamed and "甲一分公司" not in renamed  # choices are read live
+        chosen = html({"branch": org_a.branches["A2"].pk})
+        pk = org_a.branches["A2"].pk
+        assert f'value="{pk}" selected' in chosen and f'value="{pk}" selected' not in renamed
+        with translation.override("en"):
+            english = html(field="stage")
+        assert "All" in english and "全部" in html(field="stage")
+        assert "A &amp; B" in html(field="stage")
+
+        class G(forms.Form):
+            stage = forms.ChoiceField(choices=[("a", mark_safe("A &amp; B"))])
+
+        assert "A &amp; B" in str(speed_up(G())["stage"]) and "&amp;amp;" not in str(speed_up(G())["stage"])
 
 
 def test_label_expressions_equal_str(org_a):
