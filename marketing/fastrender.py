@@ -21,6 +21,7 @@ Each renderer's output is compared with the template loop it replaces
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
@@ -40,10 +41,35 @@ def or_default(value, default: str) -> str:
     return esc(value) if value else default
 
 
+# Django date-format characters that are plain zero-padded numbers, as str.format fields.
+_NUMERIC = {"Y": "{0.year:04d}", "m": "{0.month:02d}", "d": "{0.day:02d}", "H": "{0.hour:02d}",
+            "i": "{0.minute:02d}", "s": "{0.second:02d}"}
+_SEPARATORS = set(" -:./")
+
+
+@lru_cache(maxsize=64)
+def _numeric_format(fmt: str) -> str | None:
+    """``fmt`` as a str.format pattern when it uses only numeric fields and separators (the
+    list columns' "Y-m-d H:i", "m-d H:i:s"...); None sends it through Django's date filter."""
+    out = []
+    for ch in fmt:
+        if ch in _NUMERIC:
+            out.append(_NUMERIC[ch])
+        elif ch in _SEPARATORS:
+            out.append(ch)
+        else:
+            return None
+    return "".join(out)
+
+
 def date(value, fmt: str) -> str:
     if value is None or value == "":
         return ""
-    return date_filter(template_localtime(value), fmt)
+    value = template_localtime(value)
+    pattern = _numeric_format(fmt)
+    if pattern is None or not hasattr(value, "year") or ("H" in fmt and not hasattr(value, "hour")):
+        return date_filter(value, fmt)
+    return pattern.format(value)
 
 
 def choice_labels(model, field: str) -> dict:

@@ -552,3 +552,24 @@ def test_navigation_picks_up_every_installed_apps_navigation_module():
             assert set(module_items) <= items, name
             found += bool(module_items)
     assert found >= 5
+
+
+@pytest.mark.parametrize("fmt", ["Y-m-d H:i", "m-d H:i:s", "Y-m-d", "m-d H:i", "H:i:s", "Y年m月", "D, d M Y", "N j"])
+def test_row_date_is_the_date_filter(fmt):
+    import zoneinfo
+
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import timezone
+
+    from marketing.fastrender import date
+
+    values = [dt.datetime(2026, 3, 1, 23, 59, 7, tzinfo=dt.UTC), dt.datetime(2026, 12, 31, 16, 5, tzinfo=dt.UTC),
+              dt.datetime(987, 1, 2, 3, 4, 5, tzinfo=dt.UTC), dt.date(2026, 1, 9), dt.date(5, 6, 7)]
+    for zone in ("Asia/Shanghai", "Asia/Urumqi", "UTC"):
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            for value in values:
+                if not isinstance(value, dt.datetime) and any(c in fmt for c in "His"):
+                    continue  # a time format on a date raises in both
+                local = timezone.localtime(value) if isinstance(value, dt.datetime) else value
+                assert date(value, fmt) == date_filter(local, fmt), (fmt, value, zone)
+    assert date(None, fmt) == "" and date("", fmt) == ""

@@ -14,6 +14,8 @@ register = template.Library()
 def board_rows(rows):
     detail = url_maker("reports:detail")
     draft = f' <span class="pill pill-muted">{esc(gettext("有草稿"))}</span>'
+    pills: dict[str, str] = {}  # per filing state: the tone and the (lazy) label, escaped once
+    regions: dict[int, str] = {}
     out = []
     for r in rows:
         branch, report = r.branch, r.report
@@ -21,9 +23,15 @@ def board_rows(rows):
         link = f'<a href="{detail(report.pk)}">{name}</a>' if report else name
         late = f" {esc(r.late_by)}" if r.late_by else ""
         submitted = date(report.submitted_at, "m-d H:i:s") if report else ""
+        pill = pills.get(r.state)
+        if pill is None:
+            pill = pills[r.state] = f'<span class="pill pill-{esc(r.tone)}">{esc(r.label)}'
+        region = regions.get(branch.region_id)
+        if region is None:
+            region = regions[branch.region_id] = esc(branch.region.name)
         out.append(
-            f'<tr><td class="hide-sm">{esc(branch.region.name)}</td><td>{link}</td>'
-            f'<td><span class="pill pill-{esc(r.tone)}">{esc(r.label)}{late}</span>'
+            f'<tr><td class="hide-sm">{region}</td><td>{link}</td>'
+            f'<td>{pill}{late}</span>'
             f'{draft if report and not report.is_submitted else ""}</td>'
             f'<td class="muted nowrap">{submitted or "—"}</td></tr>'
         )
