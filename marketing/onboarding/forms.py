@@ -24,3 +24,7 @@ class OpeningUploadForm(forms.Form):
             self.fields["as_of"].label = date_label
         if date_help:
             self.fields["as_of"].help_text = date_help
+
+
+class OrgUploadForm(forms.Form):
+    file = forms.FileField(label=_("组织架构 Excel 文件（.xlsx）"))

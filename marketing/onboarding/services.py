@@ -192,3 +192,149 @@ def opening_run_file(*, tenant, kind: str, path, as_of: dt.date, actor=None) -> 
     if job.status == OpeningStatus.READY:
         job = opening_confirm(job=job, actor=actor)
     return job
+
+
+# --- organisation from an xlsx (组织架构: 地区, 地区代码, 分公司, 分公司代码, 城市) ---------------
+
+ORG_COLUMNS = {"region": ("地区", "大区", "地区名称", "region"), "region_code": ("地区代码", "region_code"),
+               "branch": ("分公司", "分公司名称", "branch"), "branch_code": ("分公司代码", "branch_code"),
+               "city": ("城市", "city")}
+
+
+def org_check(*, tenant, content: bytes) -> tuple[list[dict], list[dict]]:
+    """(rows to create, errors). An existing region or branch (same code) is left as it is."""
+    import re
+
+    from contracts import opening
+    from marketing.models import Branch, Region
+    from marketing.xlsx import Limits
+
+    check = opening.Check()
+    code_re = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+    regions = {r.code: r for r in Region.objects.filter(tenant=tenant)}
+    branches = {b.code: b for b in Branch.objects.filter(tenant=tenant).select_related("region")}
+    plan, seen = [], {}
+    for row_no, raw in opening._rows(content, check, columns=ORG_COLUMNS, required=tuple(ORG_COLUMNS)[:4],
+                                     limits=Limits(max_rows=5000)):
+        messages = []
+        text = {k: ("" if raw.get(k) is None else str(raw.get(k)).strip()) for k in ORG_COLUMNS}
+        for k in ("region", "region_code", "branch", "branch_code"):
+            if not text[k]:
+                messages.append(_("%(c)s为空。") % {"c": ORG_COLUMNS[k][0]})
+        for k in ("region_code", "branch_code"):
+            if text[k] and not code_re.match(text[k]):
+                messages.append(_("%(c)s只能包含字母、数字、-和_：%(v)s") % {"c": ORG_COLUMNS[k][0], "v": text[k]})
+        if text["branch_code"] in seen:
+            messages.append(_("分公司代码 %(c)s 与第 %(r)s 行重复。") % {"c": text["branch_code"], "r": seen[text["branch_code"]]})
+        existing = branches.get(text["branch_code"])
+        if existing is not None and existing.region.code != text["region_code"]:
+            messages.append(_("分公司 %(b)s 已属于地区 %(r)s。") % {"b": existing.name, "r": existing.region.name})
+        seen[text["branch_code"]] = row_no
+        if messages:
+            check.error(row_no, messages)
+        else:
+            plan.append({**text, "row": row_no, "exists": existing is not None,
+                         "region_exists": text["region_code"] in regions})
+        check.total += 1
+    if not check.total and not check.error_count:
+        check.error(None, [_("文件为空：没有数据行。")])
+    return plan, check.errors
+
+
+@transaction.atomic
+def org_import(*, tenant, actor, content: bytes, request=None) -> dict:
+    """Create the regions and branches the file names that do not exist yet; all or nothing;
+    the same file again creates nothing."""
+    from marketing import services as platform
+    from marketing.models import Region
+
+    plan, errors = org_check(tenant=tenant, content=content)
+    if errors:
+        return {"errors": errors, "regions": 0, "branches": 0}
+    regions = {r.code: r for r in Region.objects.select_for_update().filter(tenant=tenant)}
+    made_regions = made_branches = 0
+    for i, row in enumerate(plan):
+        region = regions.get(row["region_code"])
+        if region is None:
+            region = platform.region_create(tenant=tenant, actor=actor, request=request, name=row["region"][:60],
+                                            code=row["region_code"], sort_order=len(regions))
+            regions[region.code] = region
+            made_regions += 1
+        if not row["exists"]:
+            platform.branch_create(tenant=tenant, actor=actor, request=request, region=region,
+                                   name=row["branch"][:60], code=row["branch_code"], city=row["city"][:40],
+                                   sort_order=i)
+            made_branches += 1
+    return {"errors": [], "regions": made_regions, "branches": made_branches}
+
+
+# --- accounts from the roster (roles by 岗位) ------------------------------------------------
+
+# 岗位 (as HR writes it) -> role; a position not listed gets no account (HQ staff are added by hand)
+POSITION_ROLES = {"分公司总经理": "branch_gm", "分总": "branch_gm", "总经理": "branch_gm", "出纳": "branch_cashier",
+                  "分公司出纳": "branch_cashier", "大区经理": "regional_manager", "销售": "salesperson",
+                  "业务员": "salesperson", "销售经理": "salesperson", "销售顾问": "salesperson",
+                  "营销人员": "salesperson"}
+
+
+def roster_plan(*, tenant) -> dict:
+    """Who would get an account: employed roster entries whose 岗位 maps to a role and who have
+    no account of that name in that branch yet. With the reconciliation per branch and role."""
+    from collections import Counter
+
+    from marketing.models import BranchUserObjectPermission, Membership
+    from marketing.roles import Role
+    from reports.models import RosterEntry
+
+    today = timezone.localdate(timezone=tenant.zone)
+    named = {}
+    for m in Membership.objects.filter(tenant=tenant).select_related("user"):
+        named.setdefault(m.user.full_name, set()).add(m.user_id)
+    grants = {}
+    for user_id, branch_id in BranchUserObjectPermission.objects.filter(
+            tenant=tenant, permission__codename="act_for_branch").values_list("user_id", "content_object_id"):
+        grants.setdefault(user_id, set()).add(branch_id)
+    create, unmapped, existing = [], Counter(), 0
+    per = Counter()
+    for e in RosterEntry.objects.filter(tenant=tenant).select_related("branch").order_by("branch__sort_order", "pk"):
+        if e.leave_date and e.leave_date <= today:
+            continue
+        role = POSITION_ROLES.get(e.position.strip())
+        if role is None:
+            unmapped[e.position] += 1
+            continue
+        if any(e.branch_id in grants.get(uid, ()) for uid in named.get(e.name, ())):
+            existing += 1
+            continue
+        create.append({"entry": e, "role": role, "role_label": Role(role).label})
+        per[(e.branch.name, str(Role(role).label))] += 1
+    return {"create": create, "per_branch_role": sorted(per.items()), "unmapped": sorted(unmapped.items()),
+            "existing": existing}
+
+
+@transaction.atomic
+def accounts_from_roster(*, tenant, actor, request=None) -> int:
+    """One account per planned roster entry, role by 岗位, assigned to its branch, no password
+    (the admin sets one, or the company sign-in is used). Again: creates nobody twice."""
+    from django_scopes import scopes_disabled
+
+    from marketing import services as platform
+    from marketing.models import User
+
+    made = 0
+    for item in roster_plan(tenant=tenant)["create"]:
+        e = item["entry"]
+        phone = "".join(ch for ch in (e.phone or "") if ch.isdigit())
+        base = f"{tenant.slug}-{phone}" if phone else f"{tenant.slug}-{e.branch.code.lower()}-{e.pk}"
+        username, n = base[:150], 1
+        with scopes_disabled():
+            while User.objects.filter(username__iexact=username).exists():
+                n += 1
+                username = f"{base[:140]}-{n}"
+        platform.user_create(tenant=tenant, actor=actor, username=username, password=None, full_name=e.name,
+                             phone=phone[:20], title=e.position[:60], roles=[item["role"]], branches=[e.branch],
+                             request=request)
+        made += 1
+    audit_record(tenant=tenant, actor=actor, verb="onboarding.accounts_from_roster", obj=None, after={"created": made},
+                 request=request)
+    return made

@@ -289,8 +289,8 @@ def _test_send(ctx):
 
 
 STEPS: list[Step] = [
-    Step("org", gettext_lazy("组织架构：地区与分公司"), True, False, "marketing:org", gettext_lazy("系统管理员"), _org),
-    Step("people", gettext_lazy("人员：花名册与账号、角色"), True, False, "marketing:users",
+    Step("org", gettext_lazy("组织架构：地区与分公司"), True, False, "onboarding:org_import", gettext_lazy("系统管理员"), _org),
+    Step("people", gettext_lazy("人员：花名册与账号、角色"), True, False, "onboarding:people",
          gettext_lazy("人事（花名册）、系统管理员（账号）"), _people),
     Step("calendar", gettext_lazy("工作日历：节假日与调休确认"), True, False, "onboarding:calendar",
          gettext_lazy("系统管理员"), _calendar),

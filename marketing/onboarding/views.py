@@ -68,6 +68,7 @@ def unskip(request):
 
 @tenant_view(Cap.TENANT_MANAGE)
 @require_POST
+@once_per_submit
 def confirm(request):
     step = request.POST.get("step", "")
     try:
@@ -89,6 +90,41 @@ def test_send(request):
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("onboarding:checklist")
+
+
+@tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
+def org_import(request):
+    """地区与分公司 from an xlsx (组织架构.xlsx), then the organisation page to adjust."""
+    from .forms import OrgUploadForm
+
+    form = OrgUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outcome = services.org_import(tenant=request.tenant, actor=request.user,
+                                          content=form.cleaned_data["file"].read(), request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            if not outcome["errors"]:
+                messages.success(request, _("已建立 %(r)s 个地区、%(b)s 个分公司。") % outcome)
+                return redirect("onboarding:checklist")
+            for e in outcome["errors"][:50]:
+                prefix = _("第 %(n)s 行：") % {"n": e["row"]} if e.get("row") else ""
+                form.add_error(None, prefix + "；".join(e["messages"]))
+    return render(request, "onboarding/org_import.html", {"form": form})
+
+
+@tenant_view(Cap.TENANT_MANAGE)
+@once_per_submit
+def people(request):
+    """Accounts from the roster: the plan with its totals per branch and role, then one click."""
+    if request.method == "POST":
+        made = services.accounts_from_roster(tenant=request.tenant, actor=request.user, request=request)
+        messages.success(request, _("已建立 %(n)s 个账号。请为需要登录的人设置密码或开通企业登录，并填写邮箱。")
+                         % {"n": made})
+        return redirect("onboarding:people")
+    return render(request, "onboarding/people.html", {"plan": services.roster_plan(tenant=request.tenant)})
 
 
 @tenant_view(Cap.TENANT_MANAGE)

@@ -17,7 +17,15 @@ from marketing.notifications.delivery import deliver
 from marketing.notifications.models import Message
 from marketing.onboarding import services
 from marketing.onboarding.models import TenantSetup
-from marketing.onboarding.steps import DONE, IN_PROGRESS, NOT_STARTED, SKIPPED, UNAVAILABLE, chain_types, checklist
+from marketing.onboarding.steps import (
+    DONE,
+    IN_PROGRESS,
+    NOT_STARTED,
+    SKIPPED,
+    UNAVAILABLE,
+    chain_types,
+    checklist,
+)
 from marketing.tenancy import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +71,7 @@ def test_status_command_output_and_exit_code(capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0] == "开通向导：试用公司（trial）"
-    assert lines[1].startswith(" 1. [未开始] 组织架构：地区与分公司（必需）") and lines[1].endswith("/m/org/")
+    assert lines[1].startswith(" 1. [未开始] 组织架构：地区与分公司（必需）") and lines[1].endswith("/m/setup/org/imports/")
     assert "[暂不可用] 合作伙伴（可选）" in out
     assert lines[-1] == "还有 8 个必需步骤未完成；下一步：组织架构：地区与分公司"
     assert tenant
