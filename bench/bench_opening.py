@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import sys
 import time
 import tracemalloc
@@ -93,14 +94,22 @@ def ledger_xlsx(rows: int) -> bytes:
     return out.getvalue()
 
 
+TRACE = os.environ.get("BENCH_TRACEMALLOC") == "1"  # Python-heap peak per step (slows the run 2-3x)
+
+
 def measured(label, fn):
-    tracemalloc.start()
+    if TRACE:
+        tracemalloc.start()
     started = time.perf_counter()
     result = fn()
     seconds = time.perf_counter() - started
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{label:<28} {seconds:8.1f} s   peak {peak / 1024 / 1024:7.1f} MB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    extra = ""
+    if TRACE:
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        extra = f"   python heap peak {peak / 1024 / 1024:7.1f} MB"
+    print(f"{label:<28} {seconds:8.1f} s   process max RSS {rss:7.1f} MB{extra}", flush=True)
     return result
 
 

@@ -6,13 +6,13 @@ dates known). Every row becomes a ``Contract`` with the fields any other contrac
 has, plus its dated ``ContractEvent`` path (在库 → 已派发 → 已领取 → 客户已签 / 回收作废), each
 with ``source = "opening:<job>"`` and the note 期初 -- so the history, 动销率 and the weekly
 usage analysis count them like any other. Numbers are grouped into "opening" print batches
-(one per contiguous run of numbers of a product; printer 期初, unit cost 0) because a contract
-always belongs to a batch.
+(one per contiguous run of numbers of a product within a chunk; printer 期初, unit cost 0)
+because a contract always belongs to a batch.
 
 Reading is streamed (openpyxl ``read_only`` + ``iter_rows`` through ``marketing.xlsx``) and
-rows are checked and written in chunks of ``CHUNK``; what is kept for the whole file is one
-entry per number (duplicates within the file) and per new number (the batch runs), never the
-rows themselves. A row whose number already exists is "unchanged" when that contract was made
+rows are checked and written in chunks of ``CHUNK`` (the confirm is one pass: check and write
+together, inside a savepoint that a bad row rolls back); what is kept for the whole file is one
+dict entry per number (duplicates within the file), never the rows themselves. A row whose number already exists is "unchanged" when that contract was made
 by an opening import with exactly these values (a re-import changes nothing), and refused
 otherwise (the contract has its own history). A file with any bad row applies nothing."""
 
@@ -125,7 +125,7 @@ class Check:
     totals: dict = field(default_factory=dict)
     new: int = 0
     unchanged: int = 0
-    runs: dict = field(default_factory=dict)  # (product_id, prefix, width) -> sorted [(start, end)]
+    runs: dict = field(default_factory=dict)  # the (product_id, prefix, width) groups of new numbers
     rows: list = field(default_factory=list)  # price list only: the clean rows
 
     @property
@@ -215,6 +215,11 @@ class _Index:
 def _date(raw, label, messages):
     if raw in (None, ""):
         return None
+    if isinstance(raw, str) and len(raw) == 10:
+        try:
+            return dt.date.fromisoformat(raw)  # the common case, much cheaper than strptime
+        except ValueError:
+            pass
     try:
         return imports.parse_date(raw)
     except ValueError:
@@ -313,8 +318,9 @@ def _jsonable(rec: dict, index: _Index, row: int) -> dict:
 
 
 def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> Check:
-    """Validate every row (nothing is written). ``on_new(recs)`` receives each chunk of new
-    contracts once the chunk is checked (the apply pass writes them; the preview ignores them)."""
+    """Validate every row (nothing is written here). ``on_new(recs)`` receives each chunk of new
+    contracts once the chunk is checked and while no row so far was bad (the apply pass writes
+    them; the preview passes nothing)."""
     check = Check()
     today = timezone.localdate(timezone=tenant.zone)
     if as_of > today:
@@ -324,7 +330,7 @@ def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> C
     seen: dict[str, int] = {}
     per_state, per_branch, per_product = Counter(), Counter(), Counter()
     matrix: dict[str, Counter] = defaultdict(Counter)
-    ranges: dict[tuple, list[int]] = defaultdict(list)
+    batch_keys: set[tuple] = set()
     chunk: list[tuple[int, dict]] = []
 
     def flush():
@@ -343,7 +349,7 @@ def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> C
             else:
                 check.new += 1
                 new.append(rec)
-                ranges[rec["_range"][:3]].append(rec["_range"][3])
+                batch_keys.add(rec["_range"][:3])
             if len(check.preview) < PREVIEW_ROWS:
                 check.preview.append(_jsonable(rec, index, row_no))
             state_label = str(S(rec["state"]).label)
@@ -385,7 +391,7 @@ def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> C
         "matrix": [[b, [matrix[b].get(s, 0) for s in states], sum(matrix[b].values())] for b in sorted(matrix)],
         "total": sum(per_state.values()), "new": check.new, "unchanged": check.unchanged,
     }
-    check.runs = {key: _runs(sorted(ns)) for key, ns in ranges.items()}
+    check.runs = {key: [] for key in batch_keys}
     return check
 
 
@@ -399,26 +405,35 @@ def _runs(numbers: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: str) -> Check:
-    """Inside the caller's transaction: validate the whole file, then (no bad row) write it.
-    Two streamed passes; each chunk of new contracts is written with its events in bulk."""
-    check = check_contracts(tenant=tenant, content=content, as_of=as_of)
-    if not check.ok or not check.new:
-        return check
-    # the opening batches: one per contiguous run of numbers of a product and prefix
-    batches: dict[tuple, tuple[list[int], list[PrintBatch]]] = {}
-    for (product_id, prefix, width), runs in check.runs.items():
-        made = PrintBatch.objects.bulk_create([
-            PrintBatch(tenant=tenant, product_id=product_id, prefix=prefix, start=a, end=b, width=width,
-                       printer=OPENING_PRINTER, unit_cost=0, received_on=as_of, created_by=actor)
-            for a, b in runs])
-        batches[(product_id, prefix, width)] = ([a for a, _b in runs], made)
+class _Invalid(Exception):
+    pass
 
-    def batch_of(rec) -> PrintBatch:
-        starts, made = batches[rec["_range"][:3]]
-        return made[bisect.bisect_right(starts, rec["_range"][3]) - 1]
+
+def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: str) -> Check:
+    """Inside the caller's transaction: ONE streamed pass that checks every row and writes each
+    checked chunk of new contracts (with their opening batch and dated events) in bulk. A bad
+    row anywhere rolls the written chunks back (a savepoint) and the check is returned."""
+    order = {"stocked_on": S.IN_STOCK, "dispatched_on": S.DISPATCHED, "received_on": S.RECEIVED,
+             "signed_on": S.SIGNED, "voided_on": S.VOIDED}
 
     def write(recs: list[dict]) -> None:
+        # the opening batches of this chunk: one per contiguous run of numbers of a product and prefix
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        for r in recs:
+            groups[r["_range"][:3]].append(r["_range"][3])
+        batches: dict[tuple, tuple[list[int], list[PrintBatch]]] = {}
+        for (product_id, prefix, width), numbers in groups.items():
+            runs = _runs(sorted(numbers))
+            made = PrintBatch.objects.bulk_create([
+                PrintBatch(tenant=tenant, product_id=product_id, prefix=prefix, start=a, end=b, width=width,
+                           printer=OPENING_PRINTER, unit_cost=0, received_on=as_of, created_by=actor)
+                for a, b in runs])
+            batches[(product_id, prefix, width)] = ([a for a, _b in runs], made)
+
+        def batch_of(r) -> PrintBatch:
+            starts, made = batches[r["_range"][:3]]
+            return made[bisect.bisect_right(starts, r["_range"][3]) - 1]
+
         try:
             with transaction.atomic():
                 made = Contract.objects.bulk_create([
@@ -430,8 +445,6 @@ def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: st
         except IntegrityError:
             raise ValidationError(_("合同编号已被其他操作登记，请重新上传。"), code="number_exists")
         events = []
-        order = {"stocked_on": S.IN_STOCK, "dispatched_on": S.DISPATCHED, "received_on": S.RECEIVED,
-                 "signed_on": S.SIGNED, "voided_on": S.VOIDED}
         for c, r in zip(made, recs, strict=True):
             previous = ""
             for f in r["_path"]:
@@ -440,11 +453,15 @@ def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: st
                 previous = order[f]
         ContractEvent.objects.bulk_create(events, batch_size=CHUNK)
 
-    written = check_contracts(tenant=tenant, content=content, as_of=as_of, on_new=write)
-    if not written.ok:  # cannot happen inside one transaction, but never write half a file
-        raise ValidationError(_("文件在导入过程中校验失败，未导入任何数据。"), code="stale")
-    written.runs = check.runs
-    return written
+    result: Check | None = None
+    try:
+        with transaction.atomic():
+            result = check_contracts(tenant=tenant, content=content, as_of=as_of, on_new=write)
+            if not result.ok:
+                raise _Invalid
+    except _Invalid:
+        pass  # the savepoint is rolled back: nothing of this file is written
+    return result
 
 
 def template_xlsx() -> bytes:

@@ -161,8 +161,7 @@ def opening_confirm(*, job: OpeningImport, actor, request=None) -> OpeningImport
     if job.kind == OpeningKind.CONTRACTS:
         check = opening.apply_contracts(tenant=job.tenant, actor=actor, content=content, as_of=job.as_of,
                                         source=f"opening:{job.pk}")
-        outcome = {"new": check.new, "unchanged": check.unchanged,
-                   "batches": sum(len(r) for r in check.runs.values()) if check.new else 0}
+        outcome = {"new": check.new, "unchanged": check.unchanged}
     else:
         check = _check(job.tenant, job.kind, content, job.filename, job.as_of)
         outcome = None

@@ -107,7 +107,8 @@ def org_import(request):
             form.add_error(None, exc.messages)
         else:
             if not outcome["errors"]:
-                messages.success(request, _("已建立 %(r)s 个地区、%(b)s 个分公司。") % outcome)
+                messages.success(request, _("已建立 %(r)s 个地区、%(b)s 个分公司。") % {
+                    "r": outcome["regions"], "b": outcome["branches"]})
                 return redirect("onboarding:checklist")
             for e in outcome["errors"][:50]:
                 prefix = _("第 %(n)s 行：") % {"n": e["row"]} if e.get("row") else ""
