@@ -325,3 +325,22 @@ def test_price_list_opening_row_errors_and_future_date(org_a):
 
     with pytest.raises(ValidationError, match="不能是将来的日期"):
         confirm(org_a, job)
+
+
+@time_machine.travel(FRIDAY, tick=False)
+def test_confirm_rechecks_and_a_late_bad_row_rolls_back_written_chunks(org_a, monkeypatch):
+    """The confirm checks and writes in one pass; a row that turned bad since the preview (its
+    number now has a history) makes the whole file INVALID and leaves nothing written."""
+    from contracts import opening
+
+    monkeypatch.setattr(opening, "CHUNK", 3)  # several chunks are written before the bad row is met
+    product = approved_product(org_a, code="QC")
+    job = upload(org_a, xlsx(ledger_rows("QC")))
+    assert job.status == OpeningStatus.READY
+    make_batch(org_a, product, first="QC-000013", last="QC-000013")  # the file's last number, meanwhile
+    job = confirm(org_a, job)
+    assert job.status == OpeningStatus.INVALID and [e["row"] for e in job.errors] == [16]
+    with org_a.scope():
+        assert list(Contract.objects.filter(tenant=org_a.tenant).values_list("number", flat=True)) == ["QC-000013"]
+        assert not PrintBatch.objects.filter(tenant=org_a.tenant, printer="期初").exists()
+        assert not ContractEvent.objects.filter(tenant=org_a.tenant, source__startswith="opening:").exists()

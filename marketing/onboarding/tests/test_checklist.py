@@ -235,3 +235,49 @@ def test_skip_and_confirm_through_the_pages(org_a, client_as):
     assert states(org_a.tenant)["calendar"] == DONE
     assert c.get("/m/setup/approvals/").status_code == 200
     assert client_as(org_a.users["sales"]).post("/m/setup/skip/", {"step": "targets", "reason": "x"}).status_code == 403
+
+
+def test_org_import_page_reports_row_errors_and_creates_nothing(org_a, client_as):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    from marketing.models import Branch
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["组织架构"])
+    ws.append(["地区", "地区代码", "分公司", "分公司代码", "城市"])
+    ws.append(["新区", "NEW", "新一分公司", "N1", "南京"])
+    ws.append(["新区", "NEW", "坏代码", "N 2", "南京"])
+    out = io.BytesIO()
+    wb.save(out)
+    c = client_as(org_a.users["admin"])
+    r = c.post("/m/setup/org/imports/", {"file": SimpleUploadedFile("org.xlsx", out.getvalue())})
+    assert r.status_code == 200 and "第 4 行" in r.content.decode()
+    with org_a.scope():
+        assert not Branch.objects.filter(tenant=org_a.tenant, code="N1").exists()
+    assert client_as(org_a.users["sales"]).get("/m/setup/org/imports/").status_code == 403
+
+
+def test_people_page_shows_totals_and_creates_accounts_once(org_a, client_as):
+    import datetime as dt
+
+    from marketing.models import Membership
+    from reports.models import RosterEntry
+
+    with org_a.scope():
+        RosterEntry.objects.create(tenant=org_a.tenant, branch=org_a.branches["A2"], name="新销售", position="业务员",
+                                   hire_date=dt.date(2025, 1, 1), phone="13900000001")
+        RosterEntry.objects.create(tenant=org_a.tenant, branch=org_a.branches["A2"], name="司机", position="司机",
+                                   hire_date=dt.date(2025, 1, 1))
+    c = client_as(org_a.users["admin"])
+    page = c.get("/m/setup/people/new/").content.decode()
+    assert "甲二分公司" in page and "司机 × 1" in page
+    c.post("/m/setup/people/new/")
+    c.post("/m/setup/people/new/")
+    with org_a.scope():
+        m = Membership.objects.get(tenant=org_a.tenant, user__full_name="新销售")
+        assert m.user.username == "alpha-13900000001" and not m.user.has_usable_password()
+        assert m.can("hospitality.request")  # 业务员 -> 销售
