@@ -344,3 +344,22 @@ def test_confirm_rechecks_and_a_late_bad_row_rolls_back_written_chunks(org_a, mo
         assert list(Contract.objects.filter(tenant=org_a.tenant).values_list("number", flat=True)) == ["QC-000013"]
         assert not PrintBatch.objects.filter(tenant=org_a.tenant, printer="期初").exists()
         assert not ContractEvent.objects.filter(tenant=org_a.tenant, source__startswith="opening:").exists()
+
+
+@time_machine.travel(FRIDAY, tick=False)
+def test_price_list_opening_through_the_pages(org_a, client_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    approved_product(org_a, code="QC")
+    c = client_as(org_a.users["admin"])
+    assert c.get("/m/setup/opening/template/price_list/").status_code == 200
+    assert c.get("/m/setup/opening/template/nope/").status_code == 404
+    r = c.post("/m/setup/opening/price-list/", {"as_of": "2026-07-01", "file": SimpleUploadedFile(
+        "报价表.xlsx", pricelist_xlsx([["QC", "A级", 12, 1280]]))})
+    assert r.status_code == 302
+    page = c.get(r["Location"]).content.decode()
+    assert "QC：1" in page and "确认导入" in page
+    assert c.post(r["Location"] + "confirm/").status_code == 302
+    with org_a.scope():
+        assert PriceList.objects.get(tenant=org_a.tenant).status == "published"
+    assert client_as(org_a.users["sales"]).get("/m/setup/opening/price-list/").status_code == 403
