@@ -281,3 +281,12 @@ def test_people_page_shows_totals_and_creates_accounts_once(org_a, client_as):
         m = Membership.objects.get(tenant=org_a.tenant, user__full_name="新销售")
         assert m.user.username == "alpha-13900000001" and not m.user.has_usable_password()
         assert m.can("hospitality.request")  # 业务员 -> 销售
+
+
+def test_checklist_in_english_and_unknown_tenant(org_a, client_as):
+    from django.core.management.base import CommandError
+
+    page = client_as(org_a.users["admin"], language="en").get("/m/setup/").content.decode()
+    assert "Setup checklist" in page and "Organisation: regions and branches" in page
+    with pytest.raises(CommandError):
+        call_command("tenant_setup_status", "--tenant", "no-such-tenant")
