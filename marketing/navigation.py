@@ -27,7 +27,8 @@ from django.utils.translation import get_language
 
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
-                 "customers", "expenses.hospitality"]
+                 "customers", "expenses.hospitality",
+                 "marketing.onboarding"]
 
 
 @dataclass(frozen=True)
