@@ -7,7 +7,15 @@ from marketing.filters import TenantFilterSet
 from marketing.models import Branch
 from marketing.selectors import visible_branches
 
-from .models import LibraryCategory, LibraryItem, Material, MaterialRequest, MovementKind, RequestStatus, StockMovement
+from .models import (
+    LibraryCategory,
+    LibraryItem,
+    Material,
+    MaterialRequest,
+    MovementKind,
+    RequestStatus,
+    StockMovement,
+)
 
 YES_NO = [("", "—"), ("true", _("是")), ("false", _("否"))]
 

@@ -217,7 +217,7 @@ def _set_status(req, actor, status, verb, request=None, **extra) -> None:
         setattr(req, k, v)
     req.save(update_fields=["status", *extra])
     audit_record(tenant=req.tenant, actor=actor, verb=f"materials.{verb}", obj=req,
-                 before={"status": old}, after={"status": status, **{k: v for k, v in extra.items()}},
+                 before={"status": old}, after={"status": status, **dict(extra.items())},
                  request=request)
 
 

@@ -214,7 +214,7 @@ def test_exports_are_formula_safe(org_a, client_as):
     assert stock["B2"].value == evil and stock["B2"].data_type == "s"
     assert stock["D2"].value == 10
     reqs = _sheet(client.get(reverse("materials:requests_export")))
-    row = [c for c in reqs[2]]
+    row = list(reqs[2])
     assert row[0].value == req.number and row[6].value == evil and row[6].data_type == "s"
     assert row[10].value == "+SUM(A1:A2)" and row[10].data_type == "s" and row[11].value == "@cmd"
     ledger = _sheet(client.get(reverse("materials:movements_export")))
