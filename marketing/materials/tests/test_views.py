@@ -231,3 +231,17 @@ def test_query_counts_do_not_grow_with_rows(org_a, client_as, django_assert_max_
                         ("movements", 6), ("movements_export", 5), ("library", 5)]:
         with django_assert_max_num_queries(limit):
             assert client.get(reverse(f"materials:{name}")).status_code == 200, name
+
+
+def test_pages_in_english(org_a, client_as):
+    from django.utils import translation
+
+    from marketing.roles import CAPABILITY_LABELS, Cap
+
+    make_material(org_a, "P1", stock=3, low_stock_threshold=5)
+    client = client_as(org_a.users["mspec"], language="en")
+    page = client.get(reverse("materials:stock")).content.decode()
+    assert "HQ materials stock" in page and "Low stock" in page
+    assert "Uniform templates" in client.get(reverse("materials:library")).content.decode()
+    with translation.override("en"):
+        assert str(CAPABILITY_LABELS[Cap.MATERIALS_MANAGE]) == "Manage the HQ materials stock and dispatch"
