@@ -151,8 +151,8 @@ def _material_page(request, material, *, receive_form=None, adjust_form=None, st
     material.scope_label = _scope_label(material)
     return render(request, "materials/material_detail.html", {
         "m": material, "page": page, "query": query, "can_manage": can_manage, "sees_ledger": sees_ledger,
-        "receive_form": receive_form or (ReceiveForm() if can_manage else None),
-        "adjust_form": adjust_form or (AdjustForm() if can_manage else None),
+        "receive_form": receive_form or (ReceiveForm(prefix="receive") if can_manage else None),
+        "adjust_form": adjust_form or (AdjustForm(prefix="adjust") if can_manage else None),
     }, status=status)
 
 
@@ -165,7 +165,7 @@ def material_detail(request, pk):
 @require_POST
 def material_receive(request, pk):
     material = _material(request, pk)
-    form = ReceiveForm(request.POST)
+    form = ReceiveForm(request.POST, prefix="receive")
     if form.is_valid():
         try:
             services.stock_receive(material=material, actor=request.user, quantity=form.cleaned_data["quantity"],
@@ -183,7 +183,7 @@ def material_receive(request, pk):
 @require_POST
 def material_adjust(request, pk):
     material = _material(request, pk)
-    form = AdjustForm(request.POST)
+    form = AdjustForm(request.POST, prefix="adjust")
     if form.is_valid():
         try:
             services.stock_adjust(material=material, actor=request.user, delta=form.cleaned_data["delta"],

@@ -48,7 +48,7 @@ def test_other_tenant_gets_404(org_a, org_b, client_as):
                      ("materials:material_edit", m.pk)]:
         assert client.get(reverse(name, kwargs={"pk": pk})).status_code == 404
     assert client.post(reverse("materials:shipment_receive", kwargs={"pk": shipment.pk})).status_code == 404
-    assert client.post(reverse("materials:material_receive", kwargs={"pk": m.pk}), {"quantity": 5}).status_code == 404
+    assert client.post(reverse("materials:material_receive", kwargs={"pk": m.pk}), {"receive-quantity": 5}).status_code == 404
     with org_a.scope():
         m.refresh_from_db()
         shipment.refresh_from_db()
@@ -61,7 +61,7 @@ def test_capabilities(org_a, client_as):
     assert sales.get(reverse("materials:material_create")).status_code == 403
     assert sales.get(reverse("materials:movements")).status_code == 403
     assert sales.get(reverse("materials:stock_export")).status_code == 403
-    assert sales.post(reverse("materials:material_receive", kwargs={"pk": m.pk}), {"quantity": 5}).status_code == 403
+    assert sales.post(reverse("materials:material_receive", kwargs={"pk": m.pk}), {"receive-quantity": 5}).status_code == 403
     assert sales.get(reverse("materials:library_create")).status_code == 403
     finance = client_as(org_a.users["finance"])  # no materials capability at all
     assert finance.get(reverse("materials:requests")).status_code == 403
@@ -177,10 +177,10 @@ def test_receive_and_adjust_pages(org_a, client_as):
     m = make_material(org_a, "P1", stock=4)
     client = client_as(org_a.users["mspec"])
     assert client.post(reverse("materials:material_receive", kwargs={"pk": m.pk}),
-                       {"quantity": 6, "reason": "交货"}).status_code == 302
-    bad = client.post(reverse("materials:material_adjust", kwargs={"pk": m.pk}), {"delta": -11, "reason": "盘点"})
+                       {"receive-quantity": 6, "receive-reason": "交货"}).status_code == 302
+    bad = client.post(reverse("materials:material_adjust", kwargs={"pk": m.pk}), {"adjust-delta": -11, "adjust-reason": "盘点"})
     assert bad.status_code == 400 and "库存不足" in bad.content.decode()
-    missing = client.post(reverse("materials:material_adjust", kwargs={"pk": m.pk}), {"delta": -1})
+    missing = client.post(reverse("materials:material_adjust", kwargs={"pk": m.pk}), {"adjust-delta": -1})
     assert missing.status_code == 400
     with org_a.scope():
         m.refresh_from_db()
