@@ -2,8 +2,9 @@
 
 * Materials a branch may order: active, and either open to every branch (no branch or region
   listed) or listing the branch or its region.
-* Requests: every request with ``materials.manage`` / ``materials.view_all``; otherwise the
-  requests of the member's branches (``visible_branches``)."""
+* Requests: every request with ``materials.manage`` / ``materials.view_all``; with
+  ``materials.request`` the requests of the member's branches (``visible_branches``); nothing
+  otherwise, except (on the request page) those whose approval chain the member is on."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ def visible_materials(*, membership: Membership) -> QuerySet[Material]:
     qs = Material.objects.filter(tenant_id=membership.tenant_id)
     if sees_all(membership):
         return qs
+    if not membership.can(Cap.MATERIALS_REQUEST):
+        return qs.none()
     branches = visible_branches(membership=membership)
     return qs.filter(active=True).filter(
         _orderable_q(branches.values("pk"), branches.values("region_id")))
@@ -51,9 +54,24 @@ def visible_materials(*, membership: Membership) -> QuerySet[Material]:
 
 def visible_requests(*, membership: Membership) -> QuerySet[MaterialRequest]:
     qs = MaterialRequest.objects.filter(tenant_id=membership.tenant_id)
-    if not sees_all(membership):
-        qs = qs.filter(branch__in=visible_branches(membership=membership).values("pk"))
-    return qs
+    if sees_all(membership):
+        return qs
+    if not membership.can(Cap.MATERIALS_REQUEST):
+        # Seeing every branch (finance, HR: ``branches.all``) is not a reason to see its requests.
+        return qs.none()
+    return qs.filter(branch__in=visible_branches(membership=membership).values("pk"))
+
+
+def readable_requests(*, membership: Membership) -> QuerySet[MaterialRequest]:
+    """A request page: the member's reach plus the requests whose approval they take part in
+    (a tenant may put e.g. finance on the chain; they must be able to open what they sign)."""
+    from marketing.approvals.selectors import visible_flows
+
+    from .approvals import KEY
+
+    mine = visible_flows(tenant=membership.tenant, user=membership.user).filter(document_type=KEY)
+    return MaterialRequest.objects.filter(tenant_id=membership.tenant_id).filter(
+        Q(pk__in=visible_requests(membership=membership).values("pk")) | Q(pk__in=mine.values("object_id")))
 
 
 def request_list(*, membership: Membership) -> QuerySet[MaterialRequest]:

@@ -281,7 +281,8 @@ def request_create(request):
 
 
 def _request(request, pk):
-    qs = selectors.request_list(membership=request.membership).prefetch_related(
+    qs = selectors.readable_requests(membership=request.membership).select_related(
+        "branch", "applicant").prefetch_related(
         _lines_prefetch(), Prefetch("shipments", queryset=Shipment.objects.select_related(
             "dispatched_by", "received_by").prefetch_related("movements__material")))
     return access_object(qs, pk=pk)
@@ -304,7 +305,7 @@ def _request_page(request, req, *, dispatch_form=None, close_form=None, status=2
     }, status=status)
 
 
-@tenant_view(*VIEW_CAPS, any_of=True)
+@tenant_view()  # reach is the queryset: the branch, marketing, and whoever is on its approval chain
 def request_detail(request, pk):
     return _request_page(request, _request(request, pk))
 

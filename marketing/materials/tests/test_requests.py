@@ -151,3 +151,77 @@ def test_other_branch_cannot_confirm_receipt(org_a):
         with pytest.raises(ValidationError) as exc:
             services.shipment_receive(shipment=shipment, membership=membership_of(outsider), actor=outsider)
         assert exc.value.code == "not_branch"
+
+
+def test_tenant_edits_the_chain_and_a_new_approver_can_open_the_request(org_a, client_as):
+    """The default chain (分总 → 市场专员) is tenant configuration: add finance, and finance (no
+    materials capability) can open the request it is asked to sign; others still cannot."""
+    from django.urls import reverse
+
+    from marketing.approvals import services as approvals
+    from marketing.approvals.registry import StepSpec
+    from marketing.materials.approvals import DEFAULT_CHAIN, KEY
+    from marketing.roles import Role
+
+    with org_a.scope():
+        approvals.chain_save(tenant=org_a.tenant, actor=org_a.users["admin"], key=KEY,
+                             steps=[*DEFAULT_CHAIN, StepSpec(name="财务确认", role=Role.FINANCE)])
+    m = make_material(org_a, "P1", stock=5)
+    req = make_request(org_a, [(m, 1, "")])
+    url = reverse("materials:request_detail", kwargs={"pk": req.pk})
+    assert client_as(org_a.users["finance"]).get(url).status_code == 404  # not on the chain yet
+    approve(org_a, req, "bgm")
+    approve(org_a, req, "mspec")
+    assert {t.step.name for t in pending(org_a, req)} == {"财务确认"}
+    assert client_as(org_a.users["finance"]).get(url).status_code == 200
+    assert client_as(org_a.users["hr"]).get(url).status_code == 404
+    approve(org_a, req, "finance")
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.APPROVED
+
+
+def test_every_state_change_is_audited(org_a):
+    from marketing.demo import membership_of
+    from marketing.models import AuditEvent
+
+    m = make_material(org_a, "P1", stock=5)
+    req = approved_request(org_a, [(m, 2, "")])
+    with org_a.scope():
+        shipment = services.request_dispatch(req=req, actor=org_a.users["mspec"],
+                                             quantities={line_ids(org_a, req)["P1"]: 2})
+        services.shipment_receive(shipment=shipment, membership=membership_of(org_a.users["sales"]),
+                                  actor=org_a.users["sales"])
+        events = list(AuditEvent.objects.filter(object_type="materials.MaterialRequest", object_id=str(req.pk))
+                      .order_by("id").values_list("verb", "after__status"))
+    assert [v for v, _s in events] == [
+        "materials.request_create", "materials.request_approved", "materials.request_dispatch",
+        "materials.request_status", "materials.shipment_receive", "materials.request_status"]
+    assert [s for v, s in events if v in ("materials.request_approved", "materials.request_status")] == [
+        "approved", "dispatched", "received"]
+
+
+def test_home_cards(org_a, client_as):
+    from django.test import RequestFactory
+
+    from marketing.demo import membership_of
+    from marketing.materials.dashboard import home_cards
+
+    m = make_material(org_a, "P1", stock=5, low_stock_threshold=10)
+    req = approved_request(org_a, [(m, 2, "")])
+
+    def cards(persona):
+        request = RequestFactory().get("/")
+        request.user = org_a.users[persona]
+        request.membership = membership_of(request.user)
+        request.tenant = org_a.tenant
+        with org_a.scope():
+            return {c["title"]: c for c in home_cards(request)}
+
+    mspec = cards("mspec")["物料待发货"]
+    assert mspec["value"] == 1 and "低库存物料 1 种" in mspec["hint"]
+    assert cards("sales") == {}
+    with org_a.scope():
+        services.request_dispatch(req=req, actor=org_a.users["mspec"], quantities={line_ids(org_a, req)["P1"]: 1})
+    assert cards("sales")["物料待签收"]["value"] == 1
+    assert cards("mspec")["物料待发货"]["value"] == 1  # partly sent: still to dispatch
