@@ -29,6 +29,7 @@ from django.utils.translation import get_language
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
                  "customers", "expenses.hospitality",
                  "marketing.onboarding"]
+APPS_WITH_NAV += ["marketing.materials"]
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ class Cap:
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
 
+    MATERIALS_REQUEST = "materials.request"  # a branch requests materials from HQ stock (物料请购)
+    MATERIALS_MANAGE = "materials.manage"  # HQ stock, dispatch, every branch's material requests
+    MATERIALS_VIEW_ALL = "materials.view_all"  # read every branch's material requests and the stock
+    LIBRARY_MANAGE = "library.manage"  # publish uniform templates (宣传物料全国统一版本) and their versions
+
 
 _EXEC_READ = {
     Cap.BRANCHES_ALL,
@@ -203,6 +208,19 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
+# Materials (marketing/materials): added to the roles here so the table above stays untouched.
+_MATERIALS_CAPS = {
+    Role.BRANCH_GM: {Cap.MATERIALS_REQUEST},
+    Role.SALESPERSON: {Cap.MATERIALS_REQUEST},
+    Role.MARKETING_SPECIALIST: {Cap.MATERIALS_MANAGE, Cap.LIBRARY_MANAGE},
+    Role.MARKETING_DIRECTOR: {Cap.MATERIALS_MANAGE, Cap.LIBRARY_MANAGE},
+    Role.GENERAL_MANAGER: {Cap.MATERIALS_VIEW_ALL},
+    Role.EXECUTIVE_DIRECTOR: {Cap.MATERIALS_VIEW_ALL},
+    Role.GM_ASSISTANT: {Cap.MATERIALS_VIEW_ALL},
+}
+for _role, _caps in _MATERIALS_CAPS.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 CAPABILITY_LABELS: dict[str, str] = {
@@ -244,6 +262,10 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.MATERIALS_REQUEST: _("申请物料（物料请购）"),
+    Cap.MATERIALS_MANAGE: _("管理总部物料库存与发货"),
+    Cap.MATERIALS_VIEW_ALL: _("查看所有分公司的物料请购与库存"),
+    Cap.LIBRARY_MANAGE: _("发布统一版本模板"),
 }
 
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/", include("marketing.notifications.signin_urls")),
     path("approvals/", include("marketing.approvals.urls")),
     path("m/setup/", include("marketing.onboarding.urls")),
+    path("materials/", include("marketing.materials.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only

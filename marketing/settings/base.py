@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "expenses",
     "customers",
     "marketing.onboarding",
+    "marketing.materials",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
     "allauth.account",
