@@ -16,6 +16,8 @@ def make_customer(org, owner_key="sales", branch="A1", name="上海永达大众�
         "business_situation": "经营稳定",
     }
     data.update(extra)
+    if data["stage"] == Stage.LOST:
+        data.setdefault("lost_reason", "合作终止（测试数据）")  # required for a lost customer (S002-10)
     with org.scope():
         return services.customer_create(tenant=org.tenant, actor=org.users[owner_key], data=data)
 

@@ -30,9 +30,17 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = HospitalityPolicy
         fields = ["effective_from", "applicant_roles", "advance_working_days", "allow_local_guests",
-                  "require_progress", "extra_dishes", "lodging_per_room_night", "max_companions_per_guest",
+                  "require_progress", "extra_dishes", "lodging_per_room_night", "max_companions_per_guest", "max_guests",
                   "emergency_working_days", "note"]
         widgets = {"effective_from": DATE}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["max_guests"].required = False  # left empty: the default limit (S001-38)
+
+    def clean_max_guests(self):
+        value = self.cleaned_data.get("max_guests")
+        return value if value else HospitalityPolicy._meta.get_field("max_guests").default
 
     def model_data(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.Meta.fields}

@@ -16,6 +16,7 @@ LAPSED = "hospitality.lapsed"
 register_kind(EMERGENCY, _("紧急招待申请"))
 register_kind(REMINDER, _("紧急招待申请补全提醒"))
 register_kind(LAPSED, _("招待费拒付通知"))
+register_kind("hospitality.arrange", _("招待安排"))
 
 _PURPOSES = {EMERGENCY: Purpose.APPROVALS, REMINDER: Purpose.REMINDERS, LAPSED: Purpose.REMINDERS}
 

@@ -57,6 +57,10 @@ class HospitalityPolicy(TenantOwned):
     max_companions_per_guest = models.PositiveSmallIntegerField(
         _("每位客户最多陪同人数"), default=1, validators=[MaxValueValidator(10)]
     )
+    max_guests = models.PositiveSmallIntegerField(
+        _("单次接待客户人数上限"), default=6, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("单次接待的客户人数要尽可能少。"),
+    )
     emergency_working_days = models.PositiveSmallIntegerField(
         _("紧急申请补全期限（工作日）"), default=2, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
@@ -137,6 +141,11 @@ class HospitalityApplication(TenantOwned):
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     decided_at = models.DateTimeField(_("审批完成时间"), null=True, blank=True)
     lapsed_at = models.DateTimeField(_("拒付时间"), null=True, blank=True)
+    # 招待安排 (S001-36): after approval the list goes to the 行政部 / 销售部经理助理, who books it.
+    arranged_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("安排人"))
+    arranged_at = models.DateTimeField(_("安排时间"), null=True, blank=True)
+    arrangement_note = models.CharField(_("安排情况"), max_length=300, blank=True)
     # The key the form was rendered with: a double submit returns the first record.
     client_key = models.CharField(max_length=36, blank=True, default="", editable=False)
 

@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone, translation
@@ -41,7 +41,8 @@ from .models import (
 FIRST_POLICY_DAY = dt.date(2000, 1, 1)
 POLICY_FIELDS = [
     "effective_from", "applicant_roles", "advance_working_days", "allow_local_guests", "require_progress",
-    "extra_dishes", "lodging_per_room_night", "max_companions_per_guest", "emergency_working_days", "note",
+    "extra_dishes", "lodging_per_room_night", "max_companions_per_guest", "max_guests", "emergency_working_days",
+    "note",
 ]
 VENUE_FIELDS = ["name", "city", "address", "serves_meals", "serves_lodging", "is_active"]
 MAX_GUESTS = 20
@@ -193,8 +194,9 @@ def _check_full(*, tenant, membership, data, guests, policy, branch):
 
     if not guests:
         _refuse(_("请至少填写一位招待客户。"), "no_guests")
-    if len(guests) > MAX_GUESTS:
-        _refuse(_("单次招待客户最多 %(n)s 位（单次接待的客户人数要尽可能少）。"), "too_many_guests", n=MAX_GUESTS)
+    limit = min(policy.max_guests or MAX_GUESTS, MAX_GUESTS)
+    if len(guests) > limit:  # S001-38: 单次接待的客户人数要尽可能少
+        _refuse(_("单次招待客户最多 %(n)s 位（单次接待的客户人数要尽可能少）。"), "too_many_guests", n=limit)
     home = (branch.city or "").strip()
     if not policy.allow_local_guests and home:
         local = [g["name"] for g in guests if (g.get("city") or "").strip() == home]
@@ -446,6 +448,69 @@ def _set_app_status(app, actor, status, verb, **extra):
 
 def on_application_approved(app, actor):
     _set_app_status(app, actor, ApplicationStatus.APPROVED, "approved", decided_at=timezone.now())
+    _send_to_arrangers(app)
+
+
+ARRANGER_POSITIONS = ("行政部", "销售部经理助理")
+
+
+def arrangers(tenant, branch) -> list:
+    """Who books an approved reception (S001-36): holders of the tenant's 行政部 or 销售部经理助理
+    positions (in the branch's scope), else the 总经理助理 role."""
+    from marketing.approvals.models import StepScope
+    from marketing.approvals.selectors import position_holders, positions_by_name
+    from marketing.selectors import users_with_roles
+
+    people: dict[int, object] = {}
+    for position in positions_by_name(tenant=tenant, names=ARRANGER_POSITIONS).values():
+        for user in position_holders(tenant=tenant, position=position, scope=StepScope.BRANCH, branch=branch,
+                                     region=branch.region):
+            people[user.pk] = user
+    if not people:
+        people = {u.pk: u for u in users_with_roles(tenant=tenant, roles=[Role.GM_ASSISTANT])}
+    return list(people.values())
+
+
+def _send_to_arrangers(app) -> None:
+    from django.urls import reverse
+
+    from marketing.notifications.services import notify
+
+    guests = "、".join(f"{g.name}（{g.company}）" for g in app.guests.all())
+    notify(tenant=app.tenant, kind="hospitality.arrange", users=arrangers(app.tenant, app.branch),
+           subject=_("【招待安排】%(number)s %(day)s %(venue)s %(n)s 人") % {
+               "number": app.number, "day": f"{app.visit_date:%m-%d}", "venue": app.venue.name, "n": app.expected_diners},
+           lines=[_("申请人 %(who)s（%(branch)s），客户：%(guests)s。请按标准安排并在系统中登记。") % {
+               "who": app.applicant.display_name, "branch": app.branch.name, "guests": guests}],
+           link=reverse("hospitality:application", kwargs={"pk": app.pk}), link_label=_("登记安排"),
+           dedupe_key=f"hospitality-arrange:{app.pk}")
+
+
+@transaction.atomic
+def application_mark_arranged(*, app, actor, note: str, request=None):
+    """The arranger records that the reception is booked (venue, time, room)."""
+    app = HospitalityApplication.objects.select_for_update().get(pk=app.pk, tenant_id=app.tenant_id)
+    if app.status != ApplicationStatus.APPROVED:
+        _refuse(_("只有已批准的招待申请可以登记安排。"), "not_approved")
+    if app.arranged_at is not None:
+        _refuse(_("该招待已登记安排（%(who)s）。"), "already_arranged", who=app.arranged_by.display_name)
+    if actor.pk not in {u.pk for u in arrangers(app.tenant, app.branch)}:
+        raise PermissionDenied
+    note = (note or "").strip()
+    if not note:
+        _refuse(_("请写明安排情况（场所、时间、包间等）。"), "note_required")
+    app.arranged_by, app.arranged_at, app.arrangement_note = actor, timezone.now(), note[:300]
+    app.save(update_fields=["arranged_by", "arranged_at", "arrangement_note"])
+    audit_record(tenant=app.tenant, actor=actor, verb="hospitality.arranged", obj=app, after={"note": app.arrangement_note},
+                 request=request)
+    from django.urls import reverse
+
+    from marketing.notifications.services import notify
+
+    notify(tenant=app.tenant, kind="hospitality.arrange", users=[app.applicant],
+           subject=_("【招待安排】%(number)s 已安排") % {"number": app.number}, lines=[app.arrangement_note],
+           link=reverse("hospitality:application", kwargs={"pk": app.pk}))
+    return app
 
 
 def on_application_rejected(app, actor, reason):

@@ -11,6 +11,8 @@ urlpatterns: list = [
     path("apply/", views.application_create, name="apply"),
     path("emergency/", views.emergency_create, name="emergency"),
     object_path("applications/<int:pk>/", views.application_detail, name="application", model=HospitalityApplication),
+    object_path("applications/<int:pk>/arranged/", views.application_arranged, name="application_arranged",
+                model=HospitalityApplication),
     object_path("applications/<int:pk>/edit/", views.application_edit, name="application_edit",
                 model=HospitalityApplication),
     path("claims/", views.claim_list, name="claims"),

@@ -181,17 +181,36 @@ def _application(request, pk) -> HospitalityApplication:
     return access_object(selectors.application_detail(membership=request.membership), pk=pk)
 
 
-@tenant_view(*VIEW_CAPS, any_of=True)
+def _arranger_may_open(request, pk) -> HospitalityApplication | None:
+    """An arranger (行政部 / 销售部经理助理, S001-36) opens the approved applications sent to them."""
+    app = HospitalityApplication.objects.filter(tenant=request.tenant, pk=pk, status=ApplicationStatus.APPROVED).select_related(
+        "branch", "branch__region", "applicant", "venue", "policy", "tenant").first()
+    if app is not None and request.user.pk in {u.pk for u in services.arrangers(request.tenant, app.branch)}:
+        return app
+    return None
+
+
+@tenant_view()
 def application_detail(request, pk):
-    app = _application(request, pk)
+    allowed = any(request.membership.can(cap) for cap in VIEW_CAPS)
+    app = _application(request, pk) if allowed else None
+    if app is None:
+        app = _arranger_may_open(request, pk)
+        if app is None:
+            from django.http import Http404
+
+            raise Http404
     flow = approval_selectors.flow_for(tenant=request.tenant, document=app)
     panel = approval_selectors.flow_panel(flow=flow, user=request.user, document=app)
     guests = list(app.guests.all())
     reachable = selectors.guest_links(membership=request.membership, guests=guests)
     claims = list(selectors.visible_claims(membership=request.membership).filter(application=app))
     mine = app.applicant_id == request.user.pk
+    may_arrange = (app.status == ApplicationStatus.APPROVED and app.arranged_at is None
+                   and request.user.pk in {u.pk for u in services.arrangers(request.tenant, app.branch)})
     return render(request, "expenses/hospitality/application_detail.html", {
         "a": app, "panel": panel, "guests": guests, "reachable": reachable, "claims": claims,
+        "may_arrange": may_arrange,
         "can_edit": mine and app.is_editable and not (
             app.status == ApplicationStatus.EMERGENCY and services.local_today(request.tenant) > app.completion_due),
         "can_claim": mine and app.status in services.CLAIMABLE and not app.claims.exists(),
@@ -446,3 +465,21 @@ def monthly_report(request):
         response["Content-Disposition"] = f'attachment; filename="hospitality-report-{month:%Y-%m}.xlsx"'
         return response
     return render(request, "expenses/hospitality/report.html", {"data": data, "month": month})
+
+
+@require_POST
+@tenant_view()
+def application_arranged(request, pk):
+    app = _arranger_may_open(request, pk)
+    if app is None:
+        from django.http import Http404
+
+        raise Http404
+    try:
+        services.application_mark_arranged(app=app, actor=request.user, note=request.POST.get("note", ""),
+                                           request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已登记招待安排，并通知申请人。"))
+    return redirect("hospitality:application", pk=app.pk)
