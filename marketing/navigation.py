@@ -17,6 +17,8 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
                  "customers", "expenses.hospitality"]
+# issue 20: the leaders' dashboard (a module of reports) and the monthly meeting app.
+APPS_WITH_NAV += ["reports.leaders", "reports.meetings"]
 
 
 @dataclass(frozen=True)

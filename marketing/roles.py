@@ -87,6 +87,9 @@ class Cap:
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+    LEADERS_DASHBOARD = "leaders.dashboard"  # 经营看板: charts of the reachable branches (issue 20)
+    MEETINGS_VIEW = "meetings.view"  # 市场部月例会: packs and minutes (issue 20)
+    MEETINGS_MANAGE = "meetings.manage"  # record minutes, decisions, action items; close a meeting
 
 
 _EXEC_READ = {
@@ -202,6 +205,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
+# Issue 20 (经营看板, 市场部月例会): appended, not merged into the table above, to keep the diff additive.
+for _role, _caps in {
+    Role.GENERAL_MANAGER: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.EXECUTIVE_DIRECTOR: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW},
+    Role.GM_ASSISTANT: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW},
+    Role.MARKETING_DIRECTOR: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.MARKETING_SPECIALIST: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.BRANCH_GM: {Cap.LEADERS_DASHBOARD},
+}.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 CAPABILITY_LABELS: dict[str, str] = {
@@ -243,6 +257,9 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.LEADERS_DASHBOARD: _("查看经营看板"),
+    Cap.MEETINGS_VIEW: _("查看市场部月例会资料与纪要"),
+    Cap.MEETINGS_MANAGE: _("记录月例会纪要、决议与待办"),
 }
 
 
