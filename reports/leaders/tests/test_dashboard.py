@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from reports.tests.helpers import at, file_report
-from reports.tests.test_rates import D, _setup  # Nov 2026: A1 103,700 / 100,000; A2 89,100 无目标; A3 20,000 / 50,000
+from reports.tests.test_rates import _setup  # Nov 2026: A1 103.7 %, A2 no target, A3 40.0 %
 
 MONDAY = at(2026, 11, 23, 10)  # the 16th of November's 21 working days
 
