@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from marketing.exports import as_text
 
@@ -36,7 +36,7 @@ def _write_table(ws, start_row: int, columns: list[dict], rows: list[dict]) -> i
             elif kind == "int":
                 cell.value = int(value)
             elif kind == "bool":
-                as_text(cell, _("是") if value else "")
+                as_text(cell, pgettext("dashboard", "是") if value else "")
             else:
                 as_text(cell, value)
     return r
@@ -50,7 +50,7 @@ def chart_xlsx(data: dict, *, tenant_name: str) -> bytes:
     ws.title = data["chart"][:31]
     meta = data["meta"]
     as_text(ws.cell(row=1, column=1), f"{tenant_name} · {data['title']} · {meta['month']}")
-    as_text(ws.cell(row=2, column=1), _("截至 %(day)s · 时间进度 %(pace)s") % {"day": meta["as_of"],
+    as_text(ws.cell(row=2, column=1), pgettext("dashboard", "截至 %(day)s · 时间进度 %(pace)s") % {"day": meta["as_of"],
                                                                          "pace": meta["pace"]["pct"] or "—"})
     last = _write_table(ws, 4, data["columns"], data["rows"])
     if data.get("regions"):

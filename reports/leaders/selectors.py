@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from marketing.models import Branch, Region
 from marketing.selectors import visible_branches
@@ -157,9 +157,9 @@ def trend(scope: Scope) -> dict:
                      "pace_amount": money(pace_amount) if target else None,
                      "rate": ratio(running, target) if reached and target else None})
     return {
-        "chart": "trend", "title": _("本月累计回款与目标进度"),
-        "columns": [_col("day", _("日期")), _col("cumulative", _("累计回款（元）"), "money"),
-                    _col("pace_amount", _("目标进度线（元）"), "money"), _col("rate", _("完成率"), "pct")],
+        "chart": "trend", "title": pgettext("dashboard", "本月累计回款与目标进度"),
+        "columns": [_col("day", pgettext("dashboard", "日期")), _col("cumulative", pgettext("dashboard", "累计回款（元）"), "money"),
+                    _col("pace_amount", pgettext("dashboard", "目标进度线（元）"), "money"), _col("rate", pgettext("dashboard", "完成率"), "pct")],
         "rows": rows, "target": money(target) if target else None, "meta": scope.meta(),
     }
 
@@ -199,14 +199,14 @@ def ranking(scope: Scope) -> dict:
     total = group_figures(rows) if rows else None
     regions.sort(key=lambda g: (g["rate"] is None, -Decimal(g["rate"] or 0), g["region"]))
     return {
-        "chart": "ranking", "title": _("地区与分公司完成率排名"),
-        "columns": [_col("rank", _("排名"), "int"), _col("branch", _("分公司")), _col("region", _("地区")),
-                    _col("mtd", _("本月累计回款（元）"), "money"), _col("target", _("月度目标（元）"), "money"),
-                    _col("rate", _("完成率"), "pct"), _col("behind", _("落后于时间进度"), "bool")],
+        "chart": "ranking", "title": pgettext("dashboard", "地区与分公司完成率排名"),
+        "columns": [_col("rank", pgettext("dashboard", "排名"), "int"), _col("branch", pgettext("dashboard", "分公司")), _col("region", pgettext("dashboard", "地区")),
+                    _col("mtd", pgettext("dashboard", "本月累计回款（元）"), "money"), _col("target", pgettext("dashboard", "月度目标（元）"), "money"),
+                    _col("rate", pgettext("dashboard", "完成率"), "pct"), _col("behind", pgettext("dashboard", "落后于时间进度"), "bool")],
         "rows": out, "regions": regions,
-        "region_columns": [_col("region", _("地区")), _col("mtd", _("本月累计回款（元）"), "money"),
-                           _col("target", _("月度目标（元）"), "money"), _col("rate", _("完成率"), "pct"),
-                           _col("behind", _("落后于时间进度"), "bool")],
+        "region_columns": [_col("region", pgettext("dashboard", "地区")), _col("mtd", pgettext("dashboard", "本月累计回款（元）"), "money"),
+                           _col("target", pgettext("dashboard", "月度目标（元）"), "money"), _col("rate", pgettext("dashboard", "完成率"), "pct"),
+                           _col("behind", pgettext("dashboard", "落后于时间进度"), "bool")],
         "total": None if total is None else {"mtd": total["mtd"], "target": total["target"], "rate": total["rate"],
                                              "behind": is_behind(total, pace, branch=False)},
         "meta": scope.meta(),
@@ -247,10 +247,10 @@ def filing(scope: Scope, now: dt.datetime) -> dict:
                      "rate": ratio(filed, expected), "on_time_rate": ratio(on_time, expected)})
     total_filed = sum(r["filed"] for r in rows)
     return {
-        "chart": "filing", "title": _("近 30 个工作日日报填报率"),
-        "columns": [_col("day", _("业务日期")), _col("expected", _("应报"), "int"), _col("filed", _("已报"), "int"),
-                    _col("on_time", _("按时"), "int"), _col("rate", _("填报率"), "pct"),
-                    _col("on_time_rate", _("按时率"), "pct")],
+        "chart": "filing", "title": pgettext("dashboard", "近 30 个工作日日报填报率"),
+        "columns": [_col("day", pgettext("dashboard", "业务日期")), _col("expected", pgettext("dashboard", "应报"), "int"), _col("filed", pgettext("dashboard", "已报"), "int"),
+                    _col("on_time", pgettext("dashboard", "按时"), "int"), _col("rate", pgettext("dashboard", "填报率"), "pct"),
+                    _col("on_time_rate", pgettext("dashboard", "按时率"), "pct")],
         "rows": rows, "total": {"expected": expected * len(days), "filed": total_filed,
                                 "rate": ratio(total_filed, expected * len(days))},
         "meta": scope.meta(),
@@ -286,9 +286,9 @@ def hospitality(scope: Scope) -> dict:
         rows.append({"region_id": rid, "region": name, "hospitality": money(h), "sales": money(s), "rate": ratio(h, s)})
     th, ts = sum((Decimal(r["hospitality"]) for r in rows), ZERO), sum((Decimal(r["sales"]) for r in rows), ZERO)
     return {
-        "chart": "hospitality", "title": _("各地区业务招待费占销售比"),
-        "columns": [_col("region", _("地区")), _col("hospitality", _("业务招待费（元）"), "money"),
-                    _col("sales", _("回款（元）"), "money"), _col("rate", _("招待费 ÷ 销售"), "pct")],
+        "chart": "hospitality", "title": pgettext("dashboard", "各地区业务招待费占销售比"),
+        "columns": [_col("region", pgettext("dashboard", "地区")), _col("hospitality", pgettext("dashboard", "业务招待费（元）"), "money"),
+                    _col("sales", pgettext("dashboard", "回款（元）"), "money"), _col("rate", pgettext("dashboard", "招待费 ÷ 销售"), "pct")],
         "rows": rows, "total": {"hospitality": money(th), "sales": money(ts), "rate": ratio(th, ts)},
         "meta": scope.meta(),
     }
@@ -315,10 +315,10 @@ def sell_through(scope: Scope) -> dict:
     t = {k: sum(r[k] for r in rows) for k in ("dispatched", "signed", "voided")}
     t["rate"] = ratio(t["signed"], t["dispatched"] - t["voided"]) if t["dispatched"] - t["voided"] > 0 else None
     return {
-        "chart": "sell_through", "title": _("各地区合同动销率"),
-        "columns": [_col("region", _("地区")), _col("dispatched", _("已派发"), "int"),
-                    _col("signed", _("客户已签"), "int"), _col("voided", _("回收作废"), "int"),
-                    _col("rate", _("动销率"), "pct")],
+        "chart": "sell_through", "title": pgettext("dashboard", "各地区合同动销率"),
+        "columns": [_col("region", pgettext("dashboard", "地区")), _col("dispatched", pgettext("dashboard", "已派发"), "int"),
+                    _col("signed", pgettext("dashboard", "客户已签"), "int"), _col("voided", pgettext("dashboard", "回收作废"), "int"),
+                    _col("rate", pgettext("dashboard", "动销率"), "pct")],
         "rows": rows, "total": t, "meta": scope.meta(),
     }
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from marketing import bounds
 from marketing.permissions import tenant_view
@@ -27,9 +27,9 @@ def _int(value: str | None) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadFilter(_("筛选条件无效")) from None
+        raise BadFilter(pgettext("dashboard", "筛选条件无效")) from None
     if not 0 < number < 2**63:
-        raise BadFilter(_("筛选条件无效"))
+        raise BadFilter(pgettext("dashboard", "筛选条件无效"))
     return number
 
 
@@ -39,7 +39,7 @@ def _scope(request):
     try:
         month = bounds.parse_month(raw) if raw else today.replace(day=1)
     except ValueError:
-        raise BadFilter(_("月份格式应为 YYYY-MM")) from None
+        raise BadFilter(pgettext("dashboard", "月份格式应为 YYYY-MM")) from None
     region_id, branch_id = _int(request.GET.get("region")), _int(request.GET.get("branch"))
     try:
         return selectors.build_scope(membership=request.membership, month=month, today=today,
@@ -69,9 +69,9 @@ def dashboard(request):
         "scope": scope, "meta": scope.meta(), "regions": sorted(regions.items(), key=lambda kv: kv[1]),
         "error": error, "query": query.urlencode(),
         "charts": [
-            ("trend", _("本月累计回款与目标进度")), ("ranking", _("地区与分公司完成率排名")),
-            ("filing", _("近 30 个工作日日报填报率")), ("hospitality", _("各地区业务招待费占销售比")),
-            ("sell_through", _("各地区合同动销率")),
+            ("trend", pgettext("dashboard", "本月累计回款与目标进度")), ("ranking", pgettext("dashboard", "地区与分公司完成率排名")),
+            ("filing", pgettext("dashboard", "近 30 个工作日日报填报率")), ("hospitality", pgettext("dashboard", "各地区业务招待费占销售比")),
+            ("sell_through", pgettext("dashboard", "各地区合同动销率")),
         ],
     })
 

@@ -210,3 +210,10 @@ def test_page_per_role(org_a, client_as, org_b):
     assert bad.status_code == 200 and "YYYY-MM" in bad.content.decode()
     assert client_as(org_a.users["gm"]).get(reverse("reports:leaders:dashboard"),
                                             {"branch": org_b.branches["B1"].pk}).status_code == 404
+
+
+def test_english(org_a, client_as, november):
+    client = client_as(org_a.users["gm"], language="en")
+    assert "Leaders&#x27; dashboard" in client.get(reverse("reports:leaders:dashboard")).content.decode()
+    data = _get(client, "ranking", month="2026-11").json()
+    assert data["title"] == "Completion ranking by region and branch" and data["columns"][0]["label"] == "Rank"

@@ -293,3 +293,10 @@ def test_pack_page_query_count_is_flat(org_a, november, client_as, django_assert
         client.get(reverse("meetings:pack", args=[row.pk]))
     with django_assert_max_num_queries(10):
         client.get(reverse("meetings:pack_file", args=[row.pk, "xlsx"]))
+
+
+def test_english(org_a, november, client_as):
+    row = _pack(org_a)
+    client = client_as(org_a.users["gm"], language="en")
+    assert "Monthly marketing meeting" in client.get(reverse("meetings:list")).content.decode()
+    assert "Monthly sales target management sheet" in client.get(reverse("meetings:pack", args=[row.pk])).content.decode()
