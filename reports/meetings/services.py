@@ -23,7 +23,7 @@ from marketing.notifications.services import notify
 from marketing.roles import Cap, Role
 from marketing.selectors import users_with_roles
 
-from ..summary import pct
+from ..summary import money_text, pct
 from .models import (
     ActionItem,
     ActionStatus,
@@ -144,8 +144,9 @@ def _agenda_from_pack(data: dict) -> list[tuple[str, str]]:
          _("公司完成率 %(rate)s，时间进度 %(pace)s；落后于时间进度：%(behind)s") % {
              "rate": pct(total.get("rate")) or "—", "pace": pace, "behind": "、".join(behind) or _("无")}),
         (_("回款与目标（应收帐款回收情况）"),
-         "；".join(f"{g['region']} {g['mtd']} / {g['target'] or '—'}（{pct(g['rate']) or '—'}）"
-                  for g in data.get("regions", []))),
+         "；".join(_("%(region)s 回款 %(mtd)s 元 / 目标 %(target)s 元（%(rate)s）") % {
+             "region": g["region"], "mtd": money_text(g["mtd"]), "target": money_text(g["target"]) or "—",
+             "rate": pct(g["rate"]) or "—"} for g in data.get("regions", []))),
         (_("客户销售业绩进度：无进展客户与下月重点客户"),
          _("无进展客户 %(n)d 家：%(detail)s") % {
              "n": data.get("no_progress", 0),
