@@ -300,3 +300,41 @@ def test_english(org_a, november, client_as):
     client = client_as(org_a.users["gm"], language="en")
     assert "Monthly marketing meeting" in client.get(reverse("meetings:list")).content.decode()
     assert "Monthly sales target management sheet" in client.get(reverse("meetings:pack", args=[row.pk])).content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_dispatchers_send_the_pack_once(require_postgres, org_a):
+    """Four beats/workers at 08:10 on the first working day: one pack row, one message per recipient."""
+    import threading
+
+    from django.db import connection
+
+    from marketing.models import Tenant
+    from marketing.tenancy import tenant_scope
+
+    with org_a.scope():
+        _setup(org_a)
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def run():
+        try:
+            tenant = Tenant.objects.get(pk=org_a.tenant.pk)
+            barrier.wait()
+            with tenant_scope(tenant):
+                results.append(tasks.dispatch_tenant(tenant, DEC1_0810)["pack"])
+        except Exception as exc:  # noqa: BLE001 - inspected below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results, key=str) == [None, None, None, PackStatus.SENT]
+    with org_a.scope():
+        assert MonthlyPack.objects.filter(tenant=org_a.tenant).count() == 1
+        assert Message.objects.filter(kind=services.PACK_KIND).count() == 3
