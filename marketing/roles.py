@@ -171,7 +171,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {
             Cap.REPORTS_FILE,
             Cap.REPORTS_BOARD_BRANCH,
-            Cap.TARGETS_EDIT,
+            # No TARGETS_EDIT: a branch GM's targets come through the reviewed 销售月度考核目标
+            # rule (S000-31 / S001-11), never lowered unreviewed; they read them on 月度目标.
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
