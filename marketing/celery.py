@@ -45,4 +45,6 @@ app.conf.beat_schedule = {
     "marketing-purge-form-submissions": {
         "task": "marketing.tasks.purge_form_submissions", "schedule": crontab(hour=3, minute=25),
     },
+    # 市场部月例会 (issue 20): the past month's pack on the first working day, action reminders.
+    "meetings-dispatch": {"task": "reports.meetings.tasks.dispatch", "schedule": crontab(minute="*/10")},
 }

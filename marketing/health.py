@@ -25,6 +25,7 @@ HEARTBEATS = {
     "reports.dispatch_reminders": 300,
     "customers.remind_overdue_followups": 3600,
 }
+HEARTBEATS["meetings.dispatch"] = 1800  # 市场部月例会 dispatcher, every 10 minutes (issue 20)
 
 
 class BeatLate(RuntimeError):

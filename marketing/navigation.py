@@ -30,6 +30,8 @@ APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.sub
                  "customers", "expenses.hospitality",
                  "marketing.onboarding"]
 APPS_WITH_NAV += ["marketing.materials"]
+# issue 20: the leaders' dashboard (a module of reports) and the monthly meeting app.
+APPS_WITH_NAV += ["reports.leaders", "reports.meetings"]
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,9 @@ class Cap:
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+    LEADERS_DASHBOARD = "leaders.dashboard"  # 经营看板: charts of the reachable branches (issue 20)
+    MEETINGS_VIEW = "meetings.view"  # 市场部月例会: packs and minutes (issue 20)
+    MEETINGS_MANAGE = "meetings.manage"  # record minutes, decisions, action items; close a meeting
 
     MATERIALS_REQUEST = "materials.request"  # a branch requests materials from HQ stock (物料请购)
     MATERIALS_MANAGE = "materials.manage"  # HQ stock, dispatch, every branch's material requests
@@ -221,6 +224,17 @@ _MATERIALS_CAPS = {
 for _role, _caps in _MATERIALS_CAPS.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
 
+# Issue 20 (经营看板, 市场部月例会): appended, not merged into the table above, to keep the diff additive.
+for _role, _caps in {
+    Role.GENERAL_MANAGER: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.EXECUTIVE_DIRECTOR: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW},
+    Role.GM_ASSISTANT: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW},
+    Role.MARKETING_DIRECTOR: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.MARKETING_SPECIALIST: {Cap.LEADERS_DASHBOARD, Cap.MEETINGS_VIEW, Cap.MEETINGS_MANAGE},
+    Role.BRANCH_GM: {Cap.LEADERS_DASHBOARD},
+}.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 CAPABILITY_LABELS: dict[str, str] = {
@@ -266,6 +280,9 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.MATERIALS_MANAGE: _("管理总部物料库存与发货"),
     Cap.MATERIALS_VIEW_ALL: _("查看所有分公司的物料请购与库存"),
     Cap.LIBRARY_MANAGE: _("发布统一版本模板"),
+    Cap.LEADERS_DASHBOARD: _("查看经营看板"),
+    Cap.MEETINGS_VIEW: _("查看市场部月例会资料与纪要"),
+    Cap.MEETINGS_MANAGE: _("记录月例会纪要、决议与待办"),
 }
 
 

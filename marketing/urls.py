@@ -40,6 +40,7 @@ urlpatterns = [
     path("m/", include(app_urls)),
     path("reports/", include("reports.urls")),
     path("plans/", include("reports.submissions.urls")),
+    path("meetings/", include("reports.meetings.urls")),
     path("contracts/", include("contracts.urls")),
     path("expenses/", include("expenses.urls")),
     path("hospitality/", include("expenses.hospitality.urls")),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from marketing.tenancy import object_path
 
@@ -34,4 +34,5 @@ urlpatterns = [
     object_path("summaries/<int:pk>/resend/", views.summary_resend, name="summary_resend", model=DailySummary),
     object_path("summaries/<int:pk>/<str:fmt>/", views.summary_file, name="summary_file", model=DailySummary,
                 extra={"fmt": "xlsx"}),
+    path("leaders/", include("reports.leaders.urls")),  # 经营看板 (issue 20)
 ]

@@ -38,6 +38,9 @@ def test_dispatchers_write_the_heartbeat():
     from customers.tasks import remind_overdue_followups
 
     remind_overdue_followups()
+    from reports.meetings import tasks as meeting_tasks  # issue 20: the monthly meeting's dispatcher
+
+    meeting_tasks.dispatch()
     assert Client().get("/healthz").json()["status"] == "ok"
 
 
