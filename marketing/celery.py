@@ -41,4 +41,6 @@ app.conf.beat_schedule = {
     "marketing-purge-form-submissions": {
         "task": "marketing.tasks.purge_form_submissions", "schedule": crontab(hour=3, minute=25),
     },
+    # people: at each tenant's midnight, departures past their last day and transfers due (every 15 min).
+    "people-midnight": {"task": "marketing.people.tasks.people_midnight_all", "schedule": crontab(minute="*/15")},
 }
