@@ -226,12 +226,14 @@ register(Provider(
 
 def stranded_steps(*, tenant, user) -> list[str]:
     """Configured chain steps whose only possible signer is ``user``: a step that names only
-    them, or a position they alone hold and that has no role to fall back to."""
+    them (no role or position beside), or a position they alone hold with no role to fall back to."""
     from marketing.approvals.models import ApprovalChainStep, PositionHolder
 
     found = []
     for step in ApprovalChainStep.objects.filter(tenant=tenant).select_related("chain"):
-        if step.approver_users and set(step.approver_users) == {user.pk}:
+        # a role or position beside the named person is the fallback: not stranded
+        if (step.approver_users and set(step.approver_users) == {user.pk} and not step.role
+                and not step.approver_position_id):
             found.append(f"{step.chain.document_type} · {step.name}")
     sole = (
         PositionHolder.objects.filter(tenant=tenant, position__holders__user=user).values("position_id")
