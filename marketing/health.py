@@ -23,7 +23,6 @@ from django.utils import timezone
 HEARTBEATS = {
     "reports.dispatch_summaries": 300,
     "reports.dispatch_reminders": 300,
-    "people.midnight": 3600,
 }
 
 
