@@ -376,3 +376,21 @@ def test_departure_pages_and_query_counts(org_a, client_as, django_assert_max_nu
     assert r.status_code == 302
     with org_a.scope():
         assert not d.waivers.exists()
+
+
+def test_large_customer_handover_takes_the_bulk_path_with_history(org_a, monkeypatch, django_assert_max_num_queries):
+    monkeypatch.setattr(services, "BULK_CUSTOMERS", 2)
+    monkeypatch.setattr(services, "CUSTOMER_BATCH", 2)
+    ids = [make_customer(org_a, name=f"大客户{i}").pk for i in range(5)]
+    d = file_departure(org_a)
+    with org_a.scope():
+        with django_assert_max_num_queries(40):
+            n = services.line_resolve(departure=d, actor=org_a.users["admin"], line="customers",
+                                      to_user=org_a.users["sales2"])
+        assert n == 5
+        assert set(Customer.objects.filter(pk__in=ids).values_list("owner", flat=True)) == {org_a.users["sales2"].pk}
+        # one history row per customer names the change, one audit event names the handover
+        hist = Customer.history.filter(id__in=ids, owner=org_a.users["sales2"])
+        assert hist.count() == 5 and set(hist.values_list("history_user", flat=True)) == {org_a.users["admin"].pk}
+        assert AuditEvent.objects.filter(verb="customers.customer_reassign_bulk").count() == 1
+        assert AuditEvent.objects.filter(verb="customers.customer_reassign").count() == 0
