@@ -226,14 +226,15 @@ register(Provider(
 
 def stranded_steps(*, tenant, user) -> list[str]:
     """Configured chain steps whose only possible signer is ``user``: a step that names only
-    them (no role or position beside), or a position they alone hold with no role to fall back to."""
+    them (the engine does not fall back from named people), or a position they alone hold with no
+    role to fall back to."""
     from marketing.approvals.models import ApprovalChainStep, PositionHolder
 
     found = []
     for step in ApprovalChainStep.objects.filter(tenant=tenant).select_related("chain"):
-        # a role or position beside the named person is the fallback: not stranded
-        if (step.approver_users and set(step.approver_users) == {user.pk} and not step.role
-                and not step.approver_position_id):
+        # the engine resolves named people only (inactive ones dropped, no fall-back to the
+        # step's role), so a step naming only this person strands whatever else it says
+        if step.approver_users and set(step.approver_users) == {user.pk}:
             found.append(f"{step.chain.document_type} · {step.name}")
     sole = (
         PositionHolder.objects.filter(tenant=tenant, position__holders__user=user).values("position_id")

@@ -256,7 +256,7 @@ def transfer_apply(*, transfer: Transfer, actor=None, request=None) -> Transfer:
     from marketing.approvals.selectors import transfer_candidates
     from marketing.approvals.services import approval_transfer
 
-    transfer = Transfer.objects.select_for_update().select_related("to_branch", "user").get(pk=transfer.pk)
+    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("to_branch", "user").get(pk=transfer.pk)
     if transfer.status != TransferStatus.SCHEDULED:
         return transfer
     tenant, user = transfer.tenant, transfer.user
@@ -318,7 +318,7 @@ def _primary_branch(membership) -> Branch | None:
 
 
 def _lock(departure) -> Departure:
-    return Departure.objects.select_for_update().select_related("user", "branch", "tenant").get(pk=departure.pk)
+    return Departure.objects.select_for_update(of=("self",)).select_related("user", "branch", "tenant").get(pk=departure.pk)
 
 
 @transaction.atomic
@@ -477,8 +477,6 @@ CUSTOMER_BATCH = 2000
 
 
 def _hand_over_customers(d, *, actor, to_user, request) -> int:
-    from simple_history.utils import bulk_update_with_history
-
     from customers.models import Customer
     from customers.services import customers_reassign_all
 
@@ -488,15 +486,19 @@ def _hand_over_customers(d, *, actor, to_user, request) -> int:
         return customers_reassign_all(tenant=d.tenant, actor=actor, from_user=d.user, to_user=to_user,
                                       request=request)
     moved, now = 0, timezone.now()
+    reason = _("离职交接")
     while True:
         batch = list(Customer.objects.select_for_update().filter(tenant=d.tenant, owner=d.user)
                      .order_by("pk")[:CUSTOMER_BATCH])
         if not batch:
             break
+        # every row gets the same owner and time: one plain UPDATE per batch, then the history
+        # rows (what simple_history would write on save) in one bulk insert
+        Customer.objects.filter(pk__in=[c.pk for c in batch]).update(owner=to_user, updated_at=now)
         for customer in batch:
             customer.owner, customer.updated_at = to_user, now
-        bulk_update_with_history(batch, Customer, ["owner", "updated_at"], batch_size=CUSTOMER_BATCH,
-                                 default_user=actor, default_change_reason=_("离职交接"), default_date=now)
+        Customer.history.bulk_history_create(batch, default_user=actor, default_change_reason=reason,
+                                             default_date=now, update=True)
         moved += len(batch)
     audit_record(tenant=d.tenant, actor=actor, verb="customers.customer_reassign_bulk", obj=d,
                  before={"owner": d.user_id}, after={"owner": to_user.pk, "count": moved}, request=request)

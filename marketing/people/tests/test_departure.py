@@ -331,9 +331,11 @@ def test_stranded_chain_is_flagged_to_the_admin(org_a):
             StepSpec(name="财务核对", role=Role.FINANCE, kind=StepKind.VERIFY, checklist=("人员",)),
         ])
     d = file_departure(org_a, who="mspec")
-    assert _counts(org_a, d)["chains"] == 1
+    assert _counts(org_a, d)["chains"] == 2
     with org_a.scope():
-        assert stranded_steps(tenant=org_a.tenant, user=org_a.users["mspec"]) == ["expenses.request · 专人审核"]
+        # the engine takes named people only: a role beside them is no fall-back
+        assert stranded_steps(tenant=org_a.tenant, user=org_a.users["mspec"]) == [
+            "expenses.request · 专人审核", "expenses.request · 专人或专员"]
         assert stranded_steps(tenant=org_a.tenant, user=org_a.users["finance"]) == []
         services.departure_complete(departure=d)
         msg = Message.objects.get(kind="people.stranded", user=org_a.users["admin"])
@@ -367,9 +369,9 @@ def test_departure_pages_and_query_counts(org_a, client_as, django_assert_max_nu
     for who in ("sales2", "bgm2"):
         file_departure(org_a, who=who, actor="admin")
     client = client_as(org_a.users["admin"])
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         assert client.get("/m/people/").status_code == 200
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(30):
         r = client.get(f"/m/people/departures/{d.pk}/")
     assert r.status_code == 200 and 'id="line-customers"' in r.content.decode()
     r = client.post(f"/m/people/departures/{d.pk}/act/", {"action": "waive", "line": "customers", "reason": ""})

@@ -168,3 +168,13 @@ def test_only_people_managers_reconcile(org_a, client_as):
         assert client_as(org_a.users[persona]).get("/m/people/reconcile/").status_code == 403
     assert client_as(org_a.users["hr"]).get("/m/people/reconcile/").status_code == 200
     assert client_as(org_a.users["bgm"]).get("/m/people/mappings/").status_code == 403
+
+
+def test_reconciliation_page_queries_do_not_grow_with_rows(org_a, client_as, django_assert_max_num_queries):
+    _map(org_a)
+    roster(org_a, [(f"新人{i}", "A1" if i % 2 else "A2", "销售代表", f"1390000{i:04d}", None) for i in range(40)])
+    client = client_as(org_a.users["admin"])
+    with django_assert_max_num_queries(16):
+        r = client.get("/m/people/reconcile/")
+    # 40 new people + the six branch-role accounts absent from this roster (bgm, bgm2, cashier, rm, sales, sales2)
+    assert r.status_code == 200 and r.content.decode().count('name="keys"') == 46
