@@ -396,3 +396,9 @@ def test_large_customer_handover_takes_the_bulk_path_with_history(org_a, monkeyp
         assert hist.count() == 5 and set(hist.values_list("history_user", flat=True)) == {org_a.users["admin"].pk}
         assert AuditEvent.objects.filter(verb="customers.customer_reassign_bulk").count() == 1
         assert AuditEvent.objects.filter(verb="customers.customer_reassign").count() == 0
+
+
+def test_english_page(org_a, client_as):
+    d = file_departure(org_a)
+    page = client_as(org_a.users["admin"], language="en").get(f"/m/people/departures/{d.pk}/").content.decode()
+    assert "Customers owned" in page and "Handover checklist" in page
