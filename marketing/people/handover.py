@@ -170,6 +170,12 @@ def _submissions(d):
     )
 
 
+def _recipients(d):
+    from reports.models import RecipientOverride
+
+    return RecipientOverride.objects.filter(tenant_id=d.tenant_id, user_id=d.user_id, include=True)
+
+
 def _bindings(d):
     from allauth.socialaccount.models import SocialAccount
 
@@ -217,6 +223,10 @@ register(Provider(
 register(Provider(
     "chains", _("仅由其处理的审批步骤"), 100, lambda d: len(stranded_steps(tenant=d.tenant, user=d.user)),
     (Cap.APPROVALS_CONFIGURE,), ELSEWHERE, hint=_("请系统管理员在审批流程配置中更换处理人。"),
+))
+register(Provider(
+    "recipients", _("每日汇总的额外收件人"), 105, lambda d: _recipients(d).count(), (Cap.PEOPLE_HANDOVER,), COLLEAGUE,
+    hint=_("改由所选同事接收。"),
 ))
 register(Provider(
     "bindings", _("企业微信/钉钉/飞书登录绑定"), 110, lambda d: _bindings(d).count(), (Cap.PEOPLE_MANAGE,), END,

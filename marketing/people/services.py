@@ -458,6 +458,15 @@ def line_resolve(*, departure, actor, line: str, to_user=None, reason: str = "",
             grant_revoke(grant=grant, actor=actor, request=request)
             n += 1
         _record(d, line, n, None, _("收回档案授权 %(n)d 项") % {"n": n}, actor)
+    elif line == "recipients":
+        from reports.models import RecipientOverride
+
+        _check_colleague(d, to_user)
+        n = handover._recipients(d).count()
+        if n:
+            RecipientOverride.objects.update_or_create(tenant=d.tenant, user=to_user, defaults={"include": True})
+            handover._recipients(d).delete()
+        _record(d, line, n, to_user, _("每日汇总改由其接收"), actor)
     elif line == "bindings":
         n = handover._bindings(d).delete()[0]
         _record(d, line, n, None, _("解除登录绑定 %(n)d 项") % {"n": n}, actor)

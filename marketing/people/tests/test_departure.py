@@ -28,6 +28,7 @@ from marketing.people.approvals import KEY
 from marketing.people.handover import stranded_steps
 from marketing.people.models import DepartureStatus, HandoverRecord, PeoplePolicy
 from marketing.roles import Role
+from reports.models import RecipientOverride
 
 from .helpers import extra_user, file_departure, lines_by_key
 
@@ -57,6 +58,7 @@ def _holdings(org):
         grant_create(customer=other, actor=org.users["admin"], user=org.users["sales"], days=7)
         approvals.delegation_create(tenant=org.tenant, actor=org.users["sales"], delegate=org.users["sales2"],
                                     starts_on=timezone.localdate(), ends_on=timezone.localdate() + dt.timedelta(days=5))
+        RecipientOverride.objects.create(tenant=org.tenant, user=org.users["sales"], include=True)
     return numbers[:2]
 
 
@@ -124,7 +126,8 @@ def test_checklist_exact_counts_from_each_app(org_a, django_assert_max_num_queri
     with django_assert_max_num_queries(16):
         counts = _counts(org_a, d)
     assert counts == {"customers": 3, "approvals": 0, "delegations": 1, "contracts": 2, "expenses": 2,
-                      "hospitality": 0, "settlement": 0, "grants": 1, "submissions": 0, "chains": 0, "bindings": 0}
+                      "hospitality": 0, "settlement": 0, "grants": 1, "submissions": 0, "chains": 0, "recipients": 1,
+                      "bindings": 0}
     # live: a new customer appears on the line at once
     make_customer(org_a, name="新客户")
     assert _counts(org_a, d)["customers"] == 4
@@ -150,6 +153,8 @@ def test_resolutions_record_what_went_to_whom(org_a):
                    .values_list("number", flat=True)) == set(numbers)
         assert services.line_resolve(departure=d, actor=admin, line="grants") == 1
         assert services.line_resolve(departure=d, actor=admin, line="delegations") == 1
+        assert services.line_resolve(departure=d, actor=admin, line="recipients", to_user=colleague) == 1
+        assert list(RecipientOverride.objects.values_list("user", "include")) == [(colleague.pk, True)]
         with pytest.raises(ValidationError) as exc:
             services.line_resolve(departure=d, actor=admin, line="expenses")
         assert exc.value.code == "not_resolvable"
@@ -158,7 +163,7 @@ def test_resolutions_record_what_went_to_whom(org_a):
         assert exc.value.code == "not_entitled"
         records = {(r.line, r.count, r.to_user_id) for r in HandoverRecord.objects.filter(departure=d)}
     assert records == {("customers", 3, sales2.pk), ("contracts", 2, colleague.pk), ("grants", 1, None),
-                       ("delegations", 1, None)}
+                       ("delegations", 1, None), ("recipients", 1, colleague.pk)}
     counts = _counts(org_a, d)
     assert (counts["customers"], counts["contracts"], counts["grants"], counts["delegations"]) == (0, 0, 0, 0)
 
@@ -206,7 +211,8 @@ def test_refuses_to_sign_with_open_lines_then_signs_through_the_chain(org_a, cli
         d.refresh_from_db()
         assert d.status == DepartureStatus.OPEN
         colleague = extra_user(org_a, "a1-new", [Role.SALESPERSON], ["A1"])
-        for line, to in (("customers", colleague), ("contracts", colleague), ("grants", None), ("delegations", None)):
+        for line, to in (("customers", colleague), ("contracts", colleague), ("grants", None), ("delegations", None),
+                         ("recipients", colleague)):
             services.line_resolve(departure=d, actor=admin, line=line, to_user=to)
         services.line_waive(departure=d, actor=org_a.users["finance"], line="expenses", reason="已核对")
         flow = services.departure_sign_start(departure=d, actor=admin)
