@@ -5,6 +5,7 @@ the midnight cut-off in the tenant's zone, session termination, stranded chains,
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -408,3 +409,14 @@ def test_english_page(org_a, client_as):
     d = file_departure(org_a)
     page = client_as(org_a.users["admin"], language="en").get(f"/m/people/departures/{d.pk}/").content.decode()
     assert "Customers owned" in page and "Handover checklist" in page
+
+
+def test_home_card_counts_open_departures_in_reach(org_a, client_as):
+    file_departure(org_a)                      # A1
+    file_departure(org_a, who="sales2")        # A2
+    admin = client_as(org_a.users["admin"]).get("/").content.decode()
+    card = r'<div class="stat-title">离职交接中</div>\s*<div class="stat-value">(\d+)</div>'
+    assert re.search(card, admin).group(1) == "2"
+    bgm = client_as(org_a.users["bgm"]).get("/").content.decode()
+    assert re.search(card, bgm).group(1) == "1"  # own branch only
+    assert "离职交接中" not in client_as(org_a.users["sales2"]).get("/").content.decode()
