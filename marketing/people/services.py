@@ -9,7 +9,7 @@ import secrets
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -334,17 +334,21 @@ def departure_file(*, tenant, actor, user, last_day: dt.date, reason: str = "", 
     today = timezone.localdate()
     if last_day < today and not (actor_m and actor_m.can(Cap.PEOPLE_MANAGE)):
         _refuse(_("最后工作日不能早于今天。"), "past_last_day")
-    if Departure.objects.filter(tenant=tenant, user=user, status__in=OPEN_DEPARTURE_STATUSES).exists():
+    if _has_open_departure(tenant, user):
         _refuse(_("该人员已有进行中的离职交接。"), "already_filed")
     if successor is not None and (successor.pk == user.pk or _member(tenant, successor) is None):
         _refuse(_("接手人须为本公司的其他在职人员。"), "bad_successor")
     policy = policy_for(tenant)
     short = (last_day - today).days < policy.notice_days
-    departure = Departure.objects.create(
-        tenant=tenant, user=user, branch=_primary_branch(membership), filed_by=actor, filed_on=today,
-        last_day=last_day, reason=reason.strip(), notice_days=policy.notice_days, short_notice=short,
-        successor=successor,
-    )
+    try:
+        with transaction.atomic():  # a simultaneous filing loses on the partial unique constraint
+            departure = Departure.objects.create(
+                tenant=tenant, user=user, branch=_primary_branch(membership), filed_by=actor, filed_on=today,
+                last_day=last_day, reason=reason.strip(), notice_days=policy.notice_days, short_notice=short,
+                successor=successor,
+            )
+    except IntegrityError:
+        _refuse(_("该人员已有进行中的离职交接。"), "already_filed")
     audit_record(tenant=tenant, actor=actor, verb="people.departure_file", obj=departure,
                  after={"user": user.pk, "last_day": last_day, "short_notice": short}, request=request)
     gms = list(users_with_roles(tenant=tenant, roles=[Role.BRANCH_GM], branch=departure.branch)) if departure.branch else []
@@ -355,6 +359,10 @@ def departure_file(*, tenant, actor, user, last_day: dt.date, reason: str = "", 
     notify(tenant=tenant, kind="people.departure", users=[u for u in gms if u.pk != user.pk] + [user],
            subject=_("离职交接：%(name)s") % {"name": user.display_name}, lines=lines, link=link)
     return departure
+
+
+def _has_open_departure(tenant, user) -> bool:
+    return Departure.objects.filter(tenant=tenant, user=user, status__in=OPEN_DEPARTURE_STATUSES).exists()
 
 
 def may_approve_short_notice(*, departure, user) -> bool:

@@ -420,3 +420,15 @@ def test_home_card_counts_open_departures_in_reach(org_a, client_as):
     bgm = client_as(org_a.users["bgm"]).get("/").content.decode()
     assert re.search(card, bgm).group(1) == "1"  # own branch only
     assert "离职交接中" not in client_as(org_a.users["sales2"]).get("/").content.decode()
+
+
+def test_a_simultaneous_second_filing_loses_on_the_constraint(org_a, monkeypatch):
+    """Two tabs filing at once both pass the existence check; the partial unique constraint
+    (one open departure per person) refuses the second cleanly, not with a 500."""
+    file_departure(org_a)
+    monkeypatch.setattr(services, "_has_open_departure", lambda tenant, user: False)
+    with pytest.raises(ValidationError) as exc:
+        file_departure(org_a, actor="bgm")
+    assert exc.value.code == "already_filed"
+    with org_a.scope():
+        assert services.Departure.objects.filter(user=org_a.users["sales"]).count() == 1
