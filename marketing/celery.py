@@ -47,4 +47,6 @@ app.conf.beat_schedule = {
     },
     # 市场部月例会 (issue 20): the past month's pack on the first working day, action reminders.
     "meetings-dispatch": {"task": "reports.meetings.tasks.dispatch", "schedule": crontab(minute="*/10")},
+    # people: at each tenant's midnight, departures past their last day and transfers due (every 15 min).
+    "people-midnight": {"task": "marketing.people.tasks.people_midnight_all", "schedule": crontab(minute="*/15")},
 }

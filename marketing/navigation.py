@@ -32,6 +32,7 @@ APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.sub
 APPS_WITH_NAV += ["marketing.materials"]
 # issue 20: the leaders' dashboard (a module of reports) and the monthly meeting app.
 APPS_WITH_NAV += ["reports.leaders", "reports.meetings"]
+APPS_WITH_NAV += ["marketing.people"]
 
 
 @dataclass(frozen=True)

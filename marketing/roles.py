@@ -324,3 +324,19 @@ def capabilities_for(roles) -> frozenset[str]:
     for role in roles:
         caps |= CAPABILITIES.get(role, frozenset())
     return frozenset(caps)
+
+
+# --- people (issue 19: roster accounts, transfers, departure handover) -- appended --------------
+Cap.PEOPLE_MANAGE = "people.manage"  # roster reconciliation, role mapping, invitations, transfers, every departure
+Cap.PEOPLE_HANDOVER = "people.handover"  # departures and handover of the people in one's reach (a GM: own branches)
+for _role, _caps in {
+    Role.TENANT_ADMIN: {Cap.PEOPLE_MANAGE, Cap.PEOPLE_HANDOVER},
+    Role.HR: {Cap.PEOPLE_MANAGE, Cap.PEOPLE_HANDOVER},
+    Role.BRANCH_GM: {Cap.PEOPLE_HANDOVER},
+    Role.MARKETING_DIRECTOR: {Cap.PEOPLE_HANDOVER},
+    Role.GENERAL_MANAGER: {Cap.PEOPLE_HANDOVER},
+}.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
+CAPABILITY_LABELS[Cap.PEOPLE_MANAGE] = _("花名册对账、岗位角色对照、邀请、调岗与全部离职交接")
+CAPABILITY_LABELS[Cap.PEOPLE_HANDOVER] = _("办理所辖人员的离职交接")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("m/people/", include("marketing.people.urls")),
     path("m/", include(app_urls)),
     path("reports/", include("reports.urls")),
     path("plans/", include("reports.submissions.urls")),

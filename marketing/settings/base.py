@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "customers",
     "marketing.onboarding",
     "marketing.materials",
+    "marketing.people",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
     "allauth.account",
