@@ -27,12 +27,8 @@ from django.utils.translation import get_language
 
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
-                 "customers", "expenses.hospitality",
-                 "marketing.onboarding"]
-APPS_WITH_NAV += ["marketing.materials"]
-# issue 20: the leaders' dashboard (a module of reports) and the monthly meeting app.
-APPS_WITH_NAV += ["reports.leaders", "reports.meetings"]
-APPS_WITH_NAV += ["marketing.people"]
+                 "customers", "expenses.hospitality", "marketing.onboarding", "marketing.materials",
+                 "reports.leaders", "reports.meetings", "marketing.people"]
 
 
 @dataclass(frozen=True)
