@@ -88,6 +88,10 @@ class Cap:
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
 
+    WORKFLOWS_REQUEST = "workflows.request"  # file requests on the tenant's approval forms (审批表单)
+    WORKFLOWS_CONFIGURE = "workflows.configure"  # build approval forms, publish versions
+    WORKFLOWS_VIEW_ALL = "workflows.view_all"  # every request of every approval form
+
 
 _EXEC_READ = {
     Cap.BRANCHES_ALL,
@@ -202,6 +206,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
+# Issue 15 (approval forms): additive grants.
+for _role in Role:
+    CAPABILITIES[_role] = CAPABILITIES.get(_role, frozenset()) | {Cap.WORKFLOWS_REQUEST}
+for _role in (Role.TENANT_ADMIN, Role.MARKETING_DIRECTOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Cap.WORKFLOWS_CONFIGURE, Cap.WORKFLOWS_VIEW_ALL}
+for _role in (Role.GENERAL_MANAGER, Role.EXECUTIVE_DIRECTOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Cap.WORKFLOWS_VIEW_ALL}
+
 ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 CAPABILITY_LABELS: dict[str, str] = {
@@ -243,6 +255,9 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.WORKFLOWS_REQUEST: _("填写审批表单"),
+    Cap.WORKFLOWS_CONFIGURE: _("设计审批表单"),
+    Cap.WORKFLOWS_VIEW_ALL: _("查看所有审批表单申请"),
 }
 
 

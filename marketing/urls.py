@@ -48,6 +48,7 @@ urlpatterns = [
     path("login/company/<slug:slug>/", company_login, name="company_login"),
     path("accounts/", include("marketing.notifications.signin_urls")),
     path("approvals/", include("marketing.approvals.urls")),
+    path("workflows/", include("marketing.workflows.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only
