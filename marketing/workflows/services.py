@@ -20,7 +20,15 @@ from marketing.audit import audit_record
 from marketing.files import save_on_commit
 from marketing.models import Tenant, User
 
-from .models import FieldType, FormAttachment, FormRequest, FormTemplate, FormVersion, RequestStatus, VersionStatus
+from .models import (
+    FieldType,
+    FormAttachment,
+    FormRequest,
+    FormTemplate,
+    FormVersion,
+    RequestStatus,
+    VersionStatus,
+)
 from .validators import CONDITION_TYPES, clean_values, validate_schema
 
 

@@ -86,9 +86,10 @@ def validate_schema(fields: list[dict]) -> list[dict]:
                 _refuse(_("单选字段“%(l)s”最多 %(n)s 个选项。"), "too_many_options", l=label, n=MAX_OPTIONS)
             if len(set(options)) != len(options):
                 _refuse(_("单选字段“%(l)s”的选项重复。"), "duplicate_option", l=label)
-            bad = [o for o in options if not OPTION_RE.match(o)]
+            bad = [o for o in options if not OPTION_RE.match(o) or o.lower() in {"true", "false", "是", "否"}]
             if bad:
-                _refuse(_("选项“%(o)s”不能包含空格或符号（最多 30 个字）。"), "bad_option", o=bad[0][:30])
+                _refuse(_("选项“%(o)s”无效：不能包含空格或符号（最多 30 个字），也不能单写“是”“否”（请写“需要印刷”“无需印刷”这样的词）。"),
+                        "bad_option", o=bad[0][:30])
             clean["options"] = options
         if kind == FieldType.TABLE:
             columns = f.get("columns") or []

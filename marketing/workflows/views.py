@@ -25,7 +25,14 @@ from marketing.tenancy import access_object
 from . import display, exports, inputs, selectors, services
 from .filters import RequestFilter
 from .forms import TemplateCreateForm, TemplateMetaForm
-from .models import FieldType, FormAttachment, FormRequest, FormTemplate, FormVersion, RequestStatus, VersionStatus
+from .models import (
+    FieldType,
+    FormAttachment,
+    FormRequest,
+    FormVersion,
+    RequestStatus,
+    VersionStatus,
+)
 
 XLSX_MAX_ROWS = 20000
 
