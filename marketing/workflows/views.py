@@ -203,7 +203,9 @@ def _form_context(request, *, template, version, values, errors, title, branch_i
 
 def _posted_values(version, post):
     """What the applicant typed, shaped as values, to show the form again after an error."""
-    raw, _uploads = inputs.request_raw(version.fields, post, {})
+    from django.utils.datastructures import MultiValueDict
+
+    raw, _uploads = inputs.request_raw(version.fields, post, MultiValueDict())
     return raw
 
 
@@ -260,9 +262,10 @@ def request_detail(request, pk):
 
 @tenant_view()
 def request_resubmit(request, pk):
-    req = access_object(_reachable(request).filter(applicant=request.user), pk=pk)
-    if req.status not in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
-        raise Http404
+    req = access_object(_reachable(request), pk=pk)
+    if req.applicant_id != request.user.pk or req.status not in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
+        messages.error(request, _("只有申请人可以在申请被驳回或撤回后修改并重新提交。"))
+        return redirect("workflows:request", pk=req.pk)
     values, errors, title, branch_id = dict(req.values), {}, req.title, req.branch_id
     if request.method == "POST":
         title = request.POST.get("title", "")
