@@ -14,7 +14,6 @@ from marketing.approvals.models import (
     ApprovalChainVersion,
     ChainVersionStatus,
     FlowStatus,
-    Position,
     StepKind,
     StepMode,
     StepScope,
@@ -132,7 +131,7 @@ def test_conditions_on_form_fields(org_a, values, branch, expected):
 def test_position_is_resolved_in_the_applicants_region(org_a):
     """大客户部经理 of the applicant's region: RA1 (A1, A2) → rm; RA2 (A3) → hr (as set up here)."""
     with org_a.scope():
-        position = Position.objects.get(tenant=org_a.tenant, name="大客户部经理")
+        position = approvals.position_create(tenant=org_a.tenant, actor=org_a.users["admin"], name="大客户部经理")
         approvals.position_assign(position=position, actor=org_a.users["admin"], user=org_a.users["rm"],
                                   region=org_a.regions["RA1"])
         approvals.position_assign(position=position, actor=org_a.users["admin"], user=org_a.users["hr"],

@@ -17,6 +17,14 @@ from .helpers import approve, pending
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def shipped(org_a, org_b):
+    """What tenant_created gives a new tenant (switched off for the shared test tenants)."""
+    for org in (org_a, org_b):
+        with org.scope():
+            ensure_shipped(tenant=org.tenant, actor=org.users["admin"])
+
+
 def _template(org, code):
     with org.scope():
         return FormTemplate.objects.get(tenant=org.tenant, code=code)
@@ -48,14 +56,19 @@ def _walk(org, req) -> list[tuple[str, str]]:
     return route
 
 
-def test_S004_03_every_new_tenant_has_the_shipped_forms_published(org_a, org_b):
-    for org in (org_a, org_b):
-        with org.scope():
-            rows = FormTemplate.objects.filter(tenant=org.tenant).order_by("code")
-            assert [t.code for t in rows] == ["SC-001", "SC-002", "SC-003", "SC-005", "SC-006", "SC-007", "SC-008"]
-            assert all(t.versions.get().status == VersionStatus.PUBLISHED for t in rows)
-            assert set(Position.objects.filter(tenant=org.tenant).values_list("name", flat=True)) >= {
-                "产品市场部经理", "技术总监", "大客户部经理", "市场经理", "行政助理"}
+def test_S004_03_every_new_tenant_has_the_shipped_forms_published(settings):
+    from marketing.services import tenant_create
+    from marketing.tenancy import tenant_scope
+
+    settings.WORKFLOWS_SHIP_FORMS = True
+    tenant, _admin = tenant_create(name="丙公司", slug="gamma", marketing_mailbox="m@gamma.test",
+                                   admin_username="gamma-admin", admin_password="Gamma!pass-2026")
+    with tenant_scope(tenant):
+        rows = FormTemplate.objects.filter(tenant=tenant).order_by("code")
+        assert [t.code for t in rows] == ["SC-001", "SC-002", "SC-003", "SC-005", "SC-006", "SC-007", "SC-008"]
+        assert all(t.versions.get().status == VersionStatus.PUBLISHED for t in rows)
+        assert set(Position.objects.filter(tenant=tenant).values_list("name", flat=True)) >= {
+            "产品市场部经理", "技术总监", "大客户部经理", "市场经理", "行政助理"}
 
 
 def test_shipped_forms_are_idempotent_and_edits_survive(org_a):

@@ -167,6 +167,10 @@ def test_list_filters_pages_and_exports_formula_safe(org_a, client_as, django_as
 
 
 def test_index_lists_published_forms(org_a, client_as):
+    from marketing.workflows.setup import ensure_shipped
+
+    with org_a.scope():
+        ensure_shipped(tenant=org_a.tenant)
     page = client_as(org_a.users["sales"]).get(reverse("workflows:index")).content.decode()
     assert "SC-007 市场活动" in page and "SC-001 市场调研计划" in page
 
