@@ -289,3 +289,41 @@ def test_money_condition_is_exact(org_a):
         values = get_type(template.approval_key).values_of(req)
     assert values["amount"] == Decimal("5000.01")
     assert ("大额", "waiting") in step_names(org_a, req)
+
+
+def test_engine_features_work_unchanged_for_a_form(org_a, django_capture_on_commit_callbacks):
+    """E-mail to the step's people with a link to the request, inbox, return to an earlier
+    step, a stand-in signing on someone's behalf, and the applicant's notice."""
+    import datetime as dt
+
+    from marketing.approvals.models import ApprovalTask, TaskStatus
+    from marketing.approvals.selectors import inbox
+    from marketing.notifications.models import Message
+
+    template = make_form(org_a, steps=[FIN_STEP, GM_STEP])
+    with django_capture_on_commit_callbacks(execute=True):
+        req = file_request(org_a, template)
+    link = f"/workflows/requests/{req.pk}/"
+    with org_a.scope():
+        assert Message.objects.filter(user=org_a.users["finance"], link__endswith=link).exists()
+        assert [t.flow.object_id for t in inbox(tenant=org_a.tenant, user=org_a.users["finance"])] == [req.pk]
+    approve(org_a, req, "finance")
+    with org_a.scope():  # the GM returns it to 财务审核
+        task = ApprovalTask.objects.get(flow=flow_of(org_a, req), assignee=org_a.users["gm"], status=TaskStatus.PENDING)
+        approvals.approval_return(task=task, actor=org_a.users["gm"], to_position=1, reason="请核对金额")
+    assert pending_people(org_a, req) == {"finance", "allroles"}
+    with org_a.scope():  # finance is away: hr stands in and signs on finance's behalf
+        today = dt.date.today()
+        approvals.delegation_create(tenant=org_a.tenant, actor=org_a.users["finance"], delegate=org_a.users["hr"],
+                                    starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1))
+        task = ApprovalTask.objects.get(flow=flow_of(org_a, req), assignee=org_a.users["finance"],
+                                        status=TaskStatus.PENDING)
+        approvals.approval_approve(task=task, actor=org_a.users["hr"], comment="代签")
+        task.refresh_from_db()
+        assert task.acted_by_id == org_a.users["hr"].pk
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(org_a, req, "gm")
+    with org_a.scope():
+        req.refresh_from_db()
+        assert req.status == RequestStatus.APPROVED
+        assert Message.objects.filter(user=org_a.users["sales"], link__endswith=link).exists()
