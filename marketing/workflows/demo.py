@@ -46,9 +46,31 @@ def seed(*, tenant, personas, rich: bool) -> None:
         "budget": "18000"}, {"plan": [SimpleUploadedFile("策划书.pdf", PDF, content_type="application/pdf")]})
     if not rich:
         return
+    _signoff_list(tenant, admin)
     _file(activity, user, membership, "年度经销商大会", {
         "activity": "公共活动", "nature": "特殊", "period": ["2026-06-01", "2026-06-02"], "budget": "260000"})
     material = FormTemplate.objects.get(tenant=tenant, code="SC-006")
     _file(material, user, membership, "新品折页", {
         "material": "折页", "format": "A4 三折", "content": "新品卖点与价格", "due": "2026-03-20",
         "printing": "需要印刷", "quantity": "5000", "print_budget": "6500"})
+
+
+def _signoff_list(tenant, admin) -> None:
+    """Seed 004 说明 2 (S004-01): changes of SC-001's chain need the joint sign-off of the GM
+    and the holders of 技术总监 / 大客户部经理 / 产品市场部经理 (set once; applies at once)."""
+    from marketing.approvals import services as approvals
+    from marketing.approvals.models import ApprovalChain, PositionHolder
+    from marketing.approvals.selectors import chain_for
+
+    sc1 = FormTemplate.objects.get(tenant=tenant, code="SC-001")
+    chain = ApprovalChain.objects.filter(tenant=tenant, document_type=sc1.approval_key).first()
+    if chain is None or chain.signoff_users:
+        return
+    people = [u.pk for u in users_with_roles(tenant=tenant, roles=[Role.GENERAL_MANAGER])][:1]
+    people += list(PositionHolder.objects.filter(
+        tenant=tenant, position__name__in=["技术总监", "大客户部经理", "产品市场部经理"]).values_list("user_id", flat=True))
+    people = [u for u in dict.fromkeys(people) if admin is None or u != admin.pk]
+    if people:
+        approvals.chain_save(tenant=tenant, actor=admin, key=sc1.approval_key,
+                             steps=chain_for(tenant=tenant, key=sc1.approval_key), signoff_users=people,
+                             note="流程变更需联合审核（种子 004 说明 2）")
