@@ -91,10 +91,28 @@ def template_update(*, template: FormTemplate, actor: User, name: str, descripti
     return template
 
 
+def fields_stamp(template) -> str:
+    """A digest of the fields the builder was opened on (the draft's, else the published
+    version's): posted back, so a save over someone else's newer save is refused."""
+    import hashlib
+    import json
+
+    version = (FormVersion.objects.filter(template=template, status=VersionStatus.DRAFT).first()
+               or FormVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED).first())
+    raw = json.dumps([version.number, version.status, version.fields] if version else None, sort_keys=True,
+                     ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
 @transaction.atomic
-def draft_save(*, template: FormTemplate, actor: User, fields: list[dict], request=None) -> FormVersion:
-    """Save the builder's fields as the template's draft (created when there is none)."""
+def draft_save(*, template: FormTemplate, actor: User, fields: list[dict], stamp: str | None = None,
+               request=None) -> FormVersion:
+    """Save the builder's fields as the template's draft (created when there is none).
+    ``stamp``: ``fields_stamp`` as the builder was rendered; a different one now = someone
+    saved or published meanwhile (``code="stale"``)."""
     template = _lock_template(template)
+    if stamp is not None and stamp != fields_stamp(template):
+        _refuse(_("其他人刚刚修改了这个表单的字段，请刷新页面后再修改。"), "stale")
     fields = validate_schema(fields)
     draft = FormVersion.objects.filter(template=template, status=VersionStatus.DRAFT).first()
     before = draft.fields if draft else None

@@ -137,7 +137,8 @@ def builder(request, pk):
         rows = inputs.apply_op(op, inputs.builder_rows(request.POST))
         if op in ("save", "publish"):
             try:
-                services.draft_save(template=template, actor=request.user, fields=rows, request=request)
+                services.draft_save(template=template, actor=request.user, fields=rows,
+                                    stamp=request.POST.get("stamp") or None, request=request)
                 if op == "publish":
                     version = services.version_publish(template=template, actor=request.user, request=request)
                     messages.success(request, _("已发布 v%(n)s：新的申请使用该版本，已提交的申请仍按原版本。")
@@ -160,6 +161,7 @@ def builder(request, pk):
         "template": template, "meta": meta, "rows": rows, "errors": errors, "draft": draft, "published": published,
         "types": FieldType.choices, "type_help": inputs.TYPE_HELP, "chain": chain, "steps": steps,
         "pending": pending, "versions": template.versions.all()[:20], "count": len(rows),
+        "stamp": request.POST.get("stamp") if op not in ("", "meta") else services.fields_stamp(template),
     })
 
 

@@ -195,3 +195,33 @@ def test_chain_editor_route_preview_for_a_form(org_a, client_as):
     route = body[body.index('class="route"'):]
     assert re.search(r'class=""><strong>\d+\. 总经理批准</strong>\s*<span> — [^<]*甲总经理', route)
     assert re.search(r'class="skipped"><strong>\d+\. 总监批准', route)
+
+
+def test_a_stale_builder_does_not_overwrite_a_newer_save(org_a, client_as):
+    from marketing.workflows import services
+
+    template = make_form(org_a, steps=[FIN])
+    url = reverse("workflows:builder", kwargs={"pk": template.pk})
+    client = client_as(org_a.users["admin"])
+    page = client.get(url).content.decode()
+    stamp = re.search(r'name="stamp" value="([^"]+)"', page).group(1)
+    with org_a.scope():  # someone else saves a draft meanwhile
+        services.draft_save(template=template, actor=org_a.users["mdirector"], fields=[F("a", "甲", "text")])
+    rows = [{"key": "b", "label": "乙", "type": "text"}]
+    r = client.post(url, {**_builder_post(rows, "save"), "stamp": stamp})
+    assert r.status_code == 200 and "其他人刚刚修改了" in r.content.decode()
+    with org_a.scope():
+        assert FormVersion.objects.get(template=template, status=VersionStatus.DRAFT).fields[0]["key"] == "a"
+    fresh = re.search(r'name="stamp" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    assert client.post(url, {**_builder_post(rows, "save"), "stamp": fresh}).status_code == 302
+
+
+def test_request_page_and_index_query_counts(org_a, client_as, django_assert_max_num_queries):
+    template = make_form(org_a, steps=[FIN])
+    req = file_request(org_a, template, people=[str(org_a.users["gm"].pk)])
+    client = client_as(org_a.users["finance"])
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("workflows:request", kwargs={"pk": req.pk})).status_code == 200
+    sales = client_as(org_a.users["sales"])
+    with django_assert_max_num_queries(10):
+        assert sales.get(reverse("workflows:index")).status_code == 200
