@@ -124,9 +124,14 @@ class DocumentFamily:
     model: str  # "app_label.ModelName" of the documents
     resolve: Callable[[str], DocumentType]
     key_for: Callable[[Any], str]
+    label: Any = ""  # offered as one "document type" in the inbox filters (all members at once)
 
 
 _FAMILIES: dict[str, DocumentFamily] = {}
+
+
+def all_families() -> list[DocumentFamily]:
+    return sorted(_FAMILIES.values(), key=lambda f: f.prefix)
 
 
 def register_family(family: DocumentFamily) -> DocumentFamily:

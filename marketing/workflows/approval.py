@@ -104,7 +104,5 @@ def resolve(key: str):
 def register_document_family() -> None:
     from marketing.approvals.registry import DocumentFamily, register_family
 
-    register_family(DocumentFamily(prefix=PREFIX, model="workflows.FormRequest", resolve=resolve, key_for=key_for))
-
-
-LABEL = _("审批表单")
+    register_family(DocumentFamily(prefix=PREFIX, model="workflows.FormRequest", resolve=resolve, key_for=key_for,
+                                   label=_("审批表单")))

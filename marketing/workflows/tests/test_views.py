@@ -225,3 +225,18 @@ def test_request_page_and_index_query_counts(org_a, client_as, django_assert_max
     sales = client_as(org_a.users["sales"])
     with django_assert_max_num_queries(10):
         assert sales.get(reverse("workflows:index")).status_code == 200
+
+
+def test_inbox_filter_offers_the_approval_forms_as_one_type(org_a, client_as):
+    from expenses.tests.helpers import make_expense
+
+    template = make_form(org_a, steps=[FIN])
+    req = file_request(org_a, template, title="展会报名")
+    make_expense(org_a)  # the finance inbox has an expense too (市场审核 first: not finance's yet)
+    client = client_as(org_a.users["finance"])
+    page = client.get(reverse("approvals:inbox"), {"document_type": "form:*"}).content.decode()
+    assert 'value="form:*"' in page and req.number in page
+    mine = client_as(org_a.users["sales"]).get(reverse("approvals:mine"), {"document_type": "expenses.request"})
+    assert req.number not in mine.content.decode()
+    assert req.number in client_as(org_a.users["sales"]).get(reverse("approvals:mine"),
+                                                               {"document_type": "form:*"}).content.decode()
