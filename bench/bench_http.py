@@ -386,6 +386,7 @@ def main() -> int:
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5"),
         "CELERY_BROKER_URL": "memory://",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "COOKIES_SECURE": "0",
         "VAR_DIR": str(tmp / "var"),
@@ -411,7 +412,8 @@ def main() -> int:
     sessions["alice"] = run([PY, "session.py"], ref_env, cwd=ref_dir, capture=True).strip()
     print(f"data ready: {time.perf_counter() - t0:.0f}s", flush=True)
 
-    ports = {"product": 8710, "reference": 8711}
+    ports = {"product": int(os.environ.get("BENCH_PORT", "8710")),
+             "reference": int(os.environ.get("BENCH_REF_PORT", "8711"))}
     procs = [
         subprocess.Popen(gunicorn_cmd("marketing.wsgi", ports["product"]), env=env, cwd=ROOT, start_new_session=True),
         subprocess.Popen(gunicorn_cmd("benchproj.wsgi", ports["reference"]), env=ref_env, cwd=ref_dir,

@@ -23,6 +23,20 @@ def home_cards(request) -> list[dict]:
                 "n": counts.get(Stage.NEGOTIATING, 0), "s": counts.get(Stage.SIGNED, 0)},
             "url": reverse("customers:list"), "tone": "default",
         })
+    if selectors.can_use_archive(membership) and (
+            membership.can(Cap.CUSTOMERS_VIEW_OWN) or membership.can(Cap.CUSTOMERS_VIEW_BRANCH)
+            or "branch_gm" in set(membership.roles)):
+        from django.utils import timezone
+
+        from . import followups
+
+        # 限期二次回访 (S002-16): the reader's own customers or their branches'.
+        late = short_lived(request, "customers.followups_overdue", lambda: followups.overdue(
+            selectors.customer_reach(membership=membership), today=timezone.localdate()).count())
+        cards.append({
+            "title": _("逾期未回访"), "value": late, "hint": _("已过拜访时约定的下次跟进日期"),
+            "url": followups.list_url(), "tone": "bad" if late else "ok",
+        })
     if selectors.can_decide_requests(membership):
         pending = CustomerAccessRequest.objects.filter(
             tenant_id=membership.tenant_id, status=AccessRequestStatus.PENDING

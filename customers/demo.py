@@ -52,6 +52,10 @@ def _phone(rng: random.Random) -> str:
     return rng.choice(["138", "139", "136", "158", "186", "137", "150"]) + f"{rng.randrange(10**8):08d}"
 
 
+LOST_REASONS = ["价格高于竞品，客户选择了厂家延保", "决策人更换，新负责人暂不考虑", "理赔时效不满意，合作终止"]
+COMPLAINTS = [("理赔审核时间过长，客户车辆等待配件两周", "claims"), ("业务员承诺的返点未按时兑现", "sales")]
+
+
 def seed(*, tenant, personas, rich: bool) -> None:
     if Customer.objects.filter(tenant=tenant).exists():
         return
@@ -90,10 +94,12 @@ def seed(*, tenant, personas, rich: bool) -> None:
         used.add(name)
         a, b = _person(rng), _person(rng)
         stake = rng.choice([51, 60, 70, 80])
+        stage = rng.choice(stages)
         customer = services.customer_create(
             tenant=tenant, actor=owner, tags=rng.sample(tags, k=rng.randrange(0, 3)),
             data={
-                "name": name, "industry": industry, "stage": rng.choice(stages), "branch": branch, "owner": owner,
+                "name": name, "industry": industry, "stage": stage, "branch": branch, "owner": owner,
+                "lost_reason": rng.choice(LOST_REASONS) if stage == Stage.LOST else "",
                 "phone": f"{AREA.get(branch.city, '021')}-{rng.randrange(10**7, 10**8)}",
                 "address": f"{branch.city}市{rng.choice(['高新区', '经济开发区', '城东新区', '城西区'])}{rng.choice(WORDS)}路{rng.randrange(1, 999)}号",
                 "shareholders": [{"name": a, "stake": f"{stake}.00"}, {"name": b, "stake": f"{100 - stake}.00"}],
@@ -119,6 +125,15 @@ def seed(*, tenant, personas, rich: bool) -> None:
                 "next_step": rng.choice(["二次回访", "邀约来公司面谈", "发送报价", "签订合作协议"]),
                 "next_date": visited + timedelta(days=rng.randrange(3, 20)),
             })
+    # Complaints (S001-27): one open, one handled.
+    for n, (text, department) in enumerate(COMPLAINTS[: (2 if rich else 1)]):
+        customer = customers[n]
+        complaint = services.complaint_create(customer=customer, actor=customer.owner, data={
+            "received_on": today - timedelta(days=10 - n * 5), "complainant": _person(rng), "content": text,
+            "department": department, "handler": actor})
+        if n == 1:
+            services.complaint_close(complaint=complaint, actor=actor, outcome="已协调理赔部门加急处理并回访客户",
+                                     closed_on=today - timedelta(days=1))
     # Shares between salespeople, temporary grants from approved requests.
     if len(sales) > 1:
         for customer in customers[: (12 if rich else 1)]:

@@ -98,6 +98,32 @@ def visits_xlsx(*, visits, made_for: str, made_at: str) -> bytes:
     return buf.getvalue()
 
 
+def complaints_xlsx(*, complaints, made_for: str, made_at: str) -> bytes:
+    """客户投诉记录 (S001-27): one row per complaint, stamped like every archive export."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("客户投诉")
+    stamp = _("机密 · 仅供 %(user)s 使用 · 导出时间 %(time)s") % {"user": made_for, "time": made_at}
+    _text_cell(ws, 1, 1, stamp).font = Font(bold=True, color="B91C1C")
+    headers = [_("投诉日期"), _("客户名称"), _("分公司"), _("投诉人"), _("投诉内容"), _("处理部门"), _("处理人"),
+               _("状态"), _("处理结果"), _("办结日期")]
+    for col, title in enumerate(headers, start=1):
+        _text_cell(ws, 2, col, title).font = Font(bold=True)
+    row = 3
+    for c in complaints:
+        values = [f"{c.received_on:%Y-%m-%d}", c.customer.name, c.customer.branch.name, c.complainant, c.content,
+                  c.get_department_display(), c.handler.display_name, c.get_status_display(), c.outcome,
+                  f"{c.closed_on:%Y-%m-%d}" if c.closed_on else ""]
+        for col, value in enumerate(values, start=1):
+            _text_cell(ws, row, col, str(value))
+        row += 1
+    _text_cell(ws, row + 1, 1, stamp)
+    ws.oddFooter.center.text = stamp
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 def _styles():
     cjk_font()
     base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=13)

@@ -29,6 +29,10 @@ class CustomerFilter(TenantFilterSet):
     industry = django_filters.ChoiceFilter(label=_("行业"), choices=Industry.choices)
     stage = django_filters.ChoiceFilter(label=_("阶段"), choices=Stage.choices)
     tag = django_filters.ModelChoiceFilter(label=_("标签"), field_name="tags", queryset=Tag.objects.none())
+    followup = django_filters.ChoiceFilter(
+        label=_("回访"), method="by_followup",
+        choices=[("overdue", _("逾期未回访")), ("soon", _("7 天内到期"))],
+    )
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, tenant=membership.tenant, **kwargs)
@@ -39,6 +43,16 @@ class CustomerFilter(TenantFilterSet):
         )
         self.filters["tag"].queryset = selectors.tags(tenant=membership.tenant)
         self.phone_searched = False
+
+    def by_followup(self, queryset, name, value):
+        from django.utils import timezone
+
+        from . import followups
+
+        today = timezone.localdate()
+        if value == "overdue":
+            return followups.overdue(queryset, today=today).order_by("followup_on", "id")
+        return followups.due_soon(queryset, today=today).order_by("followup_on", "id")
 
     def by_name(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip())

@@ -15,7 +15,7 @@ from marketing.selectors import visible_branches
 
 from . import selectors
 from .crypto import normalize_phone
-from .models import Contact, Customer, Tag, Visit
+from .models import Complaint, Contact, Customer, Stage, Tag, Visit
 
 PHONE_RE = re.compile(r"^\+?[0-9\- ()]{5,24}$")
 
@@ -78,10 +78,11 @@ class CustomerForm(TenantModelForm):
     class Meta:
         model = Customer
         fields = [
-            "name", "industry", "stage", "branch", "owner", "phone", "address", "shareholders_text",
+            "name", "industry", "stage", "lost_reason", "branch", "owner", "phone", "address", "shareholders_text",
             "characteristics", "business_situation", "tags", "new_tags",
         ]
         widgets = {
+            "lost_reason": forms.Textarea(attrs={"rows": 2}),
             "characteristics": forms.Textarea(attrs={"rows": 3}),
             "business_situation": forms.Textarea(attrs={"rows": 3}),
         }
@@ -114,6 +115,13 @@ class CustomerForm(TenantModelForm):
 
     def clean_phone(self):
         return clean_phone_value(self.cleaned_data.get("phone"))
+
+    def clean(self):
+        cleaned = super().clean()
+        was = self.instance.stage if self.instance.pk else ""
+        if cleaned.get("stage") == Stage.LOST and was != Stage.LOST and not (cleaned.get("lost_reason") or "").strip():
+            self.add_error("lost_reason", _("标为“已流失”时请写明失败原因。"))  # S002-10
+        return cleaned
 
     def clean_shareholders_text(self):
         return parse_shareholders(self.cleaned_data.get("shareholders_text"))
@@ -261,3 +269,24 @@ class ImportUploadForm(forms.Form):
         if f.size > 5 * 1024 * 1024:
             raise ValidationError(_("文件不能超过 5 MB。"), code="too_big")
         return f
+
+
+class ComplaintForm(TenantModelForm):
+    handler = _UserChoice(label=_("处理人"), queryset=User.objects.none())
+
+    class Meta:
+        model = Complaint
+        fields = ["received_on", "complainant", "content", "department", "handler"]
+        widgets = {"received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "content": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, tenant=membership.tenant, **kwargs)
+        self.fields["handler"].queryset = User.objects.filter(
+            membership__tenant=membership.tenant, membership__is_active=True, is_active=True
+        ).order_by("full_name", "username")
+
+
+class ComplaintCloseForm(forms.Form):
+    outcome = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    closed_on = forms.DateField(label=_("办结日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

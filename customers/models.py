@@ -94,6 +94,8 @@ class Customer(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("负责销售")
     )
     stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.TARGET)
+    lost_reason = models.TextField(_("失败/流失原因"), blank=True,
+                                   help_text=_("标为“已流失”时必须写明原因，以便分析后再次拜访。"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("标签"))
     # The tag names, kept by the services so that tag changes show in the history diff.
     tag_names = models.CharField(_("标签"), max_length=300, blank=True, editable=False)
@@ -381,3 +383,45 @@ class ImportBatch(TenantOwned):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("处理中")
+    CLOSED = "closed", _("已处理")
+
+
+class ComplaintDepartment(models.TextChoices):
+    MARKETING = "marketing", _("市场部")
+    SALES = "sales", _("销售部（分公司）")
+    CLAIMS = "claims", _("理赔/售后服务")
+    FINANCE = "finance", _("财务部")
+    PRODUCT = "product", _("产品设计部")
+    OTHER = "other", _("其他部门")
+
+
+class Complaint(TenantOwned):
+    """客户、顾客的投诉记录 (S001-27): kept on the customer's record, followed up by the
+    department concerned; part of the confidential archive (read with the customer)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("客户"))
+    received_on = models.DateField(_("投诉日期"))
+    complainant = models.CharField(_("投诉人"), max_length=60, blank=True)
+    content = models.TextField(_("投诉内容"))
+    department = models.CharField(_("处理部门"), max_length=12, choices=ComplaintDepartment.choices)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("处理人"))
+    status = models.CharField(_("状态"), max_length=8, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)
+    outcome = models.TextField(_("处理结果"), blank=True)
+    closed_on = models.DateField(_("办结日期"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("记录人"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户投诉")
+        verbose_name_plural = _("客户投诉")
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["tenant", "status", "-received_on"], name="complaint_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.received_on:%Y-%m-%d}"

@@ -11,6 +11,8 @@ NAV_ITEMS = [
             order=500),
     NavItem(SECTION, _("拜访记录"), "customers:visits",
             (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN, Cap.CUSTOMERS_VIEW_BRANCH), order=510),
+    NavItem(SECTION, _("客户投诉"), "customers:complaints",
+            (Cap.CUSTOMERS_VIEW_ALL, Cap.CUSTOMERS_VIEW_OWN, Cap.CUSTOMERS_VIEW_BRANCH), order=515),
     NavItem(SECTION, _("导入档案"), "customers:import", (Cap.CUSTOMERS_IMPORT,), order=520),
     NavItem(SECTION, _("查阅申请"), "customers:requests", (Cap.CUSTOMERS_REQUEST_ACCESS, Cap.CUSTOMERS_ACCESS_LOG), order=530),
     NavItem(SECTION, _("访问日志"), "customers:access_log", (Cap.CUSTOMERS_ACCESS_LOG,), order=540),

@@ -24,6 +24,7 @@ from marketing.roles import Cap, Role
 from marketing.selectors import users_with_roles, visible_branches
 
 from .models import (
+    Complaint,
     Contact,
     Customer,
     CustomerAccessLog,
@@ -132,7 +133,10 @@ def customer_detail(*, customer: Customer) -> dict:
         .select_related("user", "granted_by")
         .order_by("expires_at", "id")
     )
-    return {"contacts": contacts, "visits": visits, "grants": grants}
+    complaints = list(
+        Complaint.objects.filter(tenant_id=customer.tenant_id, customer=customer).select_related("handler")[:50]
+    )
+    return {"contacts": contacts, "visits": visits, "grants": grants, "complaints": complaints}
 
 
 def tags(*, tenant) -> QuerySet[Tag]:

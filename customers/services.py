@@ -10,15 +10,27 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from marketing.audit import audit_record, changed_fields, model_snapshot
+from marketing.notifications.models import register_kind
 
 from .crypto import phone_hash
-from .models import STAGE_TRANSITIONS, Contact, Customer, CustomerUserObjectPermission, Tag, Visit
+from .models import (
+    STAGE_TRANSITIONS,
+    Complaint,
+    ComplaintStatus,
+    Contact,
+    Customer,
+    CustomerUserObjectPermission,
+    Stage,
+    Tag,
+    Visit,
+)
 
 CUSTOMER_FIELDS = [
     "name", "shareholders", "address", "phone", "characteristics", "business_situation",
-    "industry", "branch", "owner", "stage",
+    "industry", "branch", "owner", "stage", "lost_reason",
 ]
 CONTACT_FIELDS = [
     "name", "gender", "birth_year", "education", "phone", "address", "personality", "family",
@@ -53,6 +65,13 @@ def _check_stage(old: str, new: str) -> None:
         )
 
 
+def _check_lost_reason(old: str, new: str, reason: str) -> None:
+    """S002-10: a deal that fails is analysed before the next visit -- the reason is required."""
+    if new == Stage.LOST and old != Stage.LOST and not (reason or "").strip():
+        raise ValidationError({"lost_reason": ValidationError(_("标为“已流失”时请写明失败原因。"),
+                                                              code="lost_reason_required")})
+
+
 def _save_tags(customer: Customer, tags) -> None:
     tags = sorted(tags, key=lambda t: t.name)
     customer.tags.set(tags)
@@ -61,6 +80,7 @@ def _save_tags(customer: Customer, tags) -> None:
 
 @transaction.atomic
 def customer_create(*, tenant, actor, data: dict, tags=(), request=None) -> Customer:
+    _check_lost_reason("", data.get("stage", ""), data.get("lost_reason", ""))
     customer = Customer(tenant=tenant, **{k: data[k] for k in CUSTOMER_FIELDS if k in data})
     customer.phone_hash = phone_hash(customer.phone)
     tags = sorted(tags, key=lambda t: t.name)
@@ -82,6 +102,7 @@ def customer_update(*, customer: Customer, actor, data: dict, tags=None, request
     before = model_snapshot(customer, CUSTOMER_FIELDS + ["tag_names"])
     if "stage" in data:
         _check_stage(customer.stage, data["stage"])
+        _check_lost_reason(customer.stage, data["stage"], data.get("lost_reason", customer.lost_reason))
     for key in CUSTOMER_FIELDS:
         if key in data:
             setattr(customer, key, data[key])
@@ -310,3 +331,49 @@ def grants_purge_expired(*, tenant, now=None) -> int:
         tenant=tenant, expires_at__isnull=False, expires_at__lte=now
     ).delete()
     return deleted
+
+
+# --- complaints (S001-27) ----------------------------------------------------------------------
+
+register_kind("customers.complaint", _lazy("客户投诉"))
+
+COMPLAINT_FIELDS = ["received_on", "complainant", "content", "department", "handler"]
+
+
+@transaction.atomic
+def complaint_create(*, customer: Customer, actor, data: dict, request=None) -> Complaint:
+    from django.urls import reverse
+
+    from marketing.notifications.services import notify
+
+    complaint = Complaint(tenant_id=customer.tenant_id, customer=customer, recorded_by=actor,
+                          **{k: data[k] for k in COMPLAINT_FIELDS})
+    complaint.save()
+    audit_record(tenant=customer.tenant, actor=actor, verb="customers.complaint_create", obj=complaint,
+                 after={"customer": customer.pk, "department": complaint.department, "handler": complaint.handler_id},
+                 request=request)
+    # The handler may not read the archive: the message names the complaint, not the customer.
+    notify(tenant=customer.tenant, kind="customers.complaint", users=[complaint.handler],
+           subject=_("【客户投诉】请跟进处理（%(dept)s）") % {"dept": complaint.get_department_display()},
+           lines=[_("投诉日期 %(day)s，记录人 %(who)s。") % {"day": complaint.received_on,
+                                                        "who": actor.display_name}],
+           link=reverse("customers:complaints") + f"?status=open&handler={complaint.handler_id}")
+    return complaint
+
+
+@transaction.atomic
+def complaint_close(*, complaint: Complaint, actor, outcome: str, closed_on, request=None) -> Complaint:
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk, tenant_id=complaint.tenant_id)
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise ValidationError(_("该投诉已办结。"), code="already_closed")
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": ValidationError(_("请填写处理结果。"), code="outcome_required")})
+    if closed_on < complaint.received_on:
+        raise ValidationError({"closed_on": ValidationError(_("办结日期不能早于投诉日期。"),
+                                                            code="closed_before_received")})
+    complaint.status, complaint.outcome, complaint.closed_on = ComplaintStatus.CLOSED, outcome.strip(), closed_on
+    complaint.save(update_fields=["status", "outcome", "closed_on"])
+    audit_record(tenant=complaint.tenant, actor=actor, verb="customers.complaint_close", obj=complaint,
+                 before={"status": ComplaintStatus.OPEN}, after={"status": complaint.status, "outcome": complaint.outcome},
+                 request=request)
+    return complaint

@@ -2,8 +2,16 @@ from django.urls import path
 
 from marketing.tenancy import object_path
 
-from . import views, views_admin
-from .models import Contact, Customer, CustomerAccessRequest, CustomerUserObjectPermission, ImportBatch, Visit
+from . import views, views_admin, views_complaints
+from .models import (
+    Complaint,
+    Contact,
+    Customer,
+    CustomerAccessRequest,
+    CustomerUserObjectPermission,
+    ImportBatch,
+    Visit,
+)
 
 app_name = "customers"
 urlpatterns = [
@@ -13,6 +21,10 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visits"),
     path("visits/export/", views.visit_export, name="visit_export"),
     path("reassign/", views.customer_reassign_bulk, name="reassign_bulk"),
+    path("complaints/", views_complaints.complaint_list, name="complaints"),
+    path("complaints/export/", views_complaints.complaint_export, name="complaint_export"),
+    object_path("<int:pk>/complaints/new/", views_complaints.complaint_create, name="complaint_create", model=Customer),
+    object_path("complaints/<int:pk>/close/", views_complaints.complaint_close, name="complaint_close", model=Complaint),
     object_path("<int:pk>/", views.customer_detail, name="detail", model=Customer),
     object_path("<int:pk>/edit/", views.customer_edit, name="edit", model=Customer),
     object_path("<int:pk>/history/", views.customer_history, name="history", model=Customer),

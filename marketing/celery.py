@@ -36,6 +36,10 @@ app.conf.beat_schedule = {
         "task": "expenses.hospitality.tasks.sweep_emergencies", "schedule": crontab(minute="*/15"),
     },
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
+    # customers: overdue second visits (限期二次回访), reminded once a day from 09:00 the tenant's time.
+    "customers-remind-followups": {
+        "task": "customers.tasks.remind_overdue_followups", "schedule": crontab(minute="*/15"),
+    },
     # platform housekeeping: orphan files (see marketing/files.py) and old one-time form tokens.
     "marketing-sweep-orphan-files": {"task": "marketing.tasks.sweep_orphan_files", "schedule": crontab(hour=3, minute=15)},
     "marketing-purge-form-submissions": {

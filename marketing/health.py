@@ -23,6 +23,7 @@ from django.utils import timezone
 HEARTBEATS = {
     "reports.dispatch_summaries": 300,
     "reports.dispatch_reminders": 300,
+    "customers.remind_overdue_followups": 3600,
 }
 
 

@@ -88,6 +88,10 @@ class Cap:
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
 
+    MATERIALS_REQUEST = "materials.request"  # a branch requests materials from HQ stock (物料请购)
+    MATERIALS_MANAGE = "materials.manage"  # HQ stock, dispatch, every branch's material requests
+    MATERIALS_VIEW_ALL = "materials.view_all"  # read every branch's material requests and the stock
+    LIBRARY_MANAGE = "library.manage"  # publish uniform templates (宣传物料全国统一版本) and their versions
     WORKFLOWS_REQUEST = "workflows.request"  # file requests on the tenant's approval forms (审批表单)
     WORKFLOWS_CONFIGURE = "workflows.configure"  # build approval forms, publish versions
     WORKFLOWS_VIEW_ALL = "workflows.view_all"  # every request of every approval form
@@ -172,7 +176,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {
             Cap.REPORTS_FILE,
             Cap.REPORTS_BOARD_BRANCH,
-            Cap.TARGETS_EDIT,
+            # No TARGETS_EDIT: a branch GM's targets come through the reviewed 销售月度考核目标
+            # rule (S000-31 / S001-11), never lowered unreviewed; they read them on 月度目标.
             Cap.SUMMARIES_VIEW,
             Cap.CONTRACTS_REQUEST,
             Cap.EXPENSES_REQUEST,
@@ -206,6 +211,18 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
 }
 
+# Materials (marketing/materials): added to the roles here so the table above stays untouched.
+_MATERIALS_CAPS = {
+    Role.BRANCH_GM: {Cap.MATERIALS_REQUEST},
+    Role.SALESPERSON: {Cap.MATERIALS_REQUEST},
+    Role.MARKETING_SPECIALIST: {Cap.MATERIALS_MANAGE, Cap.LIBRARY_MANAGE},
+    Role.MARKETING_DIRECTOR: {Cap.MATERIALS_MANAGE, Cap.LIBRARY_MANAGE},
+    Role.GENERAL_MANAGER: {Cap.MATERIALS_VIEW_ALL},
+    Role.EXECUTIVE_DIRECTOR: {Cap.MATERIALS_VIEW_ALL},
+    Role.GM_ASSISTANT: {Cap.MATERIALS_VIEW_ALL},
+}
+for _role, _caps in _MATERIALS_CAPS.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
 # Issue 15 (approval forms): additive grants.
 for _role in Role:
     CAPABILITIES[_role] = CAPABILITIES.get(_role, frozenset()) | {Cap.WORKFLOWS_REQUEST}
@@ -255,6 +272,10 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.MATERIALS_REQUEST: _("申请物料（物料请购）"),
+    Cap.MATERIALS_MANAGE: _("管理总部物料库存与发货"),
+    Cap.MATERIALS_VIEW_ALL: _("查看所有分公司的物料请购与库存"),
+    Cap.LIBRARY_MANAGE: _("发布统一版本模板"),
     Cap.WORKFLOWS_REQUEST: _("填写审批表单"),
     Cap.WORKFLOWS_CONFIGURE: _("设计审批表单"),
     Cap.WORKFLOWS_VIEW_ALL: _("查看所有审批表单申请"),

@@ -74,18 +74,34 @@ def _zone_of(tenant):
 
 
 def membership_for(user) -> Membership | None:
-    """The user's active membership in an active tenant, or None."""
-    from .models import Membership
+    """The user's active membership in an active tenant, or None. Read live on every request
+    (never cached: a deactivation must end the session on the next request), in one query:
+    the member's role rows joined to the membership and tenant (a member without roles
+    takes a second query)."""
+    from .models import Membership, RoleAssignment
 
     if not user.is_authenticated:
         return None
     with scopes_disabled():
-        return (
-            Membership.objects.select_related("tenant")
-            .prefetch_related("role_assignments")
-            .filter(user=user, is_active=True, tenant__is_active=True)
-            .first()
+        roles = list(
+            RoleAssignment.objects.select_related("membership__tenant")
+            .filter(membership__user=user, membership__is_active=True, membership__tenant__is_active=True)
+            .order_by("pk")
         )
+        if not roles:
+            return (
+                Membership.objects.select_related("tenant")
+                .prefetch_related("role_assignments")
+                .filter(user=user, is_active=True, tenant__is_active=True)
+                .first()
+            )
+        membership = roles[0].membership
+        for ra in roles:
+            ra.membership = membership
+        assigned = membership.role_assignments.all()
+        assigned._result_cache, assigned._prefetch_done = roles, True
+        membership._prefetched_objects_cache = {"role_assignments": assigned}
+        return membership
 
 
 class TenantMiddleware:

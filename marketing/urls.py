@@ -48,6 +48,8 @@ urlpatterns = [
     path("login/company/<slug:slug>/", company_login, name="company_login"),
     path("accounts/", include("marketing.notifications.signin_urls")),
     path("approvals/", include("marketing.approvals.urls")),
+    path("m/setup/", include("marketing.onboarding.urls")),
+    path("materials/", include("marketing.materials.urls")),
     path("workflows/", include("marketing.workflows.urls")),
 ]
 

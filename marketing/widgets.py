@@ -33,19 +33,57 @@ def _option(value, label, selected: set[str]) -> str:
 
 
 class FastSelect(forms.Select):
+    """``render`` keeps the markup of the last ``SELECT_CACHE_SIZE`` distinct dropdowns per
+    process, keyed by everything it is made of (name, attributes, selected values, every
+    value and label as text): the choices are read live on every request, only writing the
+    same 200 options again is skipped."""
+
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
-        selected = {str(v) for v in self.format_value(value)}
+        selected = tuple(sorted({str(v) for v in self.format_value(value)}))
+        raw = list(iter(self.choices))  # one query for model choices, read live (iter: no len(), no COUNT)
+        choices = tuple(
+            (_key(v), tuple((_key(sv), _key(sl)) for sv, sl in label)) if isinstance(label, list | tuple)
+            else (_key(v), _key(label))
+            for v, label in raw
+        )
+        key = (tuple((k, _key(v)) for k, v in final_attrs.items()), selected, choices)
+        html = _rendered.get(key)
+        if html is None:
+            html = self._render(final_attrs, selected, raw)
+            try:
+                while len(_rendered) >= SELECT_CACHE_SIZE:
+                    _rendered.pop(next(iter(_rendered)), None)  # the oldest (dicts keep insertion order)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+            _rendered[key] = html
+        return mark_safe(html)  # noqa: S308 -- every value and label is escaped in _render
+
+    @staticmethod
+    def _render(final_attrs, selected, choices) -> str:
+        marks = set(selected)
         parts = [f"<select{flatatt(final_attrs)}>"]
-        for option_value, option_label in self.choices:
+        for option_value, option_label in choices:
             if isinstance(option_label, list | tuple):
                 parts.append(f'<optgroup label="{conditional_escape(option_value)}">')
-                parts.extend(_option(v, lab, selected) for v, lab in option_label)
+                parts.extend(_option(v, lab, marks) for v, lab in option_label)
                 parts.append("</optgroup>")
             else:
-                parts.append(_option(option_value, option_label, selected))
+                parts.append(_option(option_value, option_label, marks))
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 -- every value and label is escaped above
+        return "".join(parts)
+
+
+SELECT_CACHE_SIZE = 256
+_rendered: dict = {}
+
+
+def _key(value):
+    """A value as it renders: its text (in the active language, for lazy labels) and whether
+    it is already safe HTML (a safe and a plain label of the same text render differently)."""
+    if value is None:
+        return None
+    return (str(value), hasattr(value, "__html__"))
 
 
 def _label_expressions():

@@ -14,6 +14,7 @@ urlpatterns = [
     object_path("<int:pk>/edit/", views.report_edit, name="edit", model=DailyReport),
     path("board/", views.board, name="board"),
     path("board/rows/", views.board_rows, name="board_rows"),
+    path("statistics/", views.statistics_view, name="statistics"),
     path("partners/", views.partner_list, name="partners"),
     object_path("partners/<int:pk>/paper/", views.partner_paper, name="partner_paper", model=SignedPartner),
     path("targets/", views.target_list, name="targets"),

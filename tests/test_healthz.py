@@ -35,6 +35,9 @@ def test_dispatchers_write_the_heartbeat():
     assert Client().get("/healthz").status_code == 503  # beat never ran
     tasks.dispatch_summaries()
     tasks.dispatch_reminders()
+    from customers.tasks import remind_overdue_followups
+
+    remind_overdue_followups()
     assert Client().get("/healthz").json()["status"] == "ok"
 
 

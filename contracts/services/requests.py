@@ -124,6 +124,9 @@ def assess(doc) -> dict:
     stock = stock_of(tenant=doc.tenant, product=doc.product)
     bar = doc.product.sell_through_bar
     first = figures["dispatched"] == 0
+    # no dispatch history because the ledger's opening state was never imported: not 首次申领
+    opening_pending = first and _opening_pending(doc.tenant)
+    first = first and not opening_pending
     passes = first or (figures["rate"] is not None and figures["rate"] >= bar)
     if not passes:
         recommendation = Recommendation.REFUSE
@@ -141,13 +144,22 @@ def assess(doc) -> dict:
             planned = calendar.next_working(planned)
     else:
         planned = None
-    return {**figures, "bar": bar, "stock": stock, "first_request": first, "passes": passes,
+    return {**figures, "bar": bar, "stock": stock, "first_request": first, "opening_pending": opening_pending,
+            "passes": passes,
             "recommendation": recommendation, "recommendation_label": Recommendation(recommendation).label,
             "planned": planned, "window_days": settings.sell_through_window_days,
             "print_days": settings.print_lead_working_days}
 
 
+def _opening_pending(tenant) -> bool:
+    from ..opening import opening_pending
+
+    return opening_pending(tenant)
+
+
 def figures_text(a: dict) -> str:
+    if a.get("opening_pending"):
+        return _("合同台账期初尚未导入：该分公司在系统中没有派发记录，动销率无法判断（不按首次申领处理）。")
     if a["first_request"]:
         return _("首次申领：该分公司尚无派发记录。")
     rate = "—" if a["rate"] is None else _summary_pct(str(a["rate"]))

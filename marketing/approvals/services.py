@@ -180,9 +180,11 @@ def _advance(flow: ApprovalFlow, *, after_position: int, actor, doc_type: Docume
 
 
 @transaction.atomic
-def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
+def approval_start(*, document, actor: User, request=None, reopen_approved: bool = False) -> ApprovalFlow:
     """Submit ``document`` for approval (first time, or again after a rejection/withdrawal:
-    the next round). Conditions are evaluated now, against the document as submitted."""
+    the next round). Conditions are evaluated now, against the document as submitted.
+    ``reopen_approved``: a document type whose approved documents may be changed and reviewed
+    again (a plan changed after acceptance) starts a new round on an approved flow."""
     doc_type = type_for_document(document)
     tenant = Tenant.objects.get(pk=document.tenant_id)
     applicant = doc_type.get_applicant(document)
@@ -202,7 +204,7 @@ def approval_start(*, document, actor: User, request=None) -> ApprovalFlow:
         flow = ApprovalFlow.objects.create(
             tenant=tenant, document_type=doc_type.key, object_id=document.pk, started_at=_now(), **snapshot
         )
-    elif flow.status in (FlowStatus.IN_PROGRESS, FlowStatus.APPROVED):
+    elif flow.status == FlowStatus.IN_PROGRESS or (flow.status == FlowStatus.APPROVED and not reopen_approved):
         _refuse(_("该单据已在审批中或已通过，不能重复提交。"), "already_started")
     else:
         _bump(flow, round=flow.round + 1, status=FlowStatus.IN_PROGRESS, started_at=_now(),

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "contracts",
     "expenses",
     "customers",
+    "marketing.onboarding",
+    "marketing.materials",
     "marketing.workflows",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
@@ -224,6 +226,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # Redis is also the cache in production; locally a per-process memory cache is enough.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Sessions read from the shared cache, written through to the database: no session query per
+# page (docs/performance.md). Only with Redis: a per-process cache would keep serving a
+# session that another process logged out. Deactivation does not depend on it: the membership
+# is read live on every request (marketing/tenancy.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

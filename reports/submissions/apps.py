@@ -9,3 +9,8 @@ class SubmissionsConfig(AppConfig):
     label = "submissions"
     verbose_name = "计划与定期报表"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .approval import register_plan_type
+
+        register_plan_type()

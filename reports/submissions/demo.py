@@ -13,7 +13,7 @@ from marketing.selectors import visible_branches
 from reports.workcal import WorkCalendar
 
 from . import cadence, defaults, services
-from .models import Submission, SubmissionRule
+from .models import DigestStatus, Submission, SubmissionDigest, SubmissionRule
 
 
 def _member(tenant, personas, keys):
@@ -51,6 +51,15 @@ def seed(*, tenant, personas, rich: bool) -> None:
         elif reviewer is not None and index == 1:
             services.submission_review(membership=reviewer, submission=sub, accept=False,
                                        comment="请补充客户的顾虑点和应对话术。", now=due + dt.timedelta(hours=5))
+    # The digests of the two oldest periods as the dispatcher left them: one sent, one failed
+    # (the rule page shows both; the failed one can be resent from there).
+    for period, failed in zip(list(reversed(periods))[:2], (False, True), strict=False):
+        SubmissionDigest.objects.get_or_create(tenant=tenant, rule=rule, period=period, defaults={
+            "status": DigestStatus.FAILED if failed else DigestStatus.SENT,
+            "claimed_at": cadence.due_at(rule, period, cal) + dt.timedelta(hours=1),
+            "sent_at": None if failed else cadence.due_at(rule, period, cal) + dt.timedelta(hours=1),
+            "error": "SMTPServerDisconnected: Connection unexpectedly closed（演示）" if failed else "",
+        })
     if rich:
         plan = SubmissionRule.objects.get(tenant=tenant, code="action_plan")
         for period in cadence.previous_periods(plan, cadence.current_period(plan, now, cal), cal, 3):

@@ -15,7 +15,7 @@ from marketing.forms import TenantModelForm
 from marketing.models import User
 from marketing.roles import Role
 
-from .models import COLUMN_TYPES, FieldType, SubmissionRule
+from .models import FieldType, SubmissionRule
 
 MAX_TABLE_ROWS = 200
 CUSTOMER_CHOICES_LIMIT = 500
@@ -172,62 +172,8 @@ class ReviewForm(forms.Form):
 
 # --- the rule editor -------------------------------------------------------------------
 
-FIELD_TYPES = {t.value for t in FieldType}
 WEEKDAY_CHOICES = [(0, gettext_lazy("周一")), (1, gettext_lazy("周二")), (2, gettext_lazy("周三")), (3, gettext_lazy("周四")), (4, gettext_lazy("周五")),
                    (5, gettext_lazy("周六")), (6, gettext_lazy("周日"))]
-
-
-def parse_field_spec(text: str) -> list[dict]:
-    """One field per line: ``key | label | type | required? | help | columns``; a table's
-    columns are ``key:label:type`` separated by ``;``. Raises ValidationError per line."""
-    fields, errors, keys = [], [], set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        parts += [""] * (6 - len(parts))
-        key, label, kind, required, help_text, columns = parts[:6]
-        if not key.isidentifier():
-            errors.append(_("第 %(n)d 行：字段编码只能用字母、数字和下划线") % {"n": number})
-            continue
-        if key in keys:
-            errors.append(_("第 %(n)d 行：字段编码 %(key)s 重复") % {"n": number, "key": key})
-            continue
-        if kind not in FIELD_TYPES:
-            errors.append(_("第 %(n)d 行：未知的类型 %(kind)s") % {"n": number, "kind": kind})
-            continue
-        keys.add(key)
-        spec = {"key": key, "label": label or key, "type": kind, "required": required.lower() in ("1", "y", "yes", "必填", "是", "true"),
-                "help": help_text}
-        if kind == FieldType.TABLE:
-            cols = []
-            for raw in [c for c in columns.split(";") if c.strip()]:
-                bits = [b.strip() for b in raw.split(":")]
-                bits += [""] * (3 - len(bits))
-                ckey, clabel, ckind = bits[:3]
-                ckind = ckind or FieldType.TEXT
-                if not ckey.isidentifier() or ckind not in {c.value for c in COLUMN_TYPES}:
-                    errors.append(_("第 %(n)d 行：表格列「%(col)s」写法应为 编码:名称:类型（类型可用 text/number/money/date/person）") % {"n": number, "col": raw})
-                    continue
-                cols.append({"key": ckey, "label": clabel or ckey, "type": ckind})
-            if not cols:
-                errors.append(_("第 %(n)d 行：表格至少需要一列") % {"n": number})
-            spec["columns"] = cols
-        fields.append(spec)
-    if errors:
-        raise ValidationError(errors)
-    return fields
-
-
-def format_field_spec(fields: list[dict]) -> str:
-    lines = []
-    for f in fields or []:
-        cols = ";".join(f"{c['key']}:{c['label']}:{c['type']}" for c in f.get("columns", []))
-        parts = [f["key"], f.get("label", ""), f.get("type", "text"), "必填" if f.get("required") else "", f.get("help", "")]
-        if cols:
-            parts.append(cols)
-        lines.append(" | ".join(parts).rstrip(" |"))
-    return "\n".join(lines)
 
 
 class RuleForm(TenantModelForm):
@@ -239,20 +185,14 @@ class RuleForm(TenantModelForm):
                                              widget=forms.CheckboxSelectMultiple)
     weekdays = forms.TypedMultipleChoiceField(label=gettext_lazy("每周截止日"), choices=WEEKDAY_CHOICES, coerce=int, required=False,
                                               widget=forms.CheckboxSelectMultiple)
-    field_spec = forms.CharField(
-        label=gettext_lazy("填报内容"), widget=forms.Textarea(attrs={"rows": 8, "class": "mono"}),
-        help_text=gettext_lazy("每行一个字段：编码 | 名称 | 类型 | 必填 | 说明 | 表格列。类型：text 单行、textarea 多行、number 数字、"
-                     "money 金额、date 日期、customer 客户、person 人员、attachment 附件、table 表格；"
-                     "表格列写作 编码:名称:类型，用分号分隔。"),
-    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = SubmissionRule
         fields = [
             "code", "name", "description", "scope", "submitter_roles", "cadence", "weekdays", "month_day",
-            "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-            "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "is_active", "sort_order",
+            "period_month", "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
+            "digest_delay_minutes", "prefill", "source_code", "feed", "submit_check", "shared_library", "review_on_engine", "is_active", "sort_order",
         ]
         widgets = {"deadline_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "description": forms.Textarea(attrs={"rows": 2})}
@@ -260,22 +200,31 @@ class RuleForm(TenantModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial["field_spec"] = format_field_spec(self.instance.fields)
             self.initial["version"] = self.instance.version if self.instance.pk else None
-
-    def clean_field_spec(self):
-        return parse_field_spec(self.cleaned_data["field_spec"])
+        self.fields["period_month"].required = False  # only quarterly and yearly rules use it
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("cadence") == "weekly" and not cleaned.get("weekdays"):
             self.add_error("weekdays", _("每周填报的规则请至少选择一个截止日。"))
+        if cleaned.get("period_month") is None:
+            cleaned["period_month"] = 12 if cleaned.get("cadence") == "yearly" else 3
+        if cleaned.get("cadence") == "quarterly" and cleaned["period_month"] > 3:
+            self.add_error("period_month", _("每季度的规则：截止月份是季度内的第几个月，只能填 1–3。"))
         return cleaned
 
-    def save(self, commit=True):
-        rule = super().save(commit=False)
-        rule.fields = self.cleaned_data["field_spec"]
-        return rule
+    def as_initial(self, data) -> dict:
+        """The posted values as initial values: an editor button re-renders the form with what
+        was typed, without showing "required" errors on a rule still being put together."""
+        initial = {}
+        for name, field in self.fields.items():
+            if isinstance(field, forms.MultipleChoiceField):
+                initial[name] = data.getlist(name)
+            elif isinstance(field, forms.BooleanField):
+                initial[name] = name in data
+            elif name in data:
+                initial[name] = data.get(name)
+        return initial
 
 
 def people_choices(*, tenant, branch=None) -> list[tuple[int, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -111,6 +112,47 @@ def digest_send(*, rule: SubmissionRule, period: dt.date, now: dt.datetime | Non
     row = digest_claim(rule=rule, period=period, now=now)
     if row is None:
         return None
+    return _deliver(row, rule=rule, period=period, now=now)
+
+
+RESEND_STUCK_AFTER = dt.timedelta(minutes=30)
+
+
+@transaction.atomic
+def digest_request_resend(*, digest: SubmissionDigest, actor, request=None, now: dt.datetime | None = None) -> SubmissionDigest:
+    """The rule page's "resend" button: a sent or failed digest is queued again (recipients as
+    the rule has them now). A digest being sent is refused, unless it has been "sending" for
+    30 minutes (its worker died): then it may be queued again."""
+    now = now or timezone.now()
+    row = SubmissionDigest.objects.select_for_update().get(tenant=digest.tenant, pk=digest.pk)
+    if row.status == DigestStatus.SENDING and now - row.claimed_at < RESEND_STUCK_AFTER:
+        raise ValidationError(_("该汇总正在发送中，请稍后再试。"), code="busy")
+    before = {"status": row.status, "resends": row.resends}
+    row.status = DigestStatus.QUEUED
+    row.resends += 1
+    row.claimed_at = now
+    row.save(update_fields=["status", "resends", "claimed_at"])
+    audit_record(tenant=row.tenant, actor=actor, verb="submissions.digest_resend", obj=row, before=before,
+                 after={"status": row.status, "resends": row.resends}, request=request)
+    from .tasks import resend_submission_digest
+
+    transaction.on_commit(lambda: resend_submission_digest.delay(row.pk))
+    return row
+
+
+def digest_resend(*, digest_id: int, now: dt.datetime | None = None) -> SubmissionDigest | None:
+    """The worker's half of a resend: only the task that flips QUEUED -> SENDING sends (a
+    duplicated message finds the row taken and sends nothing)."""
+    now = now or timezone.now()
+    taken = SubmissionDigest.objects.filter(pk=digest_id, status=DigestStatus.QUEUED).update(
+        status=DigestStatus.SENDING, claimed_at=now, error="")
+    if not taken:
+        return None
+    row = SubmissionDigest.objects.select_related("rule", "rule__tenant").get(pk=digest_id)
+    return _deliver(row, rule=row.rule, period=row.period, now=now)
+
+
+def _deliver(row: SubmissionDigest, *, rule: SubmissionRule, period: dt.date, now: dt.datetime) -> SubmissionDigest:
     recipients = digest_recipients(rule)
     row.recipients = recipients
     if not recipients:
@@ -129,7 +171,8 @@ def digest_send(*, rule: SubmissionRule, period: dt.date, now: dt.datetime | Non
         return row
     row.status = DigestStatus.SENT
     row.sent_at = timezone.now()
-    row.save(update_fields=["recipients", "status", "sent_at"])
+    row.error = ""
+    row.save(update_fields=["recipients", "status", "sent_at", "error"])
     audit_record(tenant=rule.tenant, actor=None, verb="submissions.digest_sent", obj=row,
                  after={"rule": rule.code, "period": period.isoformat(), "recipients": len(recipients)})
     return row

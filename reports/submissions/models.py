@@ -22,6 +22,8 @@ class Cadence(models.TextChoices):
     DAILY = "daily", _("每个工作日")
     WEEKLY = "weekly", _("每周")
     MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
+    YEARLY = "yearly", _("每年")
 
 
 class SubmitterScope(models.TextChoices):
@@ -59,6 +61,13 @@ class Feed(models.TextChoices):
     MONTHLY_TARGETS = "targets", _("写入分公司月度目标（日报汇总使用）")
 
 
+class Check(models.TextChoices):
+    """A check a submission must pass before it can be submitted (drafts are not checked)."""
+
+    NONE = "", _("无")
+    REGION_TARGET = "region_target", _("大区目标不得低于所辖分公司目标之和")
+
+
 class SubmissionRule(TenantOwned):
     code = models.SlugField(_("编码"), max_length=40)
     name = models.CharField(_("名称"), max_length=80)
@@ -71,6 +80,10 @@ class SubmissionRule(TenantOwned):
     month_day = models.PositiveSmallIntegerField(
         _("每月截止日"), default=26, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
+    period_month = models.PositiveSmallIntegerField(
+        _("截止月份"), default=3, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("每季度：季度内的第几个月（1–3）；每年：几月（1–12）。截止日取“每月截止日”。"),
+    )
     deadline_time = models.TimeField(_("截止时间"), default=dt.time(18, 0))
     shift_to_working_day = models.BooleanField(
         _("截止日非工作日时顺延到下一个工作日"), default=True
@@ -82,7 +95,12 @@ class SubmissionRule(TenantOwned):
     prefill = models.CharField(_("预填"), max_length=10, choices=Prefill.choices, default=Prefill.NONE, blank=True)
     source_code = models.SlugField(_("来源规则编码"), max_length=40, blank=True, help_text=_("预填为“汇编”时使用"))
     feed = models.CharField(_("审阅通过后"), max_length=10, choices=Feed.choices, default=Feed.NONE, blank=True)
+    submit_check = models.CharField(_("提交前检查"), max_length=20, choices=Check.choices, default=Check.NONE, blank=True)
     shared_library = models.BooleanField(_("所有分公司可查阅（案例库）"), default=False)
+    review_on_engine = models.BooleanField(
+        _("审阅走审批流程"), default=False,
+        help_text=_("提交后按审批流程逐级审批（可退回、转交、会签），而不是由审阅角色直接审阅；流程在“审批流程”中配置。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveIntegerField(_("排序"), default=100)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -214,6 +232,7 @@ class SubmissionAttachment(TenantOwned):
 
 
 class DigestStatus(models.TextChoices):
+    QUEUED = "queued", _("等待重发")
     SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
     FAILED = "failed", _("失败")
@@ -229,6 +248,7 @@ class SubmissionDigest(TenantOwned):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     recipients = models.JSONField(_("收件人"), default=list, blank=True)
     error = models.TextField(_("错误"), blank=True)
+    resends = models.PositiveIntegerField(_("重发次数"), default=0)
 
     class Meta:
         verbose_name = _("报表汇总邮件")

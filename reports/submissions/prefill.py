@@ -10,6 +10,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from marketing.models import Membership
+from marketing.roles import Role
 from marketing.selectors import visible_branches
 from reports.workcal import WorkCalendar
 
@@ -39,9 +40,12 @@ def visit_rows(*, membership: Membership, day: dt.date) -> list[dict]:
     visits for this sheet). Customers are stored by id; names are shown per reader."""
     from customers.models import Visit
 
+    visits = Visit.objects.filter(tenant=membership.tenant, visited_on=day,
+                                  customer__branch__in=visible_branches(membership=membership).values("pk"))
+    if Role.REGIONAL_MANAGER not in set(membership.roles):
+        visits = visits.filter(visited_by=membership.user)  # a salesperson's work log: their own visits (S002-04)
     visits = (
-        Visit.objects.filter(tenant=membership.tenant, visited_on=day,
-                             customer__branch__in=visible_branches(membership=membership).values("pk"))
+        visits
         .select_related("visited_by")
         .order_by("customer__branch__sort_order", "id")[:200]
     )

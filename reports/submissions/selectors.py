@@ -34,10 +34,26 @@ def is_reviewer(membership: Membership, rule: SubmissionRule) -> bool:
     return bool(_roles(membership) & set(rule.reviewer_roles))
 
 
+def reviews_branches_only(membership: Membership, rule: SubmissionRule) -> bool:
+    """A reviewer whose reach is assigned branches (a branch GM reviewing salespeople's
+    plans, a regional manager): reviews, and sees, the submissions of those branches only."""
+    return is_reviewer(membership, rule) and not membership.can(Cap.BRANCHES_ALL)
+
+
+def members_of(branches) -> QuerySet:
+    """Ids of the people who act for any of ``branches`` (a person rule's submitter belongs to
+    the branches they are assigned to)."""
+    from marketing.models import BranchUserObjectPermission
+
+    return BranchUserObjectPermission.objects.filter(
+        content_object__in=branches, permission__codename="act_for_branch").values("user_id")
+
+
 def sees_whole_rule(membership: Membership, rule: SubmissionRule) -> bool:
-    """Reviewers, digest recipients, rule editors and executives see every submitter."""
+    """Company-wide reviewers, digest recipients, rule editors and executives see every
+    submitter; a reviewer limited to branches sees those branches (``reviews_branches_only``)."""
     return (
-        is_reviewer(membership, rule)
+        (is_reviewer(membership, rule) and membership.can(Cap.BRANCHES_ALL))
         or bool(_roles(membership) & set(rule.digest_roles))
         or membership.can(Cap.REPORTS_VIEW_ALL)
         or membership.can(Cap.SUBMISSIONS_CONFIGURE)
@@ -48,7 +64,8 @@ def rules_for(*, membership: Membership) -> list[SubmissionRule]:
     """Rules this member takes part in (submits, reviews, receives, or oversees)."""
     return [
         r for r in rules(tenant=membership.tenant)
-        if is_submitter(membership, r) or sees_whole_rule(membership, r) or r.shared_library
+        if is_submitter(membership, r) or sees_whole_rule(membership, r) or is_reviewer(membership, r)
+        or r.shared_library
     ]
 
 
@@ -62,9 +79,13 @@ def visible_submissions(*, membership: Membership, rule: SubmissionRule | None =
         candidate_rules = list(rules(tenant=membership.tenant, active_only=False))
     whole = [r.pk for r in candidate_rules if sees_whole_rule(membership, r) or r.shared_library]
     own_branch_rules = [r.pk for r in candidate_rules if is_submitter(membership, r) and r.scope == SubmitterScope.BRANCH]
+    limited = [r.pk for r in candidate_rules if r.pk not in whole and reviews_branches_only(membership, r)]
     reach = Q(rule_id__in=whole) | Q(submitter_id=membership.user_id)
     if own_branch_rules:
         reach |= Q(rule_id__in=own_branch_rules, branch__in=visible_branches(membership=membership))
+    if limited:
+        mine = visible_branches(membership=membership)
+        reach |= Q(rule_id__in=limited) & (Q(branch__in=mine) | Q(branch__isnull=True, submitter_id__in=members_of(mine)))
     return qs.filter(reach)
 
 
@@ -74,13 +95,16 @@ def expected_submitters(*, rule: SubmissionRule, membership: Membership | None =
     active user holding a submitter role. With ``membership`` (not seeing the whole rule),
     only the member's own rows."""
     tenant = rule.tenant
+    limited = membership is not None and not sees_whole_rule(membership, rule)
     if rule.scope == SubmitterScope.BRANCH:
         branches = Branch.objects.filter(tenant=tenant, is_active=True).select_related("region")
-        if membership is not None and not sees_whole_rule(membership, rule):
+        if limited:
             branches = branches.filter(pk__in=visible_branches(membership=membership).values("pk"))
         return [(b, None) for b in branches]
     users = users_with_roles(tenant=tenant, roles=rule.submitter_roles)
-    if membership is not None and not sees_whole_rule(membership, rule):
+    if limited and reviews_branches_only(membership, rule):
+        users = users.filter(Q(pk=membership.user_id) | Q(pk__in=members_of(visible_branches(membership=membership))))
+    elif limited:
         users = users.filter(pk=membership.user_id)
     return [(None, u) for u in users]
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketing.approvals.models import FlowStatus
 from marketing.audit import audit_record
 from marketing.models import Branch, Membership
 from marketing.selectors import visible_branches
@@ -17,6 +18,7 @@ from reports.workcal import WorkCalendar
 
 from . import cadence, selectors
 from .models import (
+    Check,
     Feed,
     RevisionKind,
     Submission,
@@ -28,8 +30,10 @@ from .models import (
 
 RULE_FIELDS = [
     "code", "name", "description", "fields", "submitter_roles", "scope", "cadence", "weekdays", "month_day",
+    "period_month",
     "deadline_time", "shift_to_working_day", "remind_minutes_before", "reviewer_roles", "digest_roles",
-    "digest_delay_minutes", "prefill", "source_code", "feed", "shared_library", "is_active", "sort_order",
+    "digest_delay_minutes", "prefill", "source_code", "feed", "submit_check", "shared_library", "review_on_engine", "is_active",
+    "sort_order",
 ]
 
 
@@ -100,6 +104,12 @@ def submission_save(
     sub, created = _lock_or_create(rule=rule, period=period, branch=branch, user=membership.user, due=due)
     if not created and expected_version is not None and sub.version != expected_version:
         raise ValidationError(_("该报表已在其他页面或由他人保存过，请刷新后再提交（您的输入已保留）。"), code="stale")
+    flow = engine_flow(sub) if rule.review_on_engine and not created else None
+    if flow is not None and flow.status == FlowStatus.IN_PROGRESS:
+        raise ValidationError(_("该报表正在审批中，请先在审批记录中撤回后再修改（您的输入已保留）。"), code="in_approval")
+    if submit and rule.submit_check == Check.REGION_TARGET:
+        check_region_target(membership=membership, period=period, data=data)
+    was_accepted = sub.status == SubmissionStatus.ACCEPTED
     before = {"status": sub.status, "revision": sub.revision, "data": sub.data}
     if sub.status == SubmissionStatus.ACCEPTED:
         SubmissionRevision.objects.create(
@@ -129,7 +139,20 @@ def submission_save(
         obj=sub, before=None if created else before,
         after={"status": sub.status, "revision": sub.revision, "data": sub.data}, request=request,
     )
+    if submit and rule.review_on_engine:
+        from marketing.approvals.services import approval_start
+
+        approval_start(document=sub, actor=membership.user, request=request, reopen_approved=was_accepted)
     return sub
+
+
+def engine_flow(sub: Submission):
+    """The approval flow of a submission whose rule is reviewed on the engine (or None)."""
+    from marketing.approvals.models import ApprovalFlow
+
+    from .approval import KEY
+
+    return ApprovalFlow.objects.filter(tenant_id=sub.tenant_id, document_type=KEY, object_id=sub.pk).first()
 
 
 @transaction.atomic
@@ -141,8 +164,12 @@ def submission_review(
     sub = Submission.objects.select_for_update(of=("self",)).select_related("rule", "branch").get(
         tenant=membership.tenant, pk=submission.pk
     )
+    if sub.rule.review_on_engine and engine_flow(sub) is not None:
+        raise ValidationError(_("该报表按审批流程审阅，请在审批待办中处理。"), code="on_engine")
     if not selectors.is_reviewer(membership, sub.rule):
         raise PermissionDenied
+    if not selectors.visible_submissions(membership=membership, rule=sub.rule).filter(pk=sub.pk).exists():
+        raise PermissionDenied  # a reviewer limited to branches reviews those branches only
     if sub.submitter_id == membership.user_id:
         raise ValidationError(_("不能审阅自己提交的报表。"), code="self_review")
     if expected_version is not None and sub.version != expected_version:
@@ -176,6 +203,43 @@ def submission_review(
     return sub
 
 
+# --- the approval engine's outcome (rules with review_on_engine; see approval.py) ----------
+
+
+def _engine_outcome(sub: Submission, actor, *, status: str, verb: str, comment: str = "") -> None:
+    now = timezone.now()
+    before = {"status": sub.status}
+    if status == SubmissionStatus.RETURNED:  # 签否: the drafter rewrites; this version stays visible
+        SubmissionRevision.objects.create(
+            tenant=sub.tenant, submission=sub, revision=sub.revision, kind=RevisionKind.RETURNED, data=sub.data,
+            submitted_at=sub.submitted_at, reviewed_by=actor, reviewed_at=now, comment=comment,
+        )
+    sub.status = status
+    if status != SubmissionStatus.DRAFT:
+        sub.reviewed_by, sub.reviewed_at, sub.review_comment = actor, now, comment
+    sub.version += 1
+    sub.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "version", "updated_at"])
+    audit_record(tenant=sub.tenant, actor=actor, verb=verb, obj=sub, before=before,
+                 after={"status": status, "comment": comment, "via": "approval_engine"})
+
+
+def on_engine_approved(sub: Submission, actor) -> None:
+    """The chain's last signature: the plan is accepted (签准) and feeds what it feeds."""
+    _engine_outcome(sub, actor, status=SubmissionStatus.ACCEPTED, verb="submissions.accepted")
+    if sub.rule.feed == Feed.MONTHLY_TARGETS:
+        _feed_monthly_target(submission=sub, actor=actor)
+
+
+def on_engine_rejected(sub: Submission, actor, reason: str) -> None:
+    _engine_outcome(sub, actor, status=SubmissionStatus.RETURNED, verb="submissions.returned", comment=reason)
+
+
+def on_engine_withdrawn(sub: Submission, actor) -> None:
+    """The submitter took it back to change it: a draft again (the first submission time stays,
+    so lateness is still judged on the first hand-in)."""
+    _engine_outcome(sub, actor, status=SubmissionStatus.DRAFT, verb="submissions.withdrawn")
+
+
 def flatten_text(rule: SubmissionRule, data: dict) -> str:
     """Free text of a submission for searching (ids of customers/people are left out, so a
     search cannot find a customer the reader may not see)."""
@@ -190,6 +254,35 @@ def flatten_text(rule: SubmissionRule, data: dict) -> str:
             text_cols = [c["key"] for c in spec.get("columns", []) if c.get("type") == FieldType.TEXT]
             parts += [str(row.get(c) or "") for row in value or [] for c in text_cols]
     return "\n".join(p for p in parts if p)[:20000]
+
+
+def region_branch_targets(*, membership: Membership, month: dt.date) -> list[tuple[Branch, Decimal]]:
+    """The month's targets of the branches a regional manager covers (0 where none is set)."""
+    from reports.models import MonthlyTarget
+
+    branches = list(visible_branches(membership=membership).filter(is_active=True).order_by("sort_order", "code"))
+    amounts = dict(MonthlyTarget.objects.filter(tenant=membership.tenant, branch__in=branches, month=month)
+                   .values_list("branch_id", "amount"))
+    return [(b, amounts.get(b.pk, Decimal("0"))) for b in branches]
+
+
+def check_region_target(*, membership: Membership, period: dt.date, data: dict) -> None:
+    """S001-14: the region's target for the next month is set from the company plan and may
+    not be lower than what its branches' targets add up to."""
+    month = target_month(period)
+    rows = region_branch_targets(membership=membership, month=month)
+    total = sum((amount for _b, amount in rows), Decimal("0"))
+    try:
+        region = Decimal(str(data.get("region_target") or "0"))
+    except InvalidOperation:
+        region = Decimal("0")
+    if region < total:
+        detail = "、".join(f"{b.name} ¥{amount:,.2f}" for b, amount in rows if amount)
+        raise ValidationError(
+            _("本区域 %(month)s 目标 ¥%(region)s 低于所辖分公司目标之和 ¥%(total)s（%(detail)s）。") % {
+                "month": f"{month:%Y-%m}", "region": f"{region:,.2f}", "total": f"{total:,.2f}", "detail": detail},
+            code="region_below_branches",
+        )
 
 
 def target_month(period: dt.date) -> dt.date:

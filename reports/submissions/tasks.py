@@ -45,6 +45,20 @@ def send_submission_digest(rule_id: int, period_iso: str) -> str:
     return "claimed elsewhere" if row is None else row.status
 
 
+@shared_task(acks_late=True)
+def resend_submission_digest(digest_id: int) -> str:
+    from .mailing import digest_resend
+    from .models import SubmissionDigest
+
+    with scopes_disabled():
+        row = SubmissionDigest.objects.select_related("tenant").filter(pk=digest_id, tenant__is_active=True).first()
+    if row is None:
+        return "no digest"
+    with tenant_scope(row.tenant):
+        sent = digest_resend(digest_id=digest_id)
+    return "taken elsewhere" if sent is None else sent.status
+
+
 @shared_task
 def dispatch_submissions(now_iso: str | None = None) -> dict:
     from .mailing import due_work

@@ -3,7 +3,7 @@ from django.urls import path
 from marketing.tenancy import object_path
 
 from . import views
-from .models import Submission, SubmissionAttachment, SubmissionRule
+from .models import Submission, SubmissionAttachment, SubmissionDigest, SubmissionRule
 
 app_name = "submissions"
 
@@ -17,5 +17,6 @@ urlpatterns = [
     object_path("rules/<int:pk>/submit/", views.submit, name="submit", model=SubmissionRule),
     object_path("s/<int:pk>/", views.detail, name="detail", model=Submission),
     object_path("s/<int:pk>/review/", views.review, name="review", model=Submission),
+    object_path("digests/<int:pk>/resend/", views.digest_resend, name="digest_resend", model=SubmissionDigest),
     object_path("attachments/<int:pk>/", views.attachment, name="attachment", model=SubmissionAttachment),
 ]

@@ -9,10 +9,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketing.approvals import selectors as approval_selectors
+from marketing.approvals.models import FlowStatus
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -22,12 +25,15 @@ from marketing.tenancy import access_object
 from reports.workcal import WorkCalendar
 
 from . import cadence, defaults, prefill, selectors, services
+from .approval import KEY as PLAN_KEY
 from .exports import board_rows, submissions_xlsx
+from .field_editor import FieldEditor
 from .forms import ReviewForm, RuleForm, SubmissionForm, people_choices
 from .models import (
     FieldType,
     Submission,
     SubmissionAttachment,
+    SubmissionDigest,
     SubmissionRule,
     SubmissionStatus,
     SubmitterScope,
@@ -52,7 +58,8 @@ def _rule_for(request, pk: int) -> SubmissionRule:
     """A rule the member takes part in; others answer 404."""
     rule = access_object(selectors.rules(tenant=request.tenant, active_only=False), pk=pk)
     m = request.membership
-    if not (selectors.is_submitter(m, rule) or selectors.sees_whole_rule(m, rule) or rule.shared_library):
+    if not (selectors.is_submitter(m, rule) or selectors.sees_whole_rule(m, rule)
+            or selectors.is_reviewer(m, rule) or rule.shared_library):
         raise Http404
     return rule
 
@@ -122,7 +129,11 @@ def rule_detail(request, pk: int):
         response = HttpResponse(submissions_xlsx(rule=rule, rows=rows, labels=labels), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="{rule.code}-{period:%Y%m%d}.xlsx"'
         return response
+    can_resend = m.can(Cap.SUBMISSIONS_CONFIGURE) or m.can(Cap.SUMMARIES_MANAGE)
+    digests = list(SubmissionDigest.objects.filter(tenant=request.tenant, rule=rule).order_by("-period")[:8]) \
+        if selectors.sees_whole_rule(m, rule) else []
     return render(request, "submissions/rule_detail.html", {
+        "digests": digests, "can_resend": can_resend,
         "rule": rule, "board": board, "period": period, "history": history, "whole": selectors.sees_whole_rule(m, rule),
         "is_submitter": selectors.is_submitter(m, rule), "period_label": cadence.period_label(rule, period),
         "can_configure": m.can(Cap.SUBMISSIONS_CONFIGURE),
@@ -215,18 +226,28 @@ def _uses(rule: SubmissionRule, kind: str) -> bool:
 @tenant_view()
 def detail(request, pk: int):
     m = request.membership
-    sub = access_object(selectors.visible_submissions(membership=m).prefetch_related("revisions", "attachments"), pk=pk)
+    qs = selectors.visible_submissions(membership=m)
+    if not qs.filter(pk=pk).exists():  # approvers of a plan on the engine open it from their inbox
+        qs = Submission.objects.filter(tenant=request.tenant, pk__in=approval_selectors.visible_flows(
+            tenant=request.tenant, user=request.user).filter(document_type=PLAN_KEY).values("object_id"))
+    sub = access_object(qs.select_related("rule", "branch", "submitter").prefetch_related("revisions", "attachments"),
+                        pk=pk)
     rule = sub.rule
     if sub.status == SubmissionStatus.DRAFT and sub.submitter_id != request.user.pk and not selectors.may_edit(m, sub):
         raise Http404
     datas = [sub.data] + [r.data for r in sub.revisions.all()]
     labels = _labels(request, rule, datas)
-    can_review = selectors.is_reviewer(m, rule) and sub.status == SubmissionStatus.SUBMITTED and sub.submitter_id != request.user.pk
+    flow = services.engine_flow(sub) if rule.review_on_engine else None
+    panel = approval_selectors.flow_panel(flow=flow, user=request.user, document=sub) if flow else None
+    can_review = (flow is None and selectors.is_reviewer(m, rule) and sub.status == SubmissionStatus.SUBMITTED
+                  and sub.submitter_id != request.user.pk)
     return render(request, "submissions/detail.html", {
+        "panel": panel,
         "sub": sub, "rule": rule, "labels": labels, "content": _content(rule, sub.data, labels),
         "revisions": [{"rev": r, "content": _content(rule, r.data, labels)} for r in sub.revisions.all()],
         "can_review": can_review, "review_form": ReviewForm(initial={"version": sub.version}),
-        "can_edit": selectors.may_edit(m, sub), "progress": [{**r, "label": labels["customers"].get(r["customer"], "＊＊")}
+        "can_edit": selectors.may_edit(m, sub) and not (flow and flow.status == FlowStatus.IN_PROGRESS),
+        "progress": [{**r, "label": labels["customers"].get(r["customer"], "＊＊")}
                      for r in prefill.plan_progress(submission=sub)] if rule.code == "visit_plan" else [],
         "period_label": cadence.period_label(rule, sub.period),
         "status": selectors.row_status(sub, sub.due_at, timezone.now()),
@@ -317,15 +338,38 @@ def library(request):
 @once_per_submit
 def rule_edit(request, pk: int | None = None):
     rule = access_object(selectors.rules(tenant=request.tenant, active_only=False), pk=pk) if pk else SubmissionRule()
+    editor = FieldEditor(request.POST if request.method == "POST" else None, fields=rule.fields)
     form = RuleForm(request.POST or None, instance=rule, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
+    if editor.action:  # add / move / delete a field or column: re-render, save nothing
+        form = RuleForm(instance=rule, tenant=request.tenant, initial=form.as_initial(request.POST))
+    elif request.method == "POST" and all([form.is_valid(), editor.is_valid()]):
+        draft = form.save(commit=False)
+        draft.fields = editor.cleaned_fields
         try:
-            rule = services.rule_save(tenant=request.tenant, actor=request.user, rule=form.save(commit=False),
+            rule = services.rule_save(tenant=request.tenant, actor=request.user, rule=draft,
                                       expected_version=form.cleaned_data.get("version"), request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("规则已保存。"))
             return redirect("submissions:rule", pk=rule.pk)
-    return render(request, "submissions/rule_form.html", {"form": form, "rule": rule if pk else None})
+    return render(request, "submissions/rule_form.html", {"form": form, "editor": editor.context(),
+                                                          "rule": rule if pk else None})
 
+
+
+@require_POST
+@tenant_view(Cap.SUBMISSIONS_CONFIGURE, Cap.SUMMARIES_MANAGE, any_of=True)
+@once_per_submit
+def digest_resend(request, pk: int):
+    from .mailing import digest_request_resend
+
+    digest = access_object(SubmissionDigest.objects.filter(tenant=request.tenant).select_related("rule"), pk=pk)
+    try:
+        digest_request_resend(digest=digest, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已安排重发“%(rule)s”%(period)s 的汇总邮件。") % {
+            "rule": digest.rule.name, "period": cadence.period_label(digest.rule, digest.period)})
+    return redirect(f"{reverse('submissions:rule', args=[digest.rule_id])}?period={digest.period.isoformat()}")

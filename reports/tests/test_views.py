@@ -225,10 +225,10 @@ def test_import_reach(org_a, org_b, client_as):
 
 
 def test_targets(org_a, org_b, client_as):
-    client = client_as(org_a.users["bgm"])
+    client = client_as(org_a.users["mspec"])
     r = client.post(reverse("reports:targets"), {"branch": org_a.branches["A1"].pk, "month": "2026-11", "amount": "50000"})
     assert r.status_code == 302
-    r = client.post(reverse("reports:targets"), {"branch": org_a.branches["A2"].pk, "month": "2026-11", "amount": "1"})
+    r = client.post(reverse("reports:targets"), {"branch": org_b.branches["B1"].pk, "month": "2026-11", "amount": "1"})
     assert r.status_code == 200 and "选择一个有效的选项" in r.content.decode()
     r = client.post(reverse("reports:targets"), {"branch": org_a.branches["A1"].pk, "month": "2026/11", "amount": "-3"})
     assert "月份格式应为 YYYY-MM" in r.content.decode() and "目标金额不能为负数" in r.content.decode()
@@ -238,9 +238,29 @@ def test_targets(org_a, org_b, client_as):
     assert client.post(reverse("reports:target_edit", args=[target.pk]), {"amount": "60000"}).status_code == 302
     target.refresh_from_db()
     assert target.amount == Decimal("60000.00")
-    assert client_as(org_a.users["bgm2"]).get(reverse("reports:target_edit", args=[target.pk])).status_code == 404
     assert client_as(org_b.users["allroles"]).get(reverse("reports:target_edit", args=[target.pk])).status_code == 404
     assert client_as(org_a.users["sales"]).get(reverse("reports:targets")).status_code == 403
+
+
+def test_s000_31_branch_gm_reads_targets_but_cannot_set_them_unreviewed(org_a, client_as):
+    """S000-31 / S001-11: a branch GM's targets come through the reviewed 销售月度考核目标 rule;
+    the direct form is marketing's. The GM still sees the branch's targets."""
+    with org_a.scope():
+        MonthlyTarget.objects.create(tenant=org_a.tenant, branch=org_a.branches["A1"], month=dt.date(2026, 11, 1),
+                                     amount=Decimal("80000"))
+        MonthlyTarget.objects.create(tenant=org_a.tenant, branch=org_a.branches["A2"], month=dt.date(2026, 11, 1),
+                                     amount=Decimal("70000"))
+        target = MonthlyTarget.objects.get(branch=org_a.branches["A1"])
+    client = client_as(org_a.users["bgm"])
+    page = client.get(reverse("reports:targets"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "80000" in html and "70000" not in html  # own branch only
+    assert "销售月度考核目标" in html and 'name="amount"' not in html
+    r = client.post(reverse("reports:targets"), {"branch": org_a.branches["A1"].pk, "month": "2026-11", "amount": "1"})
+    assert r.status_code == 403
+    assert client.post(reverse("reports:target_edit", args=[target.pk]), {"amount": "1"}).status_code == 403
+    target.refresh_from_db()
+    assert target.amount == Decimal("80000.00")
 
 
 def test_partner_paper_flag(org_a, org_b, client_as, a1_report):

@@ -14,4 +14,5 @@ from .data import (  # noqa: F401
     target_list,
 )
 from .filing import board, board_rows, report_detail, report_edit, report_file, report_list  # noqa: F401
+from .statistics import statistics_view  # noqa: F401
 from .summaries import recipients_view, summary_detail, summary_file, summary_list, summary_resend  # noqa: F401

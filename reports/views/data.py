@@ -131,7 +131,7 @@ def collection_list(request):
     return render(request, "reports/collection_list.html", {"filter": filterset, "page": page, "query": query})
 
 
-@tenant_view(Cap.TARGETS_EDIT, Cap.REPORTS_VIEW_ALL, any_of=True)
+@tenant_view(Cap.TARGETS_EDIT, Cap.REPORTS_VIEW_ALL, Cap.REPORTS_BOARD_BRANCH, any_of=True)
 @once_per_submit
 def target_list(request):
     membership = request.membership

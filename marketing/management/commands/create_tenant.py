@@ -30,3 +30,14 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages))
         self.stdout.write(self.style.SUCCESS(f"Created tenant {tenant.slug} (id {tenant.pk}) with admin {admin.username}"))
+        # the trial path: the tenant moves in through the setup checklist (docs/onboarding.md)
+        from django.apps import apps
+
+        if apps.is_installed("marketing.onboarding"):
+            from marketing.onboarding.services import setup_start
+            from marketing.tenancy import tenant_scope
+
+            with tenant_scope(tenant):
+                setup_start(tenant=tenant)
+            self.stdout.write(f"Start here: sign in as {admin.username} and open /m/setup/ (开通向导); "
+                              f"or run: manage.py tenant_setup_status --tenant {tenant.slug}")

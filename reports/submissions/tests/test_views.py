@@ -116,30 +116,72 @@ def test_case_library_masks_customer_names_for_readers_outside_the_branch(org_a,
     assert "续保案例" not in client_as(org_a.users["bgm2"]).get("/plans/library/?q=杭州宝马").content.decode()
 
 
+RULE_POST = {
+    "code": "weekly_stats", "name": "销售情况周统计表", "scope": "branch", "submitter_roles": ["branch_gm"],
+    "cadence": "weekly", "weekdays": ["4"], "month_day": "26", "deadline_time": "17:00",
+    "shift_to_working_day": "on", "remind_minutes_before": "60", "digest_delay_minutes": "30",
+    "sort_order": "80", "is_active": "on",
+}
+TEMPLATE_POST = {
+    "f-count": "2",
+    "f-0-key": "sales", "f-0-label": "本周回款", "f-0-type": "money", "f-0-required": "1", "f-0-ccount": "0",
+    "f-1-key": "rows", "f-1-label": "明细", "f-1-type": "table", "f-1-ccount": "3",
+    "f-1-c-0-key": "dealer", "f-1-c-0-label": "经销商", "f-1-c-0-type": "text",
+    "f-1-c-1-key": "amount", "f-1-c-1-label": "金额", "f-1-c-1-type": "money",
+    "f-1-c-2-key": "", "f-1-c-2-label": "", "f-1-c-2-type": "text",  # the empty slot is ignored
+}
+
+
 @pytest.mark.django_db
 def test_rule_editor_needs_the_capability_and_validates_the_template(org_a, client_as):
     assert client_as(org_a.users["sales"]).get("/plans/rules/new/").status_code == 403
     admin = client_as(org_a.users["admin"])
-    resp = admin.post("/plans/rules/new/", {
-        "code": "weekly_stats", "name": "销售情况周统计表", "scope": "branch", "submitter_roles": ["branch_gm"],
-        "cadence": "weekly", "weekdays": ["4"], "month_day": "26", "deadline_time": "17:00",
-        "shift_to_working_day": "on", "remind_minutes_before": "60", "digest_delay_minutes": "30",
-        "sort_order": "80", "is_active": "on",
-        "field_spec": "sales | 本周回款 | money | 必填\nrows | 明细 | table | | | dealer:经销商:text;amount:金额:money\nbad | x | nope",
-    })
-    assert resp.status_code == 200 and "未知的类型 nope" in resp.content.decode()
-    resp = admin.post("/plans/rules/new/", {
-        "code": "weekly_stats", "name": "销售情况周统计表", "scope": "branch", "submitter_roles": ["branch_gm"],
-        "cadence": "weekly", "weekdays": ["4"], "month_day": "26", "deadline_time": "17:00",
-        "shift_to_working_day": "on", "remind_minutes_before": "60", "digest_delay_minutes": "30",
-        "sort_order": "80", "is_active": "on",
-        "field_spec": "sales | 本周回款 | money | 必填\nrows | 明细 | table | | | dealer:经销商:text;amount:金额:money",
-    })
+    bad = {**RULE_POST, **TEMPLATE_POST, "f-1-c-1-type": "attachment", "f-0-key": "9x"}
+    resp = admin.post("/plans/rules/new/", bad)
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "字段 1：编码只能用字母" in html and "字段 2 第 2 列：表格列不能用这种类型" in html
+    assert 'value="经销商"' in html  # nothing typed is lost
+    resp = admin.post("/plans/rules/new/", {**RULE_POST, **TEMPLATE_POST})
     assert resp.status_code == 302
     with org_a.scope():
         created = SubmissionRule.objects.get(tenant=org_a.tenant, code="weekly_stats")
-        assert created.fields[1]["columns"][1] == {"key": "amount", "label": "金额", "type": "money"}
+        assert created.fields == [
+            {"key": "sales", "label": "本周回款", "type": "money", "required": True, "help": ""},
+            {"key": "rows", "label": "明细", "type": "table", "required": False, "help": "",
+             "columns": [{"key": "dealer", "label": "经销商", "type": "text"},
+                         {"key": "amount", "label": "金额", "type": "money"}]},
+        ]
         assert created.weekdays == [4]
+
+
+@pytest.mark.django_db
+def test_rule_editor_buttons_add_move_and_delete_without_saving(org_a, client_as):
+    admin = client_as(org_a.users["admin"])
+    post = {**RULE_POST, **TEMPLATE_POST}
+    # Move the table up: its columns go with it; nothing is saved, nothing typed is lost.
+    html = admin.post("/plans/rules/new/", {**post, "_field_move": "1:up"}).content.decode()
+    assert html.index('value="明细"') < html.index('value="本周回款"')
+    assert 'value="经销商"' in html and 'value="销售情况周统计表"' in html
+    assert "这个字段是必填项" not in html  # no "required" errors on a rule being put together
+    with org_a.scope():
+        assert not SubmissionRule.objects.filter(tenant=org_a.tenant, code="weekly_stats").exists()
+    html = admin.post("/plans/rules/new/", {**post, "_field_delete": "0"}).content.decode()
+    assert 'value="本周回款"' not in html and 'value="明细"' in html
+    html = admin.post("/plans/rules/new/", {**post, "_field_add": "1"}).content.decode()
+    assert 'name="f-count" value="3"' in html
+    html = admin.post("/plans/rules/new/", {**post, "_col_delete": "1:0"}).content.decode()
+    assert 'value="经销商"' not in html and 'value="金额"' in html
+    # "Make it a table" on a text field turns it into a table with a first column slot.
+    html = admin.post("/plans/rules/new/", {**post, "_col_add": "0"}).content.decode()
+    assert 'id="f-0-c-0-label"' in html
+    # Blank codes are generated; an editor page of an existing rule shows its fields.
+    auto = {**post, "f-0-key": "", "f-1-c-0-key": ""}
+    assert admin.post("/plans/rules/new/", auto).status_code == 302
+    with org_a.scope():
+        rule = SubmissionRule.objects.get(tenant=org_a.tenant, code="weekly_stats")
+        assert rule.fields[0]["key"] == "field_1" and rule.fields[1]["columns"][0]["key"] == "col_1"
+    page = admin.get(f"/plans/rules/{rule.pk}/edit/").content.decode()
+    assert 'value="本周回款"' in page and 'value="col_1"' in page
 
 
 @pytest.mark.django_db
@@ -157,8 +199,8 @@ def test_my_due_costs_the_same_queries_whatever_the_rules(org_a, django_assert_m
         m = Membership.objects.select_related("tenant").prefetch_related("role_assignments").get(user=org_a.users["allroles"])
         with django_assert_max_num_queries(4):
             items = selectors.my_due(membership=m, now=NOW)
-        # allroles submits every shipped rule: branch rules for A1-A3 and person rules once.
-        assert len(items) == 3 * 3 + 5
+        # allroles submits every shipped rule: 3 branch rules for A1-A3 and 13 person rules once.
+        assert len(items) == 3 * 3 + 13
 
 
 @pytest.mark.django_db
