@@ -28,7 +28,8 @@ from django.utils.translation import get_language
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
                  "customers", "expenses.hospitality", "marketing.onboarding", "marketing.materials",
-                 "reports.leaders", "reports.meetings", "marketing.people"]
+                 "reports.leaders", "reports.meetings", "marketing.people",
+                 "marketing.workflows"]
 
 
 @dataclass(frozen=True)

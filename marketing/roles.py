@@ -95,6 +95,9 @@ class Cap:
     MATERIALS_MANAGE = "materials.manage"  # HQ stock, dispatch, every branch's material requests
     MATERIALS_VIEW_ALL = "materials.view_all"  # read every branch's material requests and the stock
     LIBRARY_MANAGE = "library.manage"  # publish uniform templates (宣传物料全国统一版本) and their versions
+    WORKFLOWS_REQUEST = "workflows.request"  # file requests on the tenant's approval forms (审批表单)
+    WORKFLOWS_CONFIGURE = "workflows.configure"  # build approval forms, publish versions
+    WORKFLOWS_VIEW_ALL = "workflows.view_all"  # every request of every approval form
 
 
 _EXEC_READ = {
@@ -223,6 +226,13 @@ _MATERIALS_CAPS = {
 }
 for _role, _caps in _MATERIALS_CAPS.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+# Issue 15 (approval forms): additive grants.
+for _role in Role:
+    CAPABILITIES[_role] = CAPABILITIES.get(_role, frozenset()) | {Cap.WORKFLOWS_REQUEST}
+for _role in (Role.TENANT_ADMIN, Role.MARKETING_DIRECTOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Cap.WORKFLOWS_CONFIGURE, Cap.WORKFLOWS_VIEW_ALL}
+for _role in (Role.GENERAL_MANAGER, Role.EXECUTIVE_DIRECTOR):
+    CAPABILITIES[_role] = CAPABILITIES[_role] | {Cap.WORKFLOWS_VIEW_ALL}
 
 # Issue 20 (经营看板, 市场部月例会): appended, not merged into the table above, to keep the diff additive.
 for _role, _caps in {
@@ -283,6 +293,9 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.LEADERS_DASHBOARD: _("查看经营看板"),
     Cap.MEETINGS_VIEW: _("查看市场部月例会资料与纪要"),
     Cap.MEETINGS_MANAGE: _("记录月例会纪要、决议与待办"),
+    Cap.WORKFLOWS_REQUEST: _("填写审批表单"),
+    Cap.WORKFLOWS_CONFIGURE: _("设计审批表单"),
+    Cap.WORKFLOWS_VIEW_ALL: _("查看所有审批表单申请"),
 }
 
 

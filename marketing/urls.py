@@ -52,6 +52,7 @@ urlpatterns = [
     path("approvals/", include("marketing.approvals.urls")),
     path("m/setup/", include("marketing.onboarding.urls")),
     path("materials/", include("marketing.materials.urls")),
+    path("workflows/", include("marketing.workflows.urls")),
 ]
 
 # No /media/ route, not even in DEBUG: uploaded files belong to a tenant and are served only

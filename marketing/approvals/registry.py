@@ -112,6 +112,38 @@ class DocumentType:
 _REGISTRY: dict[str, DocumentType] = {}
 
 
+@dataclass(frozen=True)
+class DocumentFamily:
+    """A family of document types resolved at run time, one per row of some table (the
+    tenant-defined approval forms: keys ``form:<template pk>``). ``resolve(key)`` builds the
+    ``DocumentType`` of one member (``LookupError`` when there is none in the current tenant
+    scope); ``key_for(doc)`` names the member a document belongs to. Members are not listed
+    by ``all_types`` (they are per tenant); their app offers its own list."""
+
+    prefix: str  # the part before ":" in every member's key
+    model: str  # "app_label.ModelName" of the documents
+    resolve: Callable[[str], DocumentType]
+    key_for: Callable[[Any], str]
+    label: Any = ""  # offered as one "document type" in the inbox filters (all members at once)
+
+
+_FAMILIES: dict[str, DocumentFamily] = {}
+
+
+def all_families() -> list[DocumentFamily]:
+    return sorted(_FAMILIES.values(), key=lambda f: f.prefix)
+
+
+def register_family(family: DocumentFamily) -> DocumentFamily:
+    """Additive hook (issue 15): ``get_type("<prefix>:…")`` and ``type_for_document`` of the
+    family's model ask ``family`` when no fixed type is registered under the key."""
+    existing = _FAMILIES.get(family.prefix)
+    if existing is not None and existing.model != family.model:
+        raise ValueError(f"approval document family {family.prefix!r} is already registered")
+    _FAMILIES[family.prefix] = family
+    return family
+
+
 def register(doc_type: DocumentType) -> DocumentType:
     existing = _REGISTRY.get(doc_type.key)
     if existing is not None and existing.model != doc_type.model:
@@ -128,7 +160,11 @@ def get_type(key: str) -> DocumentType:
     try:
         return _REGISTRY[key]
     except KeyError:
-        raise LookupError(f"unknown approval document type {key!r}")
+        pass
+    family = _FAMILIES.get(key.partition(":")[0]) if ":" in key else None
+    if family is not None:
+        return family.resolve(key)  # raises LookupError for an unknown member
+    raise LookupError(f"unknown approval document type {key!r}")
 
 
 def type_for_document(document) -> DocumentType:
@@ -136,6 +172,9 @@ def type_for_document(document) -> DocumentType:
     for doc_type in _REGISTRY.values():
         if doc_type.model == label:
             return doc_type
+    for family in _FAMILIES.values():
+        if family.model == label:
+            return family.resolve(family.key_for(document))
     raise LookupError(f"no approval document type registered for {label}")
 
 

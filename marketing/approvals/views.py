@@ -290,7 +290,7 @@ def chain_edit(request, key):
                 messages.success(request, _("变更已提交会签（v%(n)s），全部会签人同意后生效。") % {"n": pending.number})
                 return redirect("approvals:chain_version", pk=pending.pk)
             messages.success(request, _("审批流程已保存；已在审批中的单据仍按原流程进行。"))
-            return redirect("approvals:chains")
+            return redirect(_next_url(request) or "approvals:chains")
     if op == "preview" and formset.is_valid() and preview_form.is_valid():
         d = preview_form.cleaned_data
         route = selectors.route_preview(tenant=request.tenant, specs=formset.specs(), values=preview_form.values(),
@@ -301,6 +301,7 @@ def chain_edit(request, key):
         "preview_form": preview_form, "route": route, "chain": chain, "members": members, "signoff": signoff,
         "note": note, "pending": ApprovalChainVersion.objects.filter(
             tenant=request.tenant, document_type=key, status=ChainVersionStatus.PENDING).first(),
+        "back_url": _next_url(request),
         "field_types": {name: {"type": f.type, "ops": list(OPS_BY_TYPE.get(f.type, ("==", "!=")))}
                         for name, f in fields.items()},
     })
@@ -329,6 +330,16 @@ def chain_version(request, pk):
         "signoff": [people.get(u, "—") for u in version.signoff_users],
         "history": history.select_related("created_by")[:50],
     })
+
+
+def _next_url(request) -> str | None:
+    """``?next=`` of a page that sent the admin here (the approval-form builder), same site only."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next") or ""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None
 
 
 def spec_approver_label(spec, people) -> str:

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "marketing.onboarding",
     "marketing.materials",
     "marketing.people",
+    "marketing.workflows",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
     "allauth.account",

@@ -1,0 +1,322 @@
+"""Every write of the approval forms: one function per state change, keyword-only, atomic,
+rows locked where state moves, refusals as ``ValidationError`` with a code, audited.
+
+The approval itself is the engine's (``marketing.approvals.services``); the hooks below run
+inside its transaction with the request locked."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketing.approvals.models import ApprovalChain
+from marketing.approvals.registry import condition_rows, parse_condition
+from marketing.approvals.selectors import chain_for
+from marketing.approvals.services import approval_start
+from marketing.audit import audit_record
+from marketing.files import save_on_commit
+from marketing.models import Tenant, User
+
+from .models import (
+    FieldType,
+    FormAttachment,
+    FormRequest,
+    FormTemplate,
+    FormVersion,
+    RequestStatus,
+    VersionStatus,
+)
+from .validators import CONDITION_TYPES, clean_values, validate_schema
+
+
+def _refuse(message, code, **params):
+    raise ValidationError(message, code=code, params=params or None)
+
+
+def _lock_template(template) -> FormTemplate:
+    return FormTemplate.objects.select_for_update().get(pk=template.pk)
+
+
+def _clean_meta(name, code, description, category):
+    name, code = (name or "").strip(), (code or "").strip().upper()
+    if not name:
+        _refuse(_("请填写表单名称。"), "name_required")
+    if not code or len(code) > 20 or not all(c.isalnum() or c in "-_" for c in code):
+        _refuse(_("流程代号只能包含字母、数字、“-”或“_”（最多 20 位）。"), "bad_code")
+    return name[:60], code, (description or "").strip()[:300], (category or "").strip()[:30]
+
+
+# --- templates and versions ------------------------------------------------------------------
+
+
+@transaction.atomic
+def template_create(*, tenant: Tenant, actor: User, name: str, code: str, description: str = "",
+                    category: str = "", fields: list[dict] | None = None, request=None) -> FormTemplate:
+    """A new form with its first draft (``fields``, or one 事由 text field to start from)."""
+    name, code, description, category = _clean_meta(name, code, description, category)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # serialise codes per tenant
+    if FormTemplate.objects.filter(tenant=tenant, code=code).exists():
+        _refuse(_("流程代号“%(c)s”已被使用。"), "duplicate_code", c=code)
+    fields = validate_schema(fields or [{"key": "reason", "label": "事由", "type": FieldType.TEXTAREA,
+                                         "required": True}])
+    template = FormTemplate.objects.create(tenant=tenant, name=name, code=code, description=description,
+                                           category=category)
+    FormVersion.objects.create(tenant=tenant, template=template, number=1, fields=fields, created_by=actor)
+    audit_record(tenant=tenant, actor=actor, verb="workflows.template_create", obj=template, request=request,
+                 after={"name": name, "code": code, "fields": fields})
+    return template
+
+
+@transaction.atomic
+def template_update(*, template: FormTemplate, actor: User, name: str, description: str = "", category: str = "",
+                    is_active: bool = True, viewers=(), request=None) -> FormTemplate:
+    template = _lock_template(template)
+    name, _code, description, category = _clean_meta(name, template.code, description, category)
+    viewer_ids = list(dict.fromkeys(int(v) for v in viewers))
+    members = set(User.objects.filter(pk__in=viewer_ids, membership__tenant_id=template.tenant_id,
+                                      membership__is_active=True).values_list("pk", flat=True))
+    if set(viewer_ids) - members:
+        _refuse(_("可查看人员必须是本公司在职成员。"), "bad_viewer")
+    before = {"name": template.name, "description": template.description, "category": template.category,
+              "is_active": template.is_active, "viewers": template.viewers}
+    template.name, template.description, template.category = name, description, category
+    template.is_active, template.viewers = bool(is_active), viewer_ids
+    template.save(update_fields=["name", "description", "category", "is_active", "viewers"])
+    audit_record(tenant=template.tenant, actor=actor, verb="workflows.template_update", obj=template, before=before,
+                 after={"name": name, "description": description, "category": category,
+                        "is_active": template.is_active, "viewers": viewer_ids}, request=request)
+    return template
+
+
+def fields_stamp(template) -> str:
+    """A digest of the fields the builder was opened on (the draft's, else the published
+    version's): posted back, so a save over someone else's newer save is refused."""
+    import hashlib
+    import json
+
+    version = (FormVersion.objects.filter(template=template, status=VersionStatus.DRAFT).first()
+               or FormVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED).first())
+    raw = json.dumps([version.number, version.status, version.fields] if version else None, sort_keys=True,
+                     ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+@transaction.atomic
+def draft_save(*, template: FormTemplate, actor: User, fields: list[dict], stamp: str | None = None,
+               request=None) -> FormVersion:
+    """Save the builder's fields as the template's draft (created when there is none).
+    ``stamp``: ``fields_stamp`` as the builder was rendered; a different one now = someone
+    saved or published meanwhile (``code="stale"``)."""
+    template = _lock_template(template)
+    if stamp is not None and stamp != fields_stamp(template):
+        _refuse(_("其他人刚刚修改了这个表单的字段，请刷新页面后再修改。"), "stale")
+    fields = validate_schema(fields)
+    draft = FormVersion.objects.filter(template=template, status=VersionStatus.DRAFT).first()
+    before = draft.fields if draft else None
+    if draft is None:
+        last = FormVersion.objects.filter(template=template).aggregate(n=Max("number"))["n"] or 0
+        draft = FormVersion.objects.create(tenant_id=template.tenant_id, template=template, number=last + 1,
+                                           fields=fields, created_by=actor)
+    else:
+        draft.fields = fields
+        draft.save(update_fields=["fields"])
+    audit_record(tenant=template.tenant, actor=actor, verb="workflows.draft_save", obj=template, before=before,
+                 after={"version": draft.number, "fields": fields}, request=request)
+    return draft
+
+
+def structured_chain(steps) -> list[dict]:
+    """The chain's steps with each condition as structured rows (``{"match", "rows": [{field,
+    op, value}]}``), the form the builder shows and the version keeps as its record."""
+    from marketing.approvals.services import _spec_dict
+
+    out = []
+    for spec in steps:
+        d = _spec_dict(spec)
+        d["name"] = str(d["name"])
+        shown = condition_rows(spec.condition)
+        if shown is None:
+            d["when"] = {"match": "mixed", "rows": [[list(map(_plain, c)) for c in g]
+                                                    for g in parse_condition(spec.condition)]}
+        else:
+            match, rows = shown
+            d["when"] = {"match": match, "rows": [{"field": f, "op": op, "value": _plain(v)} for f, op, v in rows]}
+        out.append(d)
+    return out
+
+
+def _plain(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+@transaction.atomic
+def version_publish(*, template: FormTemplate, actor: User, request=None) -> FormVersion:
+    """The draft becomes the version new requests use; the previous one is retired. Requests
+    already filed keep their version. Refused when there is no chain, or when the chain in
+    force tests a field the new version no longer has (the step would silently never apply)."""
+    template = _lock_template(template)
+    draft = FormVersion.objects.select_for_update().filter(template=template, status=VersionStatus.DRAFT).first()
+    if draft is None:
+        _refuse(_("没有待发布的草稿。"), "no_draft")
+    fields = validate_schema(draft.fields)
+    tenant = Tenant.objects.get(pk=template.tenant_id)
+    chain = ApprovalChain.objects.filter(tenant=tenant, document_type=template.approval_key).first()
+    steps = chain_for(tenant=tenant, key=template.approval_key)
+    if chain is None or not steps:
+        _refuse(_("请先为该表单设置审批流程，再发布。"), "no_chain")
+    testable = {f["key"] for f in fields if f["type"] in CONDITION_TYPES} | {"branch", "region"}
+    for spec in steps:
+        for group in parse_condition(spec.condition):
+            for name, _op, _value in group:
+                if name not in testable:
+                    _refuse(_("审批步骤“%(s)s”的条件使用了字段“%(f)s”，新版本中没有该字段；请先修改流程。"),
+                            "chain_field_missing", s=spec.name, f=name)
+    FormVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED).update(
+        status=VersionStatus.RETIRED)
+    draft.status, draft.published_at = VersionStatus.PUBLISHED, timezone.now()
+    draft.fields, draft.chain_version, draft.chain = fields, chain.version, structured_chain(steps)
+    draft.save(update_fields=["status", "published_at", "fields", "chain_version", "chain"])
+    audit_record(tenant=tenant, actor=actor, verb="workflows.version_publish", obj=template, request=request,
+                 after={"version": draft.number, "chain_version": chain.version})
+    return draft
+
+
+def published_version(template) -> FormVersion | None:
+    return FormVersion.objects.filter(template=template, status=VersionStatus.PUBLISHED).first()
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def _store_files(req: FormRequest, version: FormVersion, uploads: dict, actor) -> dict:
+    """Store the uploads of attachment fields; ``{key: [{"id", "name"}]}``."""
+    from marketing.approvals.uploads import validate_attachment
+
+    stored = {}
+    for field in version.fields:
+        if field["type"] != FieldType.ATTACHMENT:
+            continue
+        items = []
+        for upload in uploads.get(field["key"], []):
+            validate_attachment(upload)
+            row = FormAttachment(tenant_id=req.tenant_id, request=req, field_key=field["key"],
+                                 name=upload.name[:200], uploaded_by=actor)
+            save_on_commit(row.file, upload.name, upload)
+            row.save()
+            items.append({"id": row.pk, "name": row.name})
+        if items:
+            stored[field["key"]] = items
+    return stored
+
+
+def _check_values(version, raw, uploads, tenant, membership):
+    raw = dict(raw)
+    for field in version.fields:  # uploads count for "required"; stored after the checks pass
+        if field["type"] == FieldType.ATTACHMENT and uploads.get(field["key"]):
+            raw[field["key"]] = [{"id": 0, "name": u.name} for u in uploads[field["key"]]]
+    values, errors = clean_values(version.fields, raw, tenant=tenant, membership=membership)
+    if errors:
+        raise ValidationError(errors, code="invalid_values")
+    return values
+
+
+@transaction.atomic
+def request_create(*, template: FormTemplate, actor: User, membership, title: str, branch, raw: dict,
+                   uploads: dict | None = None, request=None) -> FormRequest:
+    """File and submit a request on the template's published version. ``raw``: the
+    applicant's input per field key (see ``validators.clean_values``); ``uploads``: files per
+    attachment field. Field errors: ``ValidationError`` whose ``message_dict`` is keyed by field."""
+    uploads = uploads or {}
+    template = _lock_template(template)
+    tenant = Tenant.objects.get(pk=template.tenant_id)
+    if not template.is_active:
+        _refuse(_("该表单已停用。"), "inactive")
+    version = published_version(template)
+    if version is None:
+        _refuse(_("该表单尚未发布。"), "not_published")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("请填写标题。")]}, code="invalid_values")
+    if branch is not None:
+        from marketing.selectors import visible_branches
+
+        if not visible_branches(membership=membership).filter(pk=branch.pk).exists():
+            raise ValidationError({"branch": [_("请选择您所属的分公司。")]}, code="invalid_values")
+    values = _check_values(version, raw, uploads, tenant, membership)
+    template.request_seq += 1
+    template.save(update_fields=["request_seq"])
+    now = timezone.now()
+    req = FormRequest.objects.create(
+        tenant=tenant, template=template, version=version, number=f"{template.code}-{template.request_seq:04d}",
+        title=title[:120], applicant=actor, branch=branch, values=values, submitted_at=now,
+    )
+    stored = _store_files(req, version, uploads, actor)
+    if stored:
+        req.values = {**values, **stored}
+        req.save(update_fields=["values"])
+    audit_record(tenant=tenant, actor=actor, verb="workflows.request_submit", obj=req, request=request,
+                 after={"number": req.number, "version": version.number, "values": req.values})
+    approval_start(document=req, actor=actor, request=request)
+    return req
+
+
+@transaction.atomic
+def request_resubmit(*, document: FormRequest, actor: User, membership, title: str, raw: dict,
+                     uploads: dict | None = None, request=None) -> FormRequest:
+    """After a rejection or a withdrawal the applicant corrects and submits again: same
+    number, same form version (a filed request never changes version), the engine's next round
+    on the chain in force now. Attachments already stored stay unless new files are sent."""
+    req = FormRequest.objects.select_for_update().select_related("version").get(pk=document.pk)
+    if req.applicant_id != actor.pk:
+        _refuse(_("只有申请人可以重新提交。"), "not_applicant")
+    if req.status not in (RequestStatus.REJECTED, RequestStatus.WITHDRAWN):
+        _refuse(_("只有已驳回或已撤回的申请可以重新提交。"), "not_resubmittable")
+    uploads = uploads or {}
+    raw = dict(raw)
+    for field in req.version.fields:
+        if field["type"] == FieldType.ATTACHMENT and not uploads.get(field["key"]):
+            raw[field["key"]] = req.values.get(field["key"], [])
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("请填写标题。")]}, code="invalid_values")
+    tenant = Tenant.objects.get(pk=req.tenant_id)
+    values = _check_values(req.version, raw, uploads, tenant, membership)
+    before = {"values": req.values, "status": req.status}
+    stored = _store_files(req, req.version, uploads, actor)
+    req.values, req.title = {**values, **stored}, title[:120]
+    req.status, req.submitted_at, req.finished_at = RequestStatus.SUBMITTED, timezone.now(), None
+    req.save(update_fields=["values", "title", "status", "submitted_at", "finished_at"])
+    audit_record(tenant=tenant, actor=actor, verb="workflows.request_resubmit", obj=req, before=before,
+                 after={"values": req.values}, request=request)
+    approval_start(document=req, actor=actor, request=request)
+    return req
+
+
+def _close(document, actor, status, verb):
+    before = document.status
+    document.status, document.finished_at = status, timezone.now()
+    document.save(update_fields=["status", "finished_at"])
+    audit_record(tenant=document.tenant, actor=actor, verb=f"workflows.{verb}", obj=document,
+                 before={"status": before}, after={"status": status})
+
+
+# Engine hooks: inside the engine's transaction, the request locked (select_for_update).
+def request_approved(*, document, actor) -> None:
+    _close(document, actor, RequestStatus.APPROVED, "request_approved")
+
+
+def request_rejected(*, document, actor) -> None:
+    _close(document, actor, RequestStatus.REJECTED, "request_rejected")
+
+
+def request_withdrawn(*, document, actor) -> None:
+    _close(document, actor, RequestStatus.WITHDRAWN, "request_withdrawn")

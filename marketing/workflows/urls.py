@@ -1,0 +1,21 @@
+from django.urls import path
+
+from marketing.tenancy import object_path
+
+from . import views
+from .models import FormAttachment, FormRequest, FormTemplate
+
+app_name = "workflows"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/new/", views.template_create, name="template_create"),
+    object_path("templates/<int:pk>/", views.builder, name="builder", model=FormTemplate),
+    object_path("templates/<int:pk>/new/", views.request_new, name="request_new", model=FormTemplate),
+    object_path("templates/<int:pk>/requests/", views.request_list, name="requests", model=FormTemplate),
+    object_path("templates/<int:pk>/requests.xlsx", views.request_export, name="export", model=FormTemplate),
+    object_path("requests/<int:pk>/", views.request_detail, name="request", model=FormRequest),
+    object_path("requests/<int:pk>/resubmit/", views.request_resubmit, name="resubmit", model=FormRequest),
+    object_path("requests/<int:pk>/form.pdf", views.request_pdf, name="pdf", model=FormRequest),
+    object_path("files/<int:pk>/", views.attachment, name="file", model=FormAttachment),
+]
