@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
-from .summary import NO_TARGET, current, has_target, is_behind, pace_ratio, pct
+from .summary import NO_TARGET, current, has_target, is_behind, pace_ratio, pct, rate_pct, ratio_of
 
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
 # After the eight columns of 汇总: hospitality deducted from sales (issue 13).
@@ -30,6 +30,12 @@ RATE_NOTE = "完成率 = 有目标分公司的本月累计回款 ÷ 其月度目
 
 def _num(value: str | None):
     return None if value is None else float(Decimal(value))
+
+
+def _ratio_num(item: dict):
+    """The unrounded 完成率 for an xlsx cell (formatted 0.0 %, so Excel rounds it once)."""
+    ratio = ratio_of(item)
+    return None if ratio is None else float(ratio)
 
 
 def summary_xlsx(data: dict) -> bytes:
@@ -76,7 +82,7 @@ def summary_xlsx(data: dict) -> bytes:
 
     def figures(ws, item, branch=False):
         rate = (text(ws, NO_TARGET) if branch and not has_target(item)
-                else number(ws, _num(item["rate"]), PERCENT_FORMAT))
+                else number(ws, _ratio_num(item), PERCENT_FORMAT))
         return [item["headcount"], *(number(ws, _num(item[k]), MONEY_FORMAT) for k in ("day_amount", "mtd", "target")),
                 rate]
 
@@ -111,7 +117,7 @@ def summary_xlsx(data: dict) -> bytes:
     for item in data["ranking"]:
         ws.append([item["rank"], text(ws, item["region"]), text(ws, item["branch"]),
                    number(ws, _num(item["mtd"]), MONEY_FORMAT), number(ws, _num(item["target"]), MONEY_FORMAT),
-                   number(ws, _num(item["rate"]), PERCENT_FORMAT)])
+                   number(ws, _ratio_num(item), PERCENT_FORMAT)])
 
     ws = sheet("未报分公司", ["地区", "分公司", "日报状态"], (12, 16, 12))
     for item in data["not_filed"]:
@@ -259,7 +265,7 @@ def summary_pdf(data: dict) -> bytes:
                   for c in data["correction"]["changes"]]
 
     def fig(item, branch=False):
-        rate = NO_TARGET if branch and not has_target(item) else _pct_text(item["rate"])
+        rate = NO_TARGET if branch and not has_target(item) else rate_pct(item)
         if not branch and item.get("no_target") and item.get("targeted"):
             rate += "*"
         if is_behind(item, pace, branch=branch):
@@ -296,7 +302,7 @@ def summary_pdf(data: dict) -> bytes:
         story.append(Paragraph("完成率排名", h2))
         ranking = [["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"]]
         ranking += [[str(r["rank"]), r["region"], r["branch"], _money_text(r["mtd"]), _money_text(r["target"]),
-                     _pct_text(r["rate"])] for r in data["ranking"]]
+                     rate_pct(r)] for r in data["ranking"]]
         for start in range(0, len(ranking) - 1, 50):
             chunk = [ranking[0], *ranking[1 + start : 51 + start]]
             story.append(Table(chunk, colWidths=[16 * mm, 30 * mm, 40 * mm, 36 * mm, 36 * mm, 24 * mm], style=ranking_style,

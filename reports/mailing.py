@@ -33,7 +33,7 @@ from . import audience, corrections
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
-from .summary import compile_summary, decorate
+from .summary import compile_summary, decorate, rate_pct
 from .workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -80,15 +80,13 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
 
 def summary_card_lines(data: dict) -> list[str]:
     """The compact chat card: company and region completion, who did not file."""
-    def pct(rate):  # the summary's own rounding (one place, half up), so the card reads like the e-mail
-        from .summary import pct as summary_pct
-
-        return summary_pct(str(rate)) if rate not in (None, "") else "—"
+    def pct(item):  # the summary's own rounding (once, from the unrounded ratio), so the card reads like the e-mail
+        return rate_pct(item) or "—"
 
     total = data.get("total") or {}
-    lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total.get("rate")), "mtd": total.get("mtd") or "0"}]
+    lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total), "mtd": total.get("mtd") or "0"}]
     for region in data.get("regions") or []:
-        lines.append(_("%(region)s：%(rate)s") % {"region": region.get("region"), "rate": pct(region.get("rate"))})
+        lines.append(_("%(region)s：%(rate)s") % {"region": region.get("region"), "rate": pct(region)})
     missing = [r["branch"] for r in data.get("not_filed") or []]
     lines.append(_("未报分公司：%(names)s") % {"names": "、".join(missing)} if missing else _("全部分公司均已提交。"))
     return lines

@@ -92,7 +92,7 @@ def test_xlsx_and_pdf(org_a):
     assert rows[0][:8] == ("地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态")
     assert rows[0][8:] == ("本月招待费", "扣减后业绩", "时间进度", "落后于时间进度")
     assert [r[1] for r in rows[1:]] == ["甲一分公司", "甲二分公司", "甲三分公司"]
-    assert rows[1][3] == 1234.5 and rows[1][6] == 0.1235 and ws["G2"].number_format.endswith("%")
+    assert rows[1][3] == 1234.5 and rows[1][6] == 0.12345 and ws["G2"].number_format.endswith("%")
     assert rows[2][6] == "无目标"
     texts = wb["日报内容"]
     assert texts["C2"].data_type == "s" and texts["C2"].value.startswith("=HYPERLINK")
