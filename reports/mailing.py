@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -33,7 +32,7 @@ from . import audience, corrections
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
-from .summary import compile_summary, decorate, rate_pct
+from .summary import compile_summary, decorate, rate_pct, subject_figures
 from .workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -51,22 +50,39 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
+HTML_BUDGET = 100 * 1000  # bytes: webmail clients (Gmail: 102 KB) clip longer message bodies
+
+
+def render_summary_html(context: dict) -> str:
+    """The HTML body within ``HTML_BUDGET``: in full when it fits; otherwise without the
+    reports' texts (they are in the PDF and on the page), then without the per-branch money
+    line (in the xlsx). Name, 完成率 and status of every branch always stay, and a note says
+    what was left out."""
+    html = ""
+    for omit in ({}, {"omit_reports": True}, {"omit_reports": True, "omit_details": True}):
+        html = render_to_string("reports/email/summary.html", {**context, **omit})
+        if len(html.encode()) <= HTML_BUDGET:
+            break
+    return html
+
+
 def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: str,
-                          link: str = "") -> EmailMultiAlternatives:
+                          link: str = "", charts: bool = True) -> EmailMultiAlternatives:
     with override("zh-hans"):
-        context = {"d": decorate(dict(data)), "tenant": tenant}
+        d = decorate(dict(data))
+        context = {"d": d, "tenant": tenant, "link": link}
         subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
+        figures = subject_figures(d)
+        if figures:
+            subject = f"{subject} · {figures}"
         if data.get("correction"):
             subject = _("【更正版】") + subject
         elif data.get("resend"):
             subject = _("【重发】") + subject
         text = render_to_string("reports/email/summary.txt", context)
-        html = render_to_string("reports/email/summary.html", context)
         if link:  # the absolute link to the summary page (through the login page when signed out)
-            label = _("在系统中查看完整汇总")
-            text = f"{text.rstrip()}\n\n{label}：{link}\n"
-            anchor = f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
-            html = html.replace("</body>", anchor + "</body>") if "</body>" in html else html + anchor
+            text = f"{text.rstrip()}\n\n{_('在系统中查看完整汇总')}：{link}\n"
+        html = render_summary_html(context)
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=tenant.marketing_mailbox, to=recipients,
         headers={"Message-ID": msg_id, "X-Branchdesk-Summary": f"{tenant.slug}/{data['business_day']}"},

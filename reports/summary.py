@@ -284,6 +284,42 @@ def money_text(value: str | None) -> str:
     return "" if value is None else f"{Decimal(value):,.2f}"
 
 
+def wan_text(value: str | None) -> str:
+    """An amount in 万元 (two places, half up, thousands separators): 212,800.00 元 -> 21.28."""
+    if value is None:
+        return ""
+    return f"{(Decimal(value) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def key_figures(data: dict) -> dict | None:
+    """The key-figures block on top of the e-mail and the page (issue #20): 本月累计回款 and
+    当日回款 in 万元, 完成率 beside 时间进度 (and whether it is behind), how many branches have
+    not filed. A restricted view (a branch GM's own branches) sums its own rows."""
+    rows = data.get("rows") or []
+    if not rows and not data.get("total"):
+        return None
+    group = data.get("total") or group_figures(rows)
+    return {
+        "mtd_wan": wan_text(group["mtd"]), "day_wan": wan_text(group["day_amount"]),
+        "rate_pct": rate_pct(group), "behind": is_behind(group, pace_ratio(data), branch=False),
+        "not_filed": len(data.get("not_filed") or []), "own_only": not data.get("total"),
+    }
+
+
+def subject_figures(data: dict) -> str:
+    """The company figure the e-mail's subject carries: 完成率 (时间进度) and 本月累计回款 in 万元."""
+    total = data.get("total")
+    if not total:
+        return ""
+    parts = []
+    if rate_pct(total):
+        pace = pace_ratio(data)
+        parts.append(gettext("完成率 %(rate)s") % {"rate": rate_pct(total)}
+                     + (gettext("（时间进度 %(pace)s）") % {"pace": pct(pace)} if pace is not None else ""))
+    parts.append(gettext("累计回款 %(wan)s 万元") % {"wan": wan_text(total["mtd"])})
+    return " · ".join(parts)
+
+
 NO_TARGET = "无目标"
 
 
@@ -323,4 +359,5 @@ def decorate(data: dict) -> dict:
     subtotals = {r["region"]: r for r in data.get("regions", []) or []}
     data["groups"] = [{"region": k, "rows": v, "subtotal": subtotals.get(k)} for k, v in by_region.items()]
     data["reports"] = [r for r in data.get("rows", []) if r["report"]]
+    data["key"] = key_figures(data)
     return data
