@@ -280,7 +280,28 @@ def _text_block_class():
     return TextBlock
 
 
-def summary_pdf(data: dict) -> bytes:
+def _chart_flowables(charts, doc_width: float, note_style) -> list:
+    """The charts side by side (each half the page width), notes for those not drawn."""
+    from reportlab.platypus import Image, Paragraph, Table
+
+    images = []
+    for chart in charts or []:
+        if chart.png:
+            width = doc_width / 2 - 6
+            height = width * chart.height / chart.width
+            if height > 150 * 72 / 25.4:  # many regions: keep the chart within one page (150 mm)
+                width, height = width * (150 * 72 / 25.4) / height, 150 * 72 / 25.4
+            images.append(Image(io.BytesIO(chart.png), width=width, height=height))
+    out = [Paragraph(escape(c.note), note_style) for c in charts or [] if not c.png]
+    if images:
+        out.insert(0, Table([images], colWidths=[doc_width / 2] * len(images), hAlign="LEFT",
+                            style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return out
+
+
+def summary_pdf(data: dict, charts=None) -> bytes:
+    """``charts``: the e-mail's rendered charts (``charts.summary_charts``), so the PDF carries
+    the same images; drawn here when not given (the page's download)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -312,6 +333,11 @@ def summary_pdf(data: dict) -> bytes:
                          + (f" · 时间进度 {_pct_text(str(pace))}（第 {data['pace']['elapsed']}/{data['pace']['total']} 个工作日）"
                             if pace is not None else "")), small),
     ]
+    if charts is None:
+        from .charts import summary_charts
+
+        charts = summary_charts(data)
+    story += _chart_flowables(charts, doc_width, small)
     if data.get("correction"):
         first_at = (data.get("resend") or {}).get("first_sent_at") or ""
         story.append(Paragraph(escape(f"更正版：本汇总替代 {first_at} 首次发送的版本，以下内容有变化"), h2))

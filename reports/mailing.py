@@ -29,6 +29,7 @@ from marketing.notifications.services import notify, notify_group
 from marketing.selectors import users_with_roles
 
 from . import audience, corrections
+from .charts import summary_charts
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
@@ -48,6 +49,56 @@ def message_id(tenant, business_day: dt.date, generation: int) -> str:
 
 def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
+
+
+class SummaryMessage(EmailMultiAlternatives):
+    """The summary e-mail with its charts as inline images: the HTML alternative and the
+    images form one multipart/related part (RFC 2387), so the HTML's ``cid:`` references
+    resolve and clients do not list the images as attachments::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html
+              image/png  (Content-ID, inline) x2
+          xlsx, pdf
+    """
+
+    def __init__(self, *args, related=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related)  # MIMEImage parts
+
+    def _create_alternatives(self, msg):
+        from django.conf import settings
+        from django.core.mail.message import SafeMIMEMultipart
+
+        if not self.related:
+            return super()._create_alternatives(msg)
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        body_msg = msg
+        msg = SafeMIMEMultipart(_subtype=self.alternative_subtype, encoding=encoding)
+        if self.body:
+            msg.attach(body_msg)
+        for alternative in self.alternatives:
+            part = self._create_mime_attachment(alternative.content, alternative.mimetype)
+            if alternative.mimetype == "text/html":
+                related = SafeMIMEMultipart(_subtype="related", encoding=encoding)
+                related.attach(part)
+                for image in self.related:
+                    related.attach(image)
+                part = related
+            msg.attach(part)
+        return msg
+
+
+def _inline_image(chart):
+    from email.mime.image import MIMEImage
+
+    image = MIMEImage(chart.png, "png")
+    image.add_header("Content-ID", f"<{chart.cid}>")
+    image.add_header("Content-Disposition", "inline", filename=f"{chart.key}.png")
+    return image
 
 
 HTML_BUDGET = 100 * 1000  # bytes: webmail clients (Gmail: 102 KB) clip longer message bodies
@@ -70,7 +121,8 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
                           link: str = "", charts: bool = True) -> EmailMultiAlternatives:
     with override("zh-hans"):
         d = decorate(dict(data))
-        context = {"d": d, "tenant": tenant, "link": link}
+        drawn = summary_charts(data) if charts else []  # once, for the e-mail and the PDF
+        context = {"d": d, "tenant": tenant, "link": link, "charts": drawn}
         subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
         figures = subject_figures(d)
         if figures:
@@ -83,14 +135,15 @@ def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: 
         if link:  # the absolute link to the summary page (through the login page when signed out)
             text = f"{text.rstrip()}\n\n{_('在系统中查看完整汇总')}：{link}\n"
         html = render_summary_html(context)
-    message = EmailMultiAlternatives(
+    message = SummaryMessage(
         subject=subject, body=text, from_email=tenant.marketing_mailbox, to=recipients,
         headers={"Message-ID": msg_id, "X-Branchdesk-Summary": f"{tenant.slug}/{data['business_day']}"},
+        related=[_inline_image(c) for c in drawn if c.png],
     )
     message.attach_alternative(html, "text/html")
     stem = f"daily-summary-{data['business_day']}"
     message.attach(f"{stem}.xlsx", summary_xlsx(data), XLSX_CONTENT_TYPE)
-    message.attach(f"{stem}.pdf", summary_pdf(data), "application/pdf")
+    message.attach(f"{stem}.pdf", summary_pdf(data, charts=drawn), "application/pdf")
     return message
 
 

@@ -226,10 +226,42 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         ],
         "counts": {s: sum(1 for r in rows if r["state"] == s) for s in FilingState.LABELS},
     }
+    data["trend"] = month_trend(tenant=tenant, calendar=calendar, business_day=business_day,
+                                targeted={b.pk for b in branches if targets.get(b.pk)}, target=total["target"])
     # Hospitality is deducted from sales (issue 13): 本月招待费 and 扣减后业绩 per row, region and total.
     from expenses.hospitality.report import add_hospitality
 
     return add_hospitality(data, tenant=tenant, business_day=business_day)
+
+
+def month_trend(*, tenant, calendar: WorkCalendar, business_day: dt.date, targeted: set[int],
+                target: str | None) -> dict | None:
+    """The e-mail's second chart (issue #20): per working day of the month, the cumulative
+    collections of the branches with a target (what 完成率 counts) up to the business day,
+    and the target pace (sum of targets x working days elapsed / working days of the month)
+    for the whole month. One query. None without a target."""
+    if not target or not Decimal(target) or not targeted:
+        return None
+    days = calendar.working_days_of_month(business_day.year, business_day.month)
+    if not days:
+        return None
+    month_start = business_day.replace(day=1)
+    by_day = dict(
+        Collection.objects.filter(tenant=tenant, branch_id__in=targeted, day__gte=month_start, day__lte=business_day)
+        .values("day").annotate(s=Sum("amount")).values_list("day", "s")
+    )
+    goal = Decimal(target)
+    collected, running = [], ZERO
+    for d in sorted({*by_day, *days}):  # money booked on a non-working day counts from that day
+        running += by_day.get(d, ZERO)
+        if d in days and d <= business_day:
+            collected.append(_money(running))
+    return {
+        "days": [d.isoformat() for d in days],
+        "collected": collected,  # one per working day up to the business day
+        "pace": [_money(goal * (i + 1) / len(days)) for i in range(len(days))],
+        "target": _money(goal),
+    }
 
 
 def restrict(data: dict, branch_ids: set[int] | None) -> dict:
@@ -246,6 +278,7 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         "ranking": [r for r in data.get("ranking", []) if r["branch"] in names],
         "no_target": [n for n in data.get("no_target", []) if n in names],
         "not_filed": [r for r in data.get("not_filed", []) if r["branch"] in names],
+        "trend": None,  # company-wide figures
         "restricted": True,
     }
     if data.get("correction"):  # only the changes of the reader's own branches
