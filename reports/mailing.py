@@ -109,8 +109,12 @@ def render_summary_html(context: dict) -> str:
     reports' texts (they are in the PDF and on the page), then without the per-branch money
     line (in the xlsx). Name, 完成率 and status of every branch always stay, and a note says
     what was left out."""
+    d = context["d"]
+    ranking = d.get("ranking") or []
+    brief = {**d, "ranking": ranking[:10] + ranking[-10:]} if len(ranking) > 20 else d  # top and bottom ten
     html = ""
-    for omit in ({}, {"omit_reports": True}, {"omit_reports": True, "omit_details": True}):
+    for omit in ({}, {"omit_reports": True}, {"omit_reports": True, "omit_details": True},
+                 {"omit_reports": True, "omit_details": True, "d": brief, "ranking_cut": len(ranking) - 20}):
         html = render_to_string("reports/email/summary.html", {**context, **omit})
         if len(html.encode()) <= HTML_BUDGET:
             break

@@ -4,6 +4,7 @@ name, 完成率 and status together, an absolute link to the page, the unit in e
 header, and the HTML within the webmail clipping budget."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from django.core import mail
 from marketing.models import Branch
 from reports import mailing
 from reports.models import DailySummary
-from reports.summary import compile_summary, wan_text
+from reports.summary import aggregate, compile_summary, ranking, wan_text
 
 from .helpers import at, file_report
 from .test_rates import D, _setup  # A1 103.7 %, A2 无目标, A3 40.0 %, total 82.5 %, 时间进度 71.4 %
@@ -67,14 +68,18 @@ def test_html_stays_within_budget_and_says_what_it_left_out(org_a):
               "problems": "", "next_plan": "", "amended": False, "partners": []}
     rows = [{**template, "branch_id": 10_000 + i, "code": f"X{i:03d}", "branch": f"第{i}分公司", "region": f"第{i // 25}大区",
              "report": report} for i in range(500)]
-    from reports.summary import aggregate
     regions, total = aggregate(rows)
-    big = {**data, "rows": rows, "regions": regions, "total": total, "ranking": [], "not_filed": []}
+    rows = [{**r, "target": "1000000.00", "ratio": str(Decimal(i) / 400), "rate": "0"} for i, r in enumerate(rows)]
+    regions, total = aggregate(rows)
+    big = {**data, "rows": rows, "regions": regions, "total": total, "ranking": ranking(rows),
+           "not_filed": [{"branch": r["branch"], "region": r["region"], "state_label": "未报"} for r in rows[::3]]}
     message = mailing.build_summary_message(tenant=org_a.tenant, data=big, recipients=["x@alpha.test"], msg_id="<t@x>")
     html = message.alternatives[0][0]
     assert len(html.encode()) <= mailing.HTML_BUDGET
     assert all(f"<td>第{i}分公司</td>" in html for i in range(500))
     assert "500 份日报的内容见附件 PDF 或系统页面" in html
+    assert "…… 其余 480 家见附件 xlsx / PDF" in html and "<li value=\"1\">第499分公司" in html
+    assert "<li value=\"500\">第0分公司" in html
     small = mailing.build_summary_message(tenant=org_a.tenant, data=data, recipients=["x@alpha.test"], msg_id="<t@x>")
     assert "见附件 PDF 或系统页面" not in small.alternatives[0][0]
 
