@@ -11,7 +11,10 @@ branch and this month's targets and reports, then times one summary.
 Prints, per size: wall time and CPU time of this process (best of --repeat runs, without
 tracing; CPU time is the fairer number on a shared, loaded machine), peak Python memory
 (tracemalloc, one separate run) and the SQL query count. Target: < 2 s for 500 branches,
-and the same query count for 50 and 500 branches.
+and the same query count for 50 and 500 branches. "charts s": what the two e-mail charts
+(issue #20, matplotlib) add -- the best of --repeat runs of ``charts.summary_charts`` (the
+message renders them once, for the e-mail and the PDF); target < 1 s at 500 branches.
+"html KiB": the e-mail's HTML body (kept within 100 KB).
 """
 
 from __future__ import annotations
@@ -112,6 +115,18 @@ def seed(n_branches: int, slug: str):
     return tenant, len(days)
 
 
+def charts_time(data, repeat: int) -> float:
+    from reports.charts import summary_charts
+
+    best = best_cpu = float("inf")
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        drawn = summary_charts(data)
+        best, best_cpu = min(best, time.perf_counter() - t0), min(best_cpu, time.process_time() - c0)
+    assert all(c.png for c in drawn), [c.note for c in drawn]
+    return best, best_cpu
+
+
 def one_summary(tenant):
     data = compile_summary(tenant=tenant, business_day=BUSINESS_DAY, now=dt.datetime(2026, 11, 23, 2, tzinfo=dt.UTC))
     recipients = [u.email for u in summary_recipients(tenant=tenant)]
@@ -144,10 +159,14 @@ def run(n_branches: int, repeat: int) -> dict:
         one_summary(tenant)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        chart_s, chart_cpu = charts_time(data, repeat)
+        html = next(p for p in __import__("email").message_from_bytes(raw).walk() if p.get_content_type() == "text/html")
+        html_kib = len(html.get_payload(decode=True)) / 1024
         roster = RosterEntry.objects.filter(tenant=tenant).count()
         collections = Collection.objects.filter(tenant=tenant).count()
     return {"branches": n_branches, "roster": roster, "collections": collections, "seconds": best, "cpu": best_cpu,
-            "peak_mib": peak / 1024 / 1024, "queries": len(queries), "mail_kib": len(raw) / 1024, "seed_s": seed_time}
+            "peak_mib": peak / 1024 / 1024, "queries": len(queries), "mail_kib": len(raw) / 1024, "seed_s": seed_time,
+            "charts_s": chart_s, "charts_cpu": chart_cpu, "html_kib": html_kib}
 
 
 def main() -> None:
@@ -157,11 +176,11 @@ def main() -> None:
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; load average {os.getloadavg()[0]:.2f}")
-    print(f"{'branches':>8} {'roster':>7} {'collections':>11} {'wall s':>7} {'cpu s':>6} {'peak MiB':>9} {'queries':>7} {'mail KiB':>8} {'seed s':>7}")
+    print(f"{'branches':>8} {'roster':>7} {'collections':>11} {'wall s':>7} {'cpu s':>6} {'peak MiB':>9} {'queries':>7} {'mail KiB':>8} {'seed s':>7} {'charts s':>8} {'chart cpu':>9} {'html KiB':>8}")
     for n in args.branches:
         r = run(n, args.repeat)
         print(f"{r['branches']:>8} {r['roster']:>7} {r['collections']:>11} {r['seconds']:>7.3f} {r['cpu']:>6.3f} {r['peak_mib']:>9.1f} "
-              f"{r['queries']:>7} {r['mail_kib']:>8.0f} {r['seed_s']:>7.1f}")
+              f"{r['queries']:>7} {r['mail_kib']:>8.0f} {r['seed_s']:>7.1f} {r['charts_s']:>8.3f} {r['charts_cpu']:>9.3f} {r['html_kib']:>8.1f}")
 
 
 if __name__ == "__main__":

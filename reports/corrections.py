@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .summary import current, pct
+from .summary import current, pct, ratio_of
 
 FIELDS = (  # (key, label, kind) compared per branch, region and total
     ("headcount", "销售人数", "int"),
@@ -31,14 +31,19 @@ def figures(data: dict) -> dict:
     """The comparable part of a summary: per branch, region and the company total."""
     data = current(data)
     keys = [k for k, _label, _kind in FIELDS]
+
+    def pick(item: dict) -> dict:  # + the unrounded ratio, so a change reads as the summary rounds it
+        ratio = ratio_of(item)
+        return {**{k: item.get(k) for k in keys}, "ratio": None if ratio is None else str(ratio)}
+
     return {
         "rows": {
-            r["code"]: {"branch": r["branch"], **{k: r.get(k) for k in keys}, "state_label": r.get("state_label"),
+            r["code"]: {"branch": r["branch"], **pick(r), "state_label": r.get("state_label"),
                         "report": _report_digest(r.get("report"))}
             for r in data.get("rows") or []
         },
-        "regions": {g["region"]: {k: g.get(k) for k in keys} for g in data.get("regions") or []},
-        "total": {k: (data.get("total") or {}).get(k) for k in keys} if data.get("total") else None,
+        "regions": {g["region"]: pick(g) for g in data.get("regions") or []},
+        "total": pick(data["total"]) if data.get("total") else None,
     }
 
 
@@ -60,7 +65,13 @@ def changes(first: dict, now: dict) -> list[dict]:
     def compare(what: str, old: dict | None, new: dict | None) -> None:
         old, new = old or {}, new or {}
         for key, label, kind in FIELDS:
-            if old.get(key) != new.get(key):
+            if kind == "rate":  # compared as shown (one rounding of the unrounded ratio)
+                # figures stored before "ratio" existed keep their 4-place rate (a group's mtd there
+                # includes untargeted branches, so it cannot be derived)
+                before, after = (_show(x.get("ratio", x.get(key)), kind, key) for x in (old, new))
+                if before != after:
+                    out.append({"what": what, "field": label, "old": before, "new": after})
+            elif old.get(key) != new.get(key):
                 out.append({"what": what, "field": label, "old": _show(old.get(key), kind, key),
                             "new": _show(new.get(key), kind, key)})
 

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
-from .summary import NO_TARGET, current, has_target, is_behind, pace_ratio, pct
+from .summary import NO_TARGET, current, has_target, is_behind, pace_ratio, pct, rate_pct, ratio_of
 
 STATE_COLUMN_TITLES = ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态"]
 # After the eight columns of 汇总: hospitality deducted from sales (issue 13).
@@ -28,8 +28,45 @@ PACE_COLUMN_TITLES = ["时间进度", "落后于时间进度"]
 RATE_NOTE = "完成率 = 有目标分公司的本月累计回款 ÷ 其月度目标之和；无目标分公司计入回款合计，不计入完成率。"
 
 
+YUAN = "（元）"
+MONEY_TITLES = {"当日回款", "本月累计回款", "月度目标", "本月招待费", "扣减后业绩", "有目标分公司本月累计回款"}
+
+
+def with_units(titles) -> list[str]:
+    """Column titles as printed: every money column says its unit (issue #20). The imports
+    read such headers too (``imports._norm`` drops （元）)."""
+    return [f"{t}{YUAN}" if t in MONEY_TITLES else t for t in titles]
+
+
+def title_line(data: dict) -> str:
+    """The title row above each sheet's header and the PDF's page header."""
+    return f"{data['tenant']} 分公司动态日报汇总 · 业务日期 {data['business_day']} · 金额单位：元"
+
+
+LINE_HEIGHT_PT = 15  # one line of 11 pt text in Excel / LibreOffice
+
+
+def display_width(text: str) -> int:
+    """Width in Excel column units: a CJK (full-width) character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of ``width`` column units needs (each paragraph at least one)."""
+    usable = max(int(width) - 1, 1)
+    return sum(max(1, -(-display_width(para) // usable)) for para in (text or "").splitlines() or [""])
+
+
 def _num(value: str | None):
     return None if value is None else float(Decimal(value))
+
+
+def _ratio_num(item: dict):
+    """The unrounded 完成率 for an xlsx cell (formatted 0.0 %, so Excel rounds it once)."""
+    ratio = ratio_of(item)
+    return None if ratio is None else float(ratio)
 
 
 def summary_xlsx(data: dict) -> bytes:
@@ -46,13 +83,28 @@ def summary_xlsx(data: dict) -> bytes:
     fill = PatternFill("solid", fgColor="E8EEF9")
     wrap = Alignment(wrap_text=True, vertical="top")
 
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    heading = Font(bold=True, size=13)
+
     def sheet(title, headers, widths):
+        """A sheet that prints: title row (company, business day, unit) above the header,
+        A4 landscape, fit to one page wide, the header repeated on every page."""
         ws = wb.create_sheet(title)
         for index, width in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + index)].width = width
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = "A3"
+        ws.print_title_rows = "2:2"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = 9  # A4
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.oddHeader.right.text = "&P / &N"
+        caption = WriteOnlyCell(ws, value=title_line(data))
+        caption.font = heading
+        ws.append([caption])
         cells = []
-        for h in headers:
+        for h in with_units(headers):
             c = WriteOnlyCell(ws, value=h)
             c.font, c.fill = bold, fill
             cells.append(c)
@@ -76,7 +128,7 @@ def summary_xlsx(data: dict) -> bytes:
 
     def figures(ws, item, branch=False):
         rate = (text(ws, NO_TARGET) if branch and not has_target(item)
-                else number(ws, _num(item["rate"]), PERCENT_FORMAT))
+                else number(ws, _ratio_num(item), PERCENT_FORMAT))
         return [item["headcount"], *(number(ws, _num(item[k]), MONEY_FORMAT) for k in ("day_amount", "mtd", "target")),
                 rate]
 
@@ -111,19 +163,27 @@ def summary_xlsx(data: dict) -> bytes:
     for item in data["ranking"]:
         ws.append([item["rank"], text(ws, item["region"]), text(ws, item["branch"]),
                    number(ws, _num(item["mtd"]), MONEY_FORMAT), number(ws, _num(item["target"]), MONEY_FORMAT),
-                   number(ws, _num(item["rate"]), PERCENT_FORMAT)])
+                   number(ws, _ratio_num(item), PERCENT_FORMAT)])
 
     ws = sheet("未报分公司", ["地区", "分公司", "日报状态"], (12, 16, 12))
     for item in data["not_filed"]:
         ws.append([text(ws, item["region"]), text(ws, item["branch"]), text(ws, item["state_label"])])
 
+    widths = (10, 14, 50, 10, 10, 30, 30, 30)
     ws = sheet("日报内容", ["地区", "分公司", "今日动态", "客户拜访数", "当日签单量", "新签经销商/修理厂", "问题与需求", "明日计划"],
-               (10, 14, 50, 10, 10, 30, 30, 30))
+               widths)
+    line = 2  # the title row and the header
     for row in data["rows"]:
         rep = row["report"]
         if not rep:
             continue
         partners = "；".join(f"{p['kind']} {p['name']}（{p['city']}，{p['contact']}）" for p in rep["partners"])
+        line += 1
+        # Excel does not grow a row for wrapped text it did not lay out itself: set the height
+        # the longest wrapped cell needs, so printed lines do not overlap (issue #20)
+        lines = max(wrapped_lines(text, widths[i]) for i, text in
+                    ((2, rep["narrative"]), (5, partners), (6, rep["problems"]), (7, rep["next_plan"])))
+        ws.row_dimensions[line].height = min(lines * LINE_HEIGHT_PT + 4, 409)  # 409 pt: Excel's maximum
         ws.append([text(ws, row["region"]), text(ws, row["branch"]), text(ws, rep["narrative"], True),
                    rep["customer_visits"], rep["contracts_signed"], text(ws, partners, True),
                    text(ws, rep["problems"], True), text(ws, rep["next_plan"], True)])
@@ -220,7 +280,28 @@ def _text_block_class():
     return TextBlock
 
 
-def summary_pdf(data: dict) -> bytes:
+def _chart_flowables(charts, doc_width: float, note_style) -> list:
+    """The charts side by side (each half the page width), notes for those not drawn."""
+    from reportlab.platypus import Image, Paragraph, Table
+
+    images = []
+    for chart in charts or []:
+        if chart.png:
+            width = doc_width / 2 - 6
+            height = width * chart.height / chart.width
+            if height > 150 * 72 / 25.4:  # many regions: keep the chart within one page (150 mm)
+                width, height = width * (150 * 72 / 25.4) / height, 150 * 72 / 25.4
+            images.append(Image(io.BytesIO(chart.png), width=width, height=height))
+    out = [Paragraph(escape(c.note), note_style) for c in charts or [] if not c.png]
+    if images:
+        out.insert(0, Table([images], colWidths=[doc_width / 2] * len(images), hAlign="LEFT",
+                            style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return out
+
+
+def summary_pdf(data: dict, charts=None) -> bytes:
+    """``charts``: the e-mail's rendered charts (``charts.summary_charts``), so the PDF carries
+    the same images; drawn here when not given (the page's download)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -244,7 +325,7 @@ def summary_pdf(data: dict) -> bytes:
     style = TableStyle([*common, ("ALIGN", (2, 1), (6, -1), "RIGHT"), ("ALIGN", (8, 1), (9, -1), "RIGHT")])
     ranking_style = TableStyle([*common, ("ALIGN", (3, 1), (-1, -1), "RIGHT")])
     widths = [22 * mm, 30 * mm, 16 * mm, 28 * mm, 30 * mm, 28 * mm, 18 * mm, 32 * mm, 26 * mm, 30 * mm]
-    titles = STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES
+    titles = with_units(STATE_COLUMN_TITLES + HOSPITALITY_COLUMN_TITLES)
     doc_width = landscape(A4)[0] - 24 * mm
     story = [
         Paragraph(escape(f"{data['tenant']} 分公司动态日报汇总"), h1),
@@ -252,6 +333,11 @@ def summary_pdf(data: dict) -> bytes:
                          + (f" · 时间进度 {_pct_text(str(pace))}（第 {data['pace']['elapsed']}/{data['pace']['total']} 个工作日）"
                             if pace is not None else "")), small),
     ]
+    if charts is None:
+        from .charts import summary_charts
+
+        charts = summary_charts(data)
+    story += _chart_flowables(charts, doc_width, small)
     if data.get("correction"):
         first_at = (data.get("resend") or {}).get("first_sent_at") or ""
         story.append(Paragraph(escape(f"更正版：本汇总替代 {first_at} 首次发送的版本，以下内容有变化"), h2))
@@ -259,7 +345,7 @@ def summary_pdf(data: dict) -> bytes:
                   for c in data["correction"]["changes"]]
 
     def fig(item, branch=False):
-        rate = NO_TARGET if branch and not has_target(item) else _pct_text(item["rate"])
+        rate = NO_TARGET if branch and not has_target(item) else rate_pct(item)
         if not branch and item.get("no_target") and item.get("targeted"):
             rate += "*"
         if is_behind(item, pace, branch=branch):
@@ -294,9 +380,9 @@ def summary_pdf(data: dict) -> bytes:
         ]))
     if data["ranking"]:
         story.append(Paragraph("完成率排名", h2))
-        ranking = [["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"]]
+        ranking = [with_units(["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"])]
         ranking += [[str(r["rank"]), r["region"], r["branch"], _money_text(r["mtd"]), _money_text(r["target"]),
-                     _pct_text(r["rate"])] for r in data["ranking"]]
+                     rate_pct(r)] for r in data["ranking"]]
         for start in range(0, len(ranking) - 1, 50):
             chunk = [ranking[0], *ranking[1 + start : 51 + start]]
             story.append(Table(chunk, colWidths=[16 * mm, 30 * mm, 40 * mm, 36 * mm, 36 * mm, 24 * mm], style=ranking_style,
@@ -320,6 +406,17 @@ def summary_pdf(data: dict) -> bytes:
         story.append(TextBlock(head, body, width=doc_width))
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm, title=f"{data['business_day']} 日报汇总")
-    doc.build(story)
+                            topMargin=16 * mm, bottomMargin=12 * mm, title=f"{data['business_day']} 日报汇总")
+    header = title_line(data)
+
+    def page_header(canvas, doc):  # every page: company, business day, unit; page number
+        canvas.saveState()
+        canvas.setFont(_FONT, 8)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        top = landscape(A4)[1] - 9 * mm
+        canvas.drawString(12 * mm, top, header)
+        canvas.drawRightString(landscape(A4)[0] - 12 * mm, top, f"第 {doc.page} 页")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=page_header, onLaterPages=page_header)
     return out.getvalue()

@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -30,10 +29,11 @@ from marketing.notifications.services import notify, notify_group
 from marketing.selectors import users_with_roles
 
 from . import audience, corrections
+from .charts import summary_charts
 from .exports import XLSX_CONTENT_TYPE, summary_pdf, summary_xlsx
 from .models import DailyReport, DailySummary, ReminderLog, ReportStatus, SummaryStatus
 from .selectors import summary_recipients
-from .summary import compile_summary, decorate
+from .summary import compile_summary, decorate, rate_pct, subject_figures
 from .workcal import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -51,44 +51,115 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
+class SummaryMessage(EmailMultiAlternatives):
+    """The summary e-mail with its charts as inline images: the HTML alternative and the
+    images form one multipart/related part (RFC 2387), so the HTML's ``cid:`` references
+    resolve and clients do not list the images as attachments::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            multipart/related
+              text/html
+              image/png  (Content-ID, inline) x2
+          xlsx, pdf
+    """
+
+    def __init__(self, *args, related=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.related = list(related)  # MIMEImage parts
+
+    def _create_alternatives(self, msg):
+        from django.conf import settings
+        from django.core.mail.message import SafeMIMEMultipart
+
+        if not self.related:
+            return super()._create_alternatives(msg)
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        body_msg = msg
+        msg = SafeMIMEMultipart(_subtype=self.alternative_subtype, encoding=encoding)
+        if self.body:
+            msg.attach(body_msg)
+        for alternative in self.alternatives:
+            part = self._create_mime_attachment(alternative.content, alternative.mimetype)
+            if alternative.mimetype == "text/html":
+                related = SafeMIMEMultipart(_subtype="related", encoding=encoding)
+                related.attach(part)
+                for image in self.related:
+                    related.attach(image)
+                part = related
+            msg.attach(part)
+        return msg
+
+
+def _inline_image(chart):
+    from email.mime.image import MIMEImage
+
+    image = MIMEImage(chart.png, "png")
+    image.add_header("Content-ID", f"<{chart.cid}>")
+    image.add_header("Content-Disposition", "inline", filename=f"{chart.key}.png")
+    return image
+
+
+HTML_BUDGET = 100 * 1000  # bytes: webmail clients (Gmail: 102 KB) clip longer message bodies
+
+
+def render_summary_html(context: dict) -> str:
+    """The HTML body within ``HTML_BUDGET``: in full when it fits; otherwise without the
+    reports' texts (they are in the PDF and on the page), then without the per-branch money
+    line (in the xlsx). Name, 完成率 and status of every branch always stay, and a note says
+    what was left out."""
+    d = context["d"]
+    ranking = d.get("ranking") or []
+    brief = {**d, "ranking": ranking[:10] + ranking[-10:]} if len(ranking) > 20 else d  # top and bottom ten
+    html = ""
+    for omit in ({}, {"omit_reports": True}, {"omit_reports": True, "omit_details": True},
+                 {"omit_reports": True, "omit_details": True, "d": brief, "ranking_cut": len(ranking) - 20}):
+        html = render_to_string("reports/email/summary.html", {**context, **omit})
+        if len(html.encode()) <= HTML_BUDGET:
+            break
+    return html
+
+
 def build_summary_message(*, tenant, data: dict, recipients: list[str], msg_id: str,
-                          link: str = "") -> EmailMultiAlternatives:
+                          link: str = "", charts: bool = True) -> EmailMultiAlternatives:
     with override("zh-hans"):
-        context = {"d": decorate(dict(data)), "tenant": tenant}
+        d = decorate(dict(data))
+        drawn = summary_charts(data) if charts else []  # once, for the e-mail and the PDF
+        context = {"d": d, "tenant": tenant, "link": link, "charts": drawn}
         subject = _("【日报汇总】%(tenant)s %(day)s") % {"tenant": tenant.name, "day": data["business_day"]}
+        figures = subject_figures(d)
+        if figures:
+            subject = f"{subject} · {figures}"
         if data.get("correction"):
             subject = _("【更正版】") + subject
         elif data.get("resend"):
             subject = _("【重发】") + subject
         text = render_to_string("reports/email/summary.txt", context)
-        html = render_to_string("reports/email/summary.html", context)
         if link:  # the absolute link to the summary page (through the login page when signed out)
-            label = _("在系统中查看完整汇总")
-            text = f"{text.rstrip()}\n\n{label}：{link}\n"
-            anchor = f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
-            html = html.replace("</body>", anchor + "</body>") if "</body>" in html else html + anchor
-    message = EmailMultiAlternatives(
+            text = f"{text.rstrip()}\n\n{_('在系统中查看完整汇总')}：{link}\n"
+        html = render_summary_html(context)
+    message = SummaryMessage(
         subject=subject, body=text, from_email=tenant.marketing_mailbox, to=recipients,
         headers={"Message-ID": msg_id, "X-Branchdesk-Summary": f"{tenant.slug}/{data['business_day']}"},
+        related=[_inline_image(c) for c in drawn if c.png],
     )
     message.attach_alternative(html, "text/html")
     stem = f"daily-summary-{data['business_day']}"
     message.attach(f"{stem}.xlsx", summary_xlsx(data), XLSX_CONTENT_TYPE)
-    message.attach(f"{stem}.pdf", summary_pdf(data), "application/pdf")
+    message.attach(f"{stem}.pdf", summary_pdf(data, charts=drawn), "application/pdf")
     return message
 
 
 def summary_card_lines(data: dict) -> list[str]:
     """The compact chat card: company and region completion, who did not file."""
-    def pct(rate):  # the summary's own rounding (one place, half up), so the card reads like the e-mail
-        from .summary import pct as summary_pct
-
-        return summary_pct(str(rate)) if rate not in (None, "") else "—"
+    def pct(item):  # the summary's own rounding (once, from the unrounded ratio), so the card reads like the e-mail
+        return rate_pct(item) or "—"
 
     total = data.get("total") or {}
-    lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total.get("rate")), "mtd": total.get("mtd") or "0"}]
+    lines = [_("公司本月完成率：%(rate)s（累计回款 %(mtd)s）") % {"rate": pct(total), "mtd": total.get("mtd") or "0"}]
     for region in data.get("regions") or []:
-        lines.append(_("%(region)s：%(rate)s") % {"region": region.get("region"), "rate": pct(region.get("rate"))})
+        lines.append(_("%(region)s：%(rate)s") % {"region": region.get("region"), "rate": pct(region)})
     missing = [r["branch"] for r in data.get("not_filed") or []]
     lines.append(_("未报分公司：%(names)s") % {"names": "、".join(missing)} if missing else _("全部分公司均已提交。"))
     return lines

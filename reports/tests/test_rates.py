@@ -95,11 +95,12 @@ def test_same_rate_on_page_email_xlsx_and_pdf(org_a, client_as):
     xlsx = {a[0]: a[1] for a in msg.attachments}["daily-summary-2026-11-20.xlsx"]
     wb = load_workbook(io.BytesIO(xlsx))
     rows = list(wb["汇总"].iter_rows(values_only=True))
-    assert [r[6] for r in rows[1:]] == [1.037, "无目标", 0.4]
+    assert [r[6] for r in rows[2:]] == [1.037, "无目标", 0.4]
     totals = list(wb["合计"].iter_rows(values_only=True))
-    assert totals[1][:7] == ("甲一区", 2, 0, 92800.0, 192800.0, 100000.0, 1.037)
-    assert totals[1][7:9] == (103700.0, 1)  # 时间进度 columns follow (test_pace.py)
-    assert totals[3][0] == "公司合计" and totals[3][6] == 0.8247
+    assert totals[2][:7] == ("甲一区", 2, 0, 92800.0, 192800.0, 100000.0, 1.037)
+    assert totals[2][7:9] == (103700.0, 1)  # 时间进度 columns follow (test_pace.py)
+    # the unrounded ratio (issue #20: one rounding, by the 0.0% format), not the 4-place 0.8247
+    assert totals[4][0] == "公司合计" and totals[4][6] == 123700 / 150000
     pdf = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(summary_pdf(row.data))).pages)
     assert "103.7%" in pdf and "82.5%" in pdf and "无目标" in pdf and "192.8%" not in pdf
     page = client_as(org_a.users["mspec"]).get(reverse("reports:summary_detail", args=[row.pk])).content.decode()
@@ -107,4 +108,4 @@ def test_same_rate_on_page_email_xlsx_and_pdf(org_a, client_as):
     # the stored snapshot renders identically from the page's download link
     with org_a.scope():
         stored = DailySummary.objects.get(pk=row.pk).data
-    assert load_workbook(io.BytesIO(summary_xlsx(stored)))["合计"]["G4"].value == 0.8247
+    assert load_workbook(io.BytesIO(summary_xlsx(stored)))["合计"]["G5"].value == 123700 / 150000

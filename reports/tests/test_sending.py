@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import re
 import smtplib
 import threading
 from unittest import mock
@@ -42,10 +43,11 @@ def test_summary_email_parts_and_attachments(org_a):
     assert msg.extra_headers["Message-ID"] == "<daily-summary.alpha.20261120.1@alpha.test>"
     assert "甲一分公司" in msg.body and "未报分公司" in msg.body
     html, mime = msg.alternatives[0]
-    assert mime == "text/html" and "<link" not in html and "<img" not in html and "style=" in html
+    assert mime == "text/html" and "<link" not in html and "style=" in html
+    assert all(src.startswith("cid:") for src in re.findall(r'<img[^>]* src="([^"]*)"', html))  # inline only, nothing remote
     names = {a[0]: a for a in msg.attachments}
     wb = load_workbook(io.BytesIO(names["daily-summary-2026-11-20.xlsx"][1]))
-    assert wb.worksheets[0].title == "汇总" and wb.worksheets[0].max_row == 4
+    assert wb.worksheets[0].title == "汇总" and wb.worksheets[0].max_row == 5
     assert len(pypdf.PdfReader(io.BytesIO(names["daily-summary-2026-11-20.pdf"][1])).pages) >= 1
 
 

@@ -89,13 +89,14 @@ def test_xlsx_and_pdf(org_a):
     ws = wb["汇总"]
     rows = list(ws.iter_rows(values_only=True))
     # the eight columns of 汇总 as they were, then hospitality (issue 13; pinned in expenses/hospitality/tests)
-    assert rows[0][:8] == ("地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态")
-    assert rows[0][8:] == ("本月招待费", "扣减后业绩", "时间进度", "落后于时间进度")
-    assert [r[1] for r in rows[1:]] == ["甲一分公司", "甲二分公司", "甲三分公司"]
-    assert rows[1][3] == 1234.5 and rows[1][6] == 0.1235 and ws["G2"].number_format.endswith("%")
-    assert rows[2][6] == "无目标"
+    assert rows[0][0] == "甲公司 分公司动态日报汇总 · 业务日期 2026-11-30 · 金额单位：元"  # title row (issue #20)
+    assert rows[1][:8] == ("地区", "分公司", "销售人数", "当日回款（元）", "本月累计回款（元）", "月度目标（元）", "完成率", "日报状态")
+    assert rows[1][8:] == ("本月招待费（元）", "扣减后业绩（元）", "时间进度", "落后于时间进度")
+    assert [r[1] for r in rows[2:]] == ["甲一分公司", "甲二分公司", "甲三分公司"]
+    assert rows[2][3] == 1234.5 and rows[2][6] == 0.12345 and ws["G3"].number_format.endswith("%")
+    assert rows[3][6] == "无目标"
     texts = wb["日报内容"]
-    assert texts["C2"].data_type == "s" and texts["C2"].value.startswith("=HYPERLINK")
+    assert texts["C3"].data_type == "s" and texts["C3"].value.startswith("=HYPERLINK")
     reader = pypdf.PdfReader(io.BytesIO(summary_pdf(data)))
     assert len(reader.pages) >= 1
     fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}

@@ -306,7 +306,7 @@ def test_summaries_browse_and_download(org_a, org_b, client_as, summary, django_
     assert "甲二的日报内容" in page and "公司合计" in page
     with django_assert_max_num_queries(MAX_QUERIES):
         r = client.get(reverse("reports:summary_file", args=[summary.pk, "xlsx"]))
-    assert load_workbook(io.BytesIO(r.content)).worksheets[0].max_row == 4
+    assert load_workbook(io.BytesIO(r.content)).worksheets[0].max_row == 5  # title row + header + 3 branches
     assert client.get(reverse("reports:summary_file", args=[summary.pk, "pdf"]))["Content-Type"] == "application/pdf"
     assert client.get(reverse("reports:summary_file", args=[summary.pk, "doc"])).status_code == 404
     assert client_as(org_b.users["gm"]).get(reverse("reports:summary_detail", args=[summary.pk])).status_code == 404
@@ -320,7 +320,7 @@ def test_branch_gm_sees_only_own_branch_in_summary(org_a, client_as, summary):
     page = client.get(reverse("reports:summary_detail", args=[summary.pk])).content.decode()
     assert "甲一分公司" in page and "甲二的日报内容" not in page and "公司合计" not in page
     wb = load_workbook(io.BytesIO(client.get(reverse("reports:summary_file", args=[summary.pk, "xlsx"])).content))
-    assert [c.value for c in wb.worksheets[0]["B"]][1:] == ["甲一分公司"]
+    assert [c.value for c in wb.worksheets[0]["B"]][2:] == ["甲一分公司"]
 
 
 def test_branch_gm_sees_the_whole_summary_by_default(org_a, client_as, summary):

@@ -114,10 +114,10 @@ def test_daily_summary_gains_hospitality_after_its_eight_columns(org_a, charged)
     assert (data["total"]["hospitality"], data["total"]["net_mtd"]) == ("798.00", "14202.00")
 
     ws = load_workbook(io.BytesIO(summary_xlsx(data)))["汇总"]
-    header = [c.value for c in ws[1]]
-    assert header[:10] == ["地区", "分公司", "销售人数", "当日回款", "本月累计回款", "月度目标", "完成率", "日报状态",
-                           "本月招待费", "扣减后业绩"]  # 时间进度 columns follow (reports/tests/test_pace.py)
-    first = [c.value for c in ws[2]]
+    header = [c.value for c in ws[2]]  # row 1: the title row (issue #20)
+    assert header[:10] == ["地区", "分公司", "销售人数", "当日回款（元）", "本月累计回款（元）", "月度目标（元）", "完成率", "日报状态",
+                           "本月招待费（元）", "扣减后业绩（元）"]  # 时间进度 columns follow (reports/tests/test_pace.py)
+    first = [c.value for c in ws[3]]
     assert first[1] == "甲一分公司" and first[4] == 10000.0 and first[8:10] == [648.0, 9352.0]
 
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(summary_pdf(data))).pages)
@@ -138,5 +138,5 @@ def test_older_stored_summaries_still_render(org_a):
     for item in [*data["rows"], *data["regions"], data["total"]]:
         item.pop("hospitality"), item.pop("net_mtd")
     ws = load_workbook(io.BytesIO(summary_xlsx(data)))["汇总"]
-    assert [c.value for c in ws[2]][8:10] == [None, None]
+    assert [c.value for c in ws[3]][8:10] == [None, None]
     assert summary_pdf(data)[:4] == b"%PDF"
