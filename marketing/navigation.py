@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
-                 "customers", "expenses.hospitality"]
+                 "customers", "expenses.hospitality", "customers.partners"]
 
 
 @dataclass(frozen=True)

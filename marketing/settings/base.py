@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "contracts",
     "expenses",
     "customers",
+    "customers.partners",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
     "allauth.account",
