@@ -13,3 +13,10 @@ def install() -> None:
     register_kind(KIND_RETURNED, _("协议原件退回分公司"))
     register_kind(KIND_ORIGINAL_OVERDUE, _("协议原件逾期未寄达"))
     register_kind(KIND_EXPIRING, _("合作协议即将到期"))
+
+    from reports import services as report_services
+
+    from .report_hook import sync_report
+
+    if sync_report not in report_services.PARTNER_HOOKS:
+        report_services.PARTNER_HOOKS.append(sync_report)

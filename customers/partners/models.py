@@ -168,7 +168,9 @@ class Agreement(TenantOwned):
     archived_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     terminated_on = models.DateField(_("终止日期"), null=True, blank=True)
     termination_reason = models.CharField(_("终止原因"), max_length=200, blank=True)
+    # The daily report line (reports.SignedPartner) this agreement came from, and its report.
     legacy_signed_partner_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    source_report_id = models.BigIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -207,6 +209,7 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("原件退回分公司")
     ARCHIVED = "archived", _("原件归档")
     SCAN = "scan", _("上传扫描件")
+    CANCELLED = "cancelled", _("撤销协议登记")
 
 
 class PartnerEvent(TenantOwned):

@@ -246,7 +246,9 @@ def _attach(agreement: Agreement, scan) -> None:
 @transaction.atomic
 def agreement_create(*, partner: Partner, actor, starts_on: dt.date, ends_on: dt.date, signed_on: dt.date | None,
                      branch: Branch | None = None, salesperson=None, number: str = "", terms: str = "", scan=None,
-                     draft: bool = False, request=None, _legacy_id=None) -> Agreement:
+                     draft: bool = False, request=None, _legacy_id=None, _report_id=None,
+                     _skip_review: bool = False) -> Agreement:
+    # _skip_review: a line of the daily report, already filed and checked by reports (S000-32).
     """A signed agreement (or, with ``draft``, a deal reported before signing). The first
     agreement of a partner is NEW, every later one a RENEWAL of the same partner."""
     from .review import refuse_unreviewed_signing
@@ -259,9 +261,10 @@ def agreement_create(*, partner: Partner, actor, starts_on: dt.date, ends_on: dt
     if not draft:
         if signed_on is None:
             raise ValidationError(_("请填写签订日期。"), code="signed_on_required")
-        if signed_on > timezone.localdate():
+        if signed_on > timezone.localdate() and not _skip_review:
             raise ValidationError(_("签订日期不能晚于今天。"), code="future_signing")
-        refuse_unreviewed_signing(tenant=tenant)
+        if not _skip_review:
+            refuse_unreviewed_signing(tenant=tenant)
     number = (number or "").strip() or next_number(tenant, signed_on or timezone.localdate())
     _refuse_duplicate_number(tenant, number)
     earlier = partner.agreements.filter(stage__in=[AgreementStage.SIGNED, AgreementStage.TERMINATED]).exists()
@@ -269,7 +272,7 @@ def agreement_create(*, partner: Partner, actor, starts_on: dt.date, ends_on: dt
         tenant=tenant, partner=partner, number=number, kind=AgreementKind.RENEWAL if earlier else AgreementKind.NEW,
         stage=AgreementStage.DRAFT if draft else AgreementStage.SIGNED, signed_on=None if draft else signed_on,
         starts_on=starts_on, ends_on=ends_on, salesperson=salesperson, branch=branch, terms=(terms or "").strip(),
-        created_by=actor, legacy_signed_partner_id=_legacy_id,
+        created_by=actor, legacy_signed_partner_id=_legacy_id, source_report_id=_report_id,
     )
     if scan is not None:
         _attach(agreement, scan)
@@ -327,6 +330,28 @@ def agreement_terminate(*, agreement: Agreement, actor, terminated_on: dt.date, 
     audit_record(tenant=agreement.tenant, actor=actor, verb="partners.agreement_terminate", obj=agreement,
                  before={"stage": AgreementStage.SIGNED}, after={"stage": agreement.stage, "reason": reason},
                  request=request)
+    return agreement
+
+
+@transaction.atomic
+def agreement_cancel(*, agreement: Agreement, actor, reason: str, request=None) -> Agreement:
+    """Withdraw a draft, or a signed agreement filed by mistake whose original has not moved
+    and that has no scan (e.g. a line removed from the daily report). Anything further along
+    is terminated instead."""
+    agreement = _lock(agreement)
+    if agreement.stage == AgreementStage.CANCELLED:
+        return agreement
+    movable = agreement.stage == AgreementStage.DRAFT or (
+        agreement.stage == AgreementStage.SIGNED and agreement.original_state == OriginalState.TO_SEND
+        and not agreement.scan and not agreement.courier)
+    if not movable:
+        raise ValidationError(_("协议已有扫描件或原件已寄出，不能撤销，请改为终止。"), code="not_cancellable")
+    before = agreement.stage
+    agreement.stage = AgreementStage.CANCELLED
+    agreement.save(update_fields=["stage", "updated_at"])
+    _event(agreement.partner, EventKind.CANCELLED, actor=actor, agreement=agreement, note=reason)
+    audit_record(tenant=agreement.tenant, actor=actor, verb="partners.agreement_cancel", obj=agreement,
+                 before={"stage": before}, after={"stage": agreement.stage, "reason": reason}, request=request)
     return agreement
 
 
