@@ -240,3 +240,37 @@ class AgreementSequence(TenantOwned):
         verbose_name = _("协议编号序列")
         verbose_name_plural = _("协议编号序列")
         constraints = [models.UniqueConstraint(fields=["tenant", "year"], name="partners_sequence_unique")]
+
+
+class ImportStatus(models.TextChoices):
+    """READY (every row valid: preview) -> DONE (applied in one transaction); INVALID (row
+    errors, nothing applied) is final, and so is a READY file that fails again at confirm."""
+
+    READY = "ready", _("待确认")
+    INVALID = "invalid", _("校验未通过")
+    DONE = "done", _("已导入")
+
+
+class SigningImport(TenantOwned):
+    """An xlsx of signings uploaded for preview; confirm re-reads the stored file."""
+
+    filename = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件内容"))
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices)
+    total_rows = models.PositiveIntegerField(_("行数"), default=0)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    preview = models.JSONField(_("预览"), default=list, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("上传人"))
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("签约批量导入")
+        verbose_name_plural = _("签约批量导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename

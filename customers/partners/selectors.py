@@ -113,3 +113,38 @@ def partner_detail_agreements(partner: Partner) -> QuerySet[Agreement]:
 
 def partner_counts_by_type(qs: QuerySet[Partner]) -> dict[int, int]:
     return dict(qs.values_list("type_id").annotate(n=Count("id")))
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def stats_by_region(*, membership: Membership, month: dt.date) -> dict:
+    """Rows per region of the member's reach: partners whose first agreement was signed in
+    the month, by type; partners with an agreement in force at the month's end; originals
+    signed by then and not yet received. A fixed number of grouped queries."""
+    from marketing.models import Region
+
+    first, last = month_bounds(month)
+    partners = partners_visible(membership=membership)
+    agreements = agreements_visible(membership=membership).filter(
+        stage__in=[AgreementStage.SIGNED, AgreementStage.TERMINATED])
+    types = list(PartnerType.objects.filter(tenant_id=membership.tenant_id))
+    new = {(r, t): n for r, t, n in agreements.filter(kind="new", signed_on__gte=first, signed_on__lte=last)
+           .values_list("partner__region_id", "partner__type_id").annotate(n=Count("partner_id", distinct=True))}
+    in_force = agreements.filter(signed_on__lte=last, starts_on__lte=last, ends_on__gte=last).exclude(
+        stage=AgreementStage.TERMINATED, terminated_on__lte=last)
+    active = dict(partners.filter(pk__in=in_force.values("partner_id")).values_list("region_id")
+                  .annotate(n=Count("id")))
+    outstanding = dict(originals_outstanding(agreements.filter(signed_on__lte=last))
+                       .values_list("partner__region_id").annotate(n=Count("id")))
+    region_ids = set(partners.values_list("region_id", flat=True).distinct())
+    rows = []
+    for region in Region.objects.filter(tenant_id=membership.tenant_id, pk__in=region_ids):
+        rows.append({"region": region, "new": [new.get((region.pk, t.pk), 0) for t in types],
+                     "active": active.get(region.pk, 0), "outstanding": outstanding.get(region.pk, 0)})
+    total = {"new": [sum(r["new"][i] for r in rows) for i in range(len(types))],
+             "active": sum(r["active"] for r in rows), "outstanding": sum(r["outstanding"] for r in rows)}
+    return {"types": types, "rows": rows, "total": total}

@@ -355,6 +355,26 @@ def agreement_cancel(*, agreement: Agreement, actor, reason: str, request=None) 
     return agreement
 
 
+@transaction.atomic
+def draft_sign(*, agreement: Agreement, actor, signed_on: dt.date | None = None, request=None) -> Agreement:
+    """DRAFT -> SIGNED: the reported deal is the agreement, with its terms as reviewed."""
+    agreement = _lock(agreement)
+    if agreement.stage != AgreementStage.DRAFT:
+        raise ValidationError(_("只有洽谈报备可以转为签订。"), code="not_draft")
+    if not agreement.scan:
+        raise ValidationError(_("请先上传已签署的协议扫描件。"), code="scan_required")
+    earlier = agreement.partner.agreements.filter(
+        stage__in=[AgreementStage.SIGNED, AgreementStage.TERMINATED]).exclude(pk=agreement.pk).exists()
+    agreement.stage, agreement.signed_on = AgreementStage.SIGNED, signed_on or timezone.localdate()
+    agreement.kind = AgreementKind.RENEWAL if earlier else AgreementKind.NEW
+    agreement.save(update_fields=["stage", "signed_on", "kind", "updated_at"])
+    _event(agreement.partner, EventKind.RENEWED if earlier else EventKind.SIGNED, actor=actor, agreement=agreement,
+           note=_("报备转签订 %(n)s") % {"n": agreement.number})
+    audit_record(tenant=agreement.tenant, actor=actor, verb="partners.draft_sign", obj=agreement,
+                 before={"stage": AgreementStage.DRAFT}, after={"stage": agreement.stage}, request=request)
+    return agreement
+
+
 # --- the paper original ----------------------------------------------------------------------
 
 def _refuse_unless_signed(agreement: Agreement) -> None:
