@@ -41,4 +41,6 @@ app.conf.beat_schedule = {
     "marketing-purge-form-submissions": {
         "task": "marketing.tasks.purge_form_submissions", "schedule": crontab(hour=3, minute=25),
     },
+    # partners: originals overdue at HQ and agreements ending within 30 days, 09:00 the tenant's time.
+    "partners-dispatch-reminders": {"task": "customers.partners.tasks.dispatch_reminders", "schedule": crontab(minute=2)},
 }

@@ -23,6 +23,7 @@ from django.utils import timezone
 HEARTBEATS = {
     "reports.dispatch_summaries": 300,
     "reports.dispatch_reminders": 300,
+    "partners.dispatch_reminders": 2 * 3600,  # hourly
 }
 
 

@@ -35,6 +35,9 @@ def test_dispatchers_write_the_heartbeat():
     assert Client().get("/healthz").status_code == 503  # beat never ran
     tasks.dispatch_summaries()
     tasks.dispatch_reminders()
+    from customers.partners.tasks import dispatch_reminders as partners_reminders
+
+    partners_reminders()
     assert Client().get("/healthz").json()["status"] == "ok"
 
 
