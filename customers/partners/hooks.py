@@ -20,3 +20,10 @@ def install() -> None:
 
     if sync_report not in report_services.PARTNER_HOOKS:
         report_services.PARTNER_HOOKS.append(sync_report)
+
+    from reports import summary
+
+    from .summary_columns import add_columns
+
+    if add_columns not in summary.EXTRA_COLUMN_PROVIDERS:
+        summary.EXTRA_COLUMN_PROVIDERS.append(add_columns)
