@@ -15,3 +15,7 @@ class PartnersConfig(AppConfig):
         from . import hooks
 
         hooks.install()
+
+        from .review import register_document_type
+
+        register_document_type()

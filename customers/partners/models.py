@@ -210,6 +210,8 @@ class EventKind(models.TextChoices):
     ARCHIVED = "archived", _("原件归档")
     SCAN = "scan", _("上传扫描件")
     CANCELLED = "cancelled", _("撤销协议登记")
+    REVIEW_APPROVED = "approved", _("报备审批通过")
+    REVIEW_REJECTED = "rejected", _("报备被驳回/撤回")
 
 
 class PartnerEvent(TenantOwned):

@@ -143,6 +143,12 @@ def register_export(request):
 def partner_detail(request, pk):
     partner = _partner(request, pk)
     agreements = list(selectors.partner_detail_agreements(partner))
+    from .review import panel_for, review_state
+
+    for a in agreements:  # drafts only: a handful per partner
+        if a.stage == AgreementStage.DRAFT:
+            a.review = review_state(a)
+            a.panel = panel_for(agreement=a, user=request.user)
     writable = _may_write(request, partner.branch_id)
     manage = request.membership.can(Cap.PARTNERS_MANAGE)
     return render(request, "partners/partner_detail.html", {
