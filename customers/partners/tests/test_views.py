@@ -326,3 +326,13 @@ class TestStats:
         assert rows["RA1"]["active"] == 4 and rows["RA2"]["active"] == 1
         assert rows["RA1"]["outstanding"] == 5 and rows["RA2"]["outstanding"] == 0
         assert ctx["total"] == {"new": [3, 1], "active": 5, "outstanding": 5}
+
+
+def test_detail_queries_do_not_grow_with_agreements(make_a, org_a, client_as, django_assert_max_num_queries):
+    p = make_a.partner()
+    for year in range(2020, 2027):
+        make_a.agreement(p, signed_on=dt.date(year, 3, 2))
+    client = client_as(org_a.users["mspec"])
+    with django_assert_max_num_queries(16):
+        r = client.get(reverse("partners:detail", args=[p.pk]))
+    assert r.status_code == 200 and r.content.decode().count("续签") >= 6
