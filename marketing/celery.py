@@ -49,4 +49,6 @@ app.conf.beat_schedule = {
     "meetings-dispatch": {"task": "reports.meetings.tasks.dispatch", "schedule": crontab(minute="*/10")},
     # people: at each tenant's midnight, departures past their last day and transfers due (every 15 min).
     "people-midnight": {"task": "marketing.people.tasks.people_midnight_all", "schedule": crontab(minute="*/15")},
+    # partners: originals overdue at HQ and agreements ending within 30 days, 09:00 the tenant's time.
+    "partners-dispatch-reminders": {"task": "customers.partners.tasks.dispatch_reminders", "schedule": crontab(minute=2)},
 }

@@ -24,6 +24,7 @@ HEARTBEATS = {
     "reports.dispatch_summaries": 300,
     "reports.dispatch_reminders": 300,
     "customers.remind_overdue_followups": 3600,
+    "partners.dispatch_reminders": 2 * 3600,  # hourly
 }
 HEARTBEATS["meetings.dispatch"] = 1800  # 市场部月例会 dispatcher, every 10 minutes (issue 20)
 

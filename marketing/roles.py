@@ -99,6 +99,14 @@ class Cap:
     WORKFLOWS_CONFIGURE = "workflows.configure"  # build approval forms, publish versions
     WORKFLOWS_VIEW_ALL = "workflows.view_all"  # every request of every approval form
 
+    # Dealers and repair shops (customers/partners, docs/partners.md)
+    PARTNERS_VIEW_ALL = "partners.view_all"  # every partner and agreement
+    PARTNERS_VIEW_BRANCH = "partners.view_branch"  # partners served by the assigned branches
+    PARTNERS_VIEW_OWN = "partners.view_own"  # partners the salesperson serves or signed
+    PARTNERS_REGION = "partners.region"  # operations: the regions of the assigned branches (all without any)
+    PARTNERS_FILE = "partners.file"  # file the day's signings, register partners, post originals
+    PARTNERS_MANAGE = "partners.manage"  # marketing: receive / archive originals, types, settings, any edit
+
 
 _EXEC_READ = {
     Cap.BRANCHES_ALL,
@@ -245,6 +253,21 @@ for _role, _caps in {
 }.items():
     CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
 
+# Dealers and repair shops (customers/partners): appended here so the table above stays as it was.
+_PARTNER_CAPS = {
+    Role.GENERAL_MANAGER: {Cap.PARTNERS_VIEW_ALL},
+    Role.EXECUTIVE_DIRECTOR: {Cap.PARTNERS_VIEW_ALL},
+    Role.GM_ASSISTANT: {Cap.PARTNERS_VIEW_ALL},
+    Role.MARKETING_DIRECTOR: {Cap.PARTNERS_VIEW_ALL, Cap.PARTNERS_MANAGE, Cap.PARTNERS_FILE},
+    Role.MARKETING_SPECIALIST: {Cap.PARTNERS_VIEW_ALL, Cap.PARTNERS_MANAGE, Cap.PARTNERS_FILE},
+    Role.OPERATIONS: {Cap.PARTNERS_REGION, Cap.PARTNERS_FILE},
+    Role.BRANCH_GM: {Cap.PARTNERS_VIEW_BRANCH, Cap.PARTNERS_FILE},
+    Role.REGIONAL_MANAGER: {Cap.PARTNERS_VIEW_BRANCH},
+    Role.SALESPERSON: {Cap.PARTNERS_VIEW_OWN},
+}
+for _role, _caps in _PARTNER_CAPS.items():
+    CAPABILITIES[_role] = CAPABILITIES[_role] | _caps
+
 ALL_CAPABILITIES = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 CAPABILITY_LABELS: dict[str, str] = {
@@ -296,6 +319,12 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.WORKFLOWS_REQUEST: _("填写审批表单"),
     Cap.WORKFLOWS_CONFIGURE: _("设计审批表单"),
     Cap.WORKFLOWS_VIEW_ALL: _("查看所有审批表单申请"),
+    Cap.PARTNERS_VIEW_ALL: _("查看全部合作单位与协议"),
+    Cap.PARTNERS_VIEW_BRANCH: _("查看所辖分公司的合作单位与协议"),
+    Cap.PARTNERS_VIEW_OWN: _("查看本人服务的合作单位"),
+    Cap.PARTNERS_REGION: _("按所辖地区登记与查看合作单位（地区运营）"),
+    Cap.PARTNERS_FILE: _("上报当日签约、登记合作单位、寄出原件"),
+    Cap.PARTNERS_MANAGE: _("签收与归档协议原件、维护类型与设置"),
 }
 
 

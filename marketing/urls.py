@@ -46,6 +46,7 @@ urlpatterns = [
     path("expenses/", include("expenses.urls")),
     path("hospitality/", include("expenses.hospitality.urls")),
     path("customers/", include("customers.urls")),
+    path("partners/", include("customers.partners.urls")),
     path("m/messages/", include("marketing.notifications.urls")),
     path("login/company/<slug:slug>/", company_login, name="company_login"),
     path("accounts/", include("marketing.notifications.signin_urls")),

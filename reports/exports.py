@@ -154,6 +154,15 @@ def summary_xlsx(data: dict) -> bytes:
         ws.append([])
         ws.append([text(ws, RATE_NOTE)])
 
+    if data.get("extra_columns"):  # other apps' columns (EXTRA_COLUMN_PROVIDERS), on a sheet of their own
+        ws = sheet("新增指标", ["地区", "分公司", *data["extra_columns"]], (14, 16, *([14] * len(data["extra_columns"]))))
+        for row in data["rows"]:
+            ws.append([text(ws, row["region"]), text(ws, row["branch"]), *row.get("extra", [])])
+        for reg in data.get("regions") or []:
+            ws.append([text(ws, reg["region"]), text(ws, "小计"), *reg.get("extra", [])])
+        if data.get("total"):
+            ws.append([text(ws, "公司合计"), text(ws, ""), *data["total"].get("extra", [])])
+
     if data.get("correction"):
         ws = sheet("更正内容", ["项目", "指标", "首次发送", "现为"], (20, 14, 16, 16))
         for c in data["correction"]["changes"]:

@@ -27,6 +27,10 @@ from .models import (
 )
 from .workcal import WorkCalendar
 
+# Apps that keep their own record of the day's new partners (customers/partners) append a
+# callable ``hook(*, report, actor, request)``; it runs inside report_save's transaction.
+PARTNER_HOOKS: list = []
+
 REPORT_FIELDS = ["narrative", "customer_visits", "contracts_signed", "problems", "next_plan"]
 PARTNER_FIELDS = ["kind", "name", "city", "contact"]
 
@@ -118,6 +122,8 @@ def report_save(
     report.full_clean(exclude=["tenant", "branch", "created_by", "submitted_by"])
     report.save(update_fields=update)
     _sync_partners(report, partners)
+    for hook in PARTNER_HOOKS:
+        hook(report=report, actor=actor, request=request)
     after = _report_state(report)
     old, new = changed_fields(before, after)
     late_amendment = was_submitted and now >= report.due_at and bool(new)

@@ -21,6 +21,11 @@ from .workcal import WorkCalendar, behind_pace, time_progress_ratio
 
 ZERO = Decimal("0.00")
 
+# Columns other apps add AFTER the existing ones (customers/partners: 今日新签经销商 / 修理厂).
+# A provider is ``provider(data, *, tenant, business_day) -> None``: it appends its labels to
+# ``data["extra_columns"]`` and one value per label to ``extra`` of every row, region and the total.
+EXTRA_COLUMN_PROVIDERS: list = []
+
 
 def _rate(done: Decimal, target: Decimal | None) -> Decimal | None:
     """The 4-place rate kept in snapshots as a comparable key (corrections, old snapshots).
@@ -231,7 +236,11 @@ def compile_summary(*, tenant, business_day: dt.date, now: dt.datetime | None = 
     # Hospitality is deducted from sales (issue 13): 本月招待费 and 扣减后业绩 per row, region and total.
     from expenses.hospitality.report import add_hospitality
 
-    return add_hospitality(data, tenant=tenant, business_day=business_day)
+    data = add_hospitality(data, tenant=tenant, business_day=business_day)
+    data["extra_columns"] = []
+    for provider in EXTRA_COLUMN_PROVIDERS:
+        provider(data, tenant=tenant, business_day=business_day)
+    return data
 
 
 def month_trend(*, tenant, calendar: WorkCalendar, business_day: dt.date, targeted: set[int],

@@ -41,6 +41,9 @@ def test_dispatchers_write_the_heartbeat():
     from reports.meetings import tasks as meeting_tasks  # issue 20: the monthly meeting's dispatcher
 
     meeting_tasks.dispatch()
+    from customers.partners.tasks import dispatch_reminders as partners_reminders
+
+    partners_reminders()
     assert Client().get("/healthz").json()["status"] == "ok"
 
 

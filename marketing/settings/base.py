@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "marketing.materials",
     "marketing.people",
     "marketing.workflows",
+    "customers.partners",
     # Company sign-in (optional per tenant): django-allauth's social login, no sign-up.
     "allauth",
     "allauth.account",
