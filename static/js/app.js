@@ -12,6 +12,11 @@ document.addEventListener("submit", function (evt) {
     (evt.submitter && evt.submitter.getAttribute("data-confirm"));
   if (msg && !window.confirm(msg)) { evt.preventDefault(); }
 });
+// Buttons with data-print open the browser's print dialog (the print stylesheet hides the shell).
+document.addEventListener("click", function (evt) {
+  var button = evt.target.closest && evt.target.closest("[data-print]");
+  if (button) { evt.preventDefault(); window.print(); }
+});
 // Scrollable boxes (wide tables at phone width) must be reachable by keyboard (WCAG 2.1.1):
 // each gets a tab stop and a name from its table's caption or first header row.
 function focusableScrollers(root) {
