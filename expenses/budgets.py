@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,6 +91,10 @@ def annotate_figures(*, tenant, budgets) -> list[Budget]:
 class BudgetStatus:
     month_budget: Budget | None
     year_budget: Budget | None
+
+    @property
+    def rows(self) -> list[Budget]:
+        return [b for b in (self.month_budget, self.year_budget) if b is not None]
 
     @property
     def has_budget(self) -> bool:

@@ -166,7 +166,6 @@ class ExpenseSequence(TenantOwned):
 
 from .hospitality.models import *  # noqa: E402,F401,F403  (hospitality lives in this app)
 
-
 # --- budgets (issue 22, S001-13 / S000-28): see expenses/budgets.py and docs/budgets.md ----------
 
 

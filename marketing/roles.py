@@ -87,6 +87,7 @@ class Cap:
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+    BUDGETS_MANAGE = "budgets.manage"  # expense budgets per branch/department and month/year (S001-13)
 
 
 _EXEC_READ = {
@@ -135,6 +136,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PRICELIST_EDIT,
             Cap.SUBMISSIONS_CONFIGURE,
         }
+        | {Cap.BUDGETS_MANAGE}
     ),
     Role.MARKETING_SPECIALIST: frozenset(
         {
@@ -159,6 +161,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
         | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
+        | {Cap.BUDGETS_MANAGE}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -244,6 +247,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.BUDGETS_MANAGE: _("维护费用预算"),
 }
 
 
