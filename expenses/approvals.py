@@ -71,7 +71,7 @@ DEFAULT_CHAIN = [REVIEW_STEP, FINANCE_STEP, CASHIER_STEP, BRANCH_GM_STEP]
 # S000-28: 各地区运营 review their branches' requests (ExpenseSettings.region_operations_review).
 # Offered after the marketing review when the tenant option is on; its condition keeps an
 # edited chain that contains it in step with the option at submission time.
-REGION_OPS_STEP = StepSpec(name="地区运营审核", role=Role.OPERATIONS, kind=StepKind.VERIFY, scope=StepScope.REGION,
+REGION_OPS_STEP = StepSpec(name="地区运营审核", role=Role.OPERATIONS, scope=StepScope.REGION,
                            condition="region_review == true")
 # S001-13: a step a tenant may add to its chain to send over-budget requests to the GM.
 OVER_BUDGET_GM_STEP = StepSpec(name="总经理审批（超预算）", role=Role.GENERAL_MANAGER, condition="over_budget == true")

@@ -84,6 +84,8 @@ def annotate_figures(*, tenant, budgets) -> list[Budget]:
         b.consumed = consumed_for(b, table)
         b.remaining = b.amount - b.consumed
         b.over = b.remaining < 0
+        b.amount_display, b.consumed_display, b.remaining_display = (
+            f"{b.amount:,.2f}", f"{b.consumed:,.2f}", f"{b.remaining:,.2f}")
     return budgets
 
 
