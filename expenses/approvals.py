@@ -31,9 +31,12 @@ def _values(doc) -> dict:
 def _budget_values(doc) -> dict:
     """S001-13 / S000-28 (expenses/budgets.py): over the branch's remaining budget; the
     tenant's region-operations review option."""
+    from marketing.tenancy import tenant_scope
+
     from . import budgets
 
-    return {"over_budget": budgets.expense_over_budget(doc), "region_review": budgets.region_review_on(doc.tenant)}
+    with tenant_scope(doc.tenant):  # callers (the engine, tests) may hold the document outside a scope
+        return {"over_budget": budgets.expense_over_budget(doc), "region_review": budgets.region_review_on(doc.tenant)}
 
 
 def _notes(doc) -> list[str]:
@@ -50,9 +53,12 @@ def _notes(doc) -> list[str]:
 
 
 def _notes_with_budget(doc) -> list[str]:
+    from marketing.tenancy import tenant_scope
+
     from . import budgets
 
-    return [*_notes(doc), *(str(n) for n in budgets.notes_for_expense(doc))]
+    with tenant_scope(doc.tenant):
+        return [*_notes(doc), *(str(n) for n in budgets.notes_for_expense(doc))]
 
 
 # Seed 000 §营销费用申请 (S000-23): 分公司提交 → 市场审核比例、合同及费用金额 → 财务核对人员、费用、
@@ -98,9 +104,12 @@ def chain_for_tenant(tenant) -> list[StepSpec]:
         special_gm=tenant.expense_special_gm_approval,
         ratio_gm=tenant.expense_ratio_gm_approval,
     )
+    from marketing.tenancy import tenant_scope
+
     from .budgets import region_review_on
 
-    region = [REGION_OPS_STEP] if region_review_on(tenant) else []
+    with tenant_scope(tenant):
+        region = [REGION_OPS_STEP] if region_review_on(tenant) else []
     return [REVIEW_STEP, *region, *extra, FINANCE_STEP, CASHIER_STEP, BRANCH_GM_STEP]
 
 
