@@ -59,7 +59,8 @@ class BudgetFilter(TenantFilterSet):
     branch = django_filters.ModelChoiceFilter(label=_("分公司"), queryset=Branch.objects.none())
     department = django_filters.CharFilter(label=_("总部部门"), lookup_expr="icontains")
     period_kind = django_filters.ChoiceFilter(label=_("预算周期"), choices=BudgetPeriod.choices)
-    year = django_filters.NumberFilter(label=_("年份"), field_name="period", lookup_expr="year")
+    year = django_filters.NumberFilter(label=_("年份"), field_name="period", lookup_expr="year", min_value=1900,
+                                       max_value=2100)
 
     class Meta:
         model = Budget

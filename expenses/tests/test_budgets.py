@@ -84,7 +84,7 @@ def test_s001_13_consumption_and_release_exact_figures(org_a):
         assert _figures(org_a, TUESDAY, "A2") == ((D("0.00"), D("5000.00")), None)  # another branch: untouched
         app = approved_app(org_a, venue(org_a), expected_diners=2)
     with at(TUESDAY + dt.timedelta(days=1), 21):
-        # 2 diners: 400 of dishes, of which the company bears 300 (2 + 1 dishes at 100) ... as computed
+        # within the policy (3 dishes + soup for 2 diners): the company bears the whole bill
         c = claim(org_a, app, [line("dish", "300.00", 3), line("soup", "68.00")])
         c = hosp_approve(org_a, c, "finance")
     share = c.company_share
@@ -254,7 +254,7 @@ def test_s001_13_list_figures_filters_and_query_count(org_a, client_as, django_a
     with at(TUESDAY):
         _archived(org_a, "1234.56")
     client = client_as(org_a.users["finance"])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("expenses:budgets"))
     body = response.content.decode()
     assert response.status_code == 200
@@ -263,6 +263,11 @@ def test_s001_13_list_figures_filters_and_query_count(org_a, client_as, django_a
     body = response.content.decode()
     assert "甲三分公司" in body and "¥8,765.44" not in body
     assert client_as(org_a.users["sales"]).get(reverse("expenses:budgets")).status_code == 403
+    for month in range(4, 13):  # more rows, month and year kinds: the same number of queries
+        _budget(org_a, branch="A2", period=dt.date(2026, month, 1))
+    _budget(org_a, branch="A2", kind=BudgetPeriod.YEAR, period=dt.date(2026, 1, 1), amount="90000.00")
+    with django_assert_max_num_queries(9):
+        assert client.get(reverse("expenses:budgets")).status_code == 200
     assert client_as(org_a.users["gm"]).get(reverse("expenses:budgets")).status_code == 200  # reads
 
 
@@ -342,3 +347,34 @@ def test_s000_28_settings_page(org_a, client_as):
     with org_a.scope():
         assert budgets.region_review_on(org_a.tenant)
     assert client_as(org_a.users["finance"]).get(url).status_code == 403
+
+
+def test_s001_13_bad_filter_input_is_not_a_500(org_a, client_as):
+    client = client_as(org_a.users["finance"])
+    for params in ({"year": "-1"}, {"year": "99999"}, {"branch": "-1"}, {"period_kind": "x"}, {"page": "-1"}):
+        assert client.get(reverse("expenses:budgets"), params).status_code == 200
+        assert client.get(reverse("expenses:budget_export"), params).status_code == 200
+
+
+def test_s001_13_hospitality_claim_company_share_consumed_and_released_once(org_a):
+    """S001-13: the claim's company share (not its personal part) is consumed once at approval
+    and released once, however often the hooks run."""
+    from expenses.hospitality import services as hosp
+    from expenses.hospitality.approvals import CLAIM_KEY
+    from expenses.hospitality.models import HospitalityClaim
+
+    _budget(org_a, amount="1000.00")
+    with at(TUESDAY):
+        app = approved_app(org_a, venue(org_a), expected_diners=2)
+    with at(TUESDAY + dt.timedelta(days=1), 21):
+        c = hosp_approve(org_a, claim(org_a, app, [line("dish", "300.00", 3), line("soup", "68.00")]), "finance")
+        finance = org_a.users["finance"]
+        with org_a.scope():
+            doc = HospitalityClaim.objects.get(pk=c.pk)
+            hosp.on_claim_approved(doc, finance)
+            assert _figures(org_a, TUESDAY)[0] == (c.company_share, D("1000.00") - c.company_share)
+            hosp.on_claim_withdrawn(doc, finance)
+            hosp.on_claim_rejected(doc, finance, "x")
+    rows = [(e.kind, e.amount) for e in _entries(org_a, document_type=CLAIM_KEY, document_id=c.pk)]
+    assert rows == [(BudgetEntryKind.CONSUME, c.company_share), (BudgetEntryKind.RELEASE, c.company_share)]
+    assert _figures(org_a, TUESDAY)[0] == (D("0.00"), D("1000.00"))
