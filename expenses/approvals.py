@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketing.approvals.models import StepKind, StepScope
-from marketing.approvals.registry import DocumentType, StepSpec, register
+from marketing.approvals.registry import ConditionField, DocumentType, StepSpec, register
 from marketing.roles import Role
 
 KEY = "expenses.request"
@@ -24,7 +24,19 @@ def _values(doc) -> dict:
         # Only a request that relates to a contract has a ratio to hold against the limit.
         "ratio_over_limit": doc.over_ratio,
         "is_special": doc.activity_kind == "special",
+        **_budget_values(doc),
     }
+
+
+def _budget_values(doc) -> dict:
+    """S001-13 / S000-28 (expenses/budgets.py): over the branch's remaining budget; the
+    tenant's region-operations review option."""
+    from marketing.tenancy import tenant_scope
+
+    from . import budgets
+
+    with tenant_scope(doc.tenant):  # callers (the engine, tests) may hold the document outside a scope
+        return {"over_budget": budgets.expense_over_budget(doc), "region_review": budgets.region_review_on(doc.tenant)}
 
 
 def _notes(doc) -> list[str]:
@@ -40,6 +52,15 @@ def _notes(doc) -> list[str]:
     return notes
 
 
+def _notes_with_budget(doc) -> list[str]:
+    from marketing.tenancy import tenant_scope
+
+    from . import budgets
+
+    with tenant_scope(doc.tenant):
+        return [*_notes(doc), *(str(n) for n in budgets.notes_for_expense(doc))]
+
+
 # Seed 000 §营销费用申请 (S000-23): 分公司提交 → 市场审核比例、合同及费用金额 → 财务核对人员、费用、
 # 账号、时间节点 → 分公司出纳备案 → 分总签字 → 归置存档 → 营销费用发放. Submitting is the
 # applicant's act; the chain is the four signatures; its completion is 归置存档 (status
@@ -52,6 +73,14 @@ CASHIER_STEP = StepSpec(name="分公司出纳备案", role=Role.BRANCH_CASHIER, 
 BRANCH_GM_STEP = StepSpec(name="分总签字", role=Role.BRANCH_GM, scope=StepScope.BRANCH)
 
 DEFAULT_CHAIN = [REVIEW_STEP, FINANCE_STEP, CASHIER_STEP, BRANCH_GM_STEP]
+
+# S000-28: 各地区运营 review their branches' requests (ExpenseSettings.region_operations_review).
+# Offered after the marketing review when the tenant option is on; its condition keeps an
+# edited chain that contains it in step with the option at submission time.
+REGION_OPS_STEP = StepSpec(name="地区运营审核", role=Role.OPERATIONS, scope=StepScope.REGION,
+                           condition="region_review == true")
+# S001-13: a step a tenant may add to its chain to send over-budget requests to the GM.
+OVER_BUDGET_GM_STEP = StepSpec(name="总经理审批（超预算）", role=Role.GENERAL_MANAGER, condition="over_budget == true")
 
 
 def optional_steps(*, director: bool, special_gm: bool, ratio_gm: bool) -> list[StepSpec]:
@@ -75,7 +104,13 @@ def chain_for_tenant(tenant) -> list[StepSpec]:
         special_gm=tenant.expense_special_gm_approval,
         ratio_gm=tenant.expense_ratio_gm_approval,
     )
-    return [REVIEW_STEP, *extra, FINANCE_STEP, CASHIER_STEP, BRANCH_GM_STEP]
+    from marketing.tenancy import tenant_scope
+
+    from .budgets import region_review_on
+
+    with tenant_scope(tenant):
+        region = [REGION_OPS_STEP] if region_review_on(tenant) else []
+    return [REVIEW_STEP, *region, *extra, FINANCE_STEP, CASHIER_STEP, BRANCH_GM_STEP]
 
 
 def register_expense_type() -> None:
@@ -97,12 +132,14 @@ def register_expense_type() -> None:
                 "ratio": _("费用比例"),
                 "ratio_over_limit": _("超出比例上限"),
                 "is_special": _("特殊活动"),
+                "over_budget": ConditionField(_("超出预算"), "bool"),
+                "region_review": ConditionField(_("各地区运营审核（租户设置）"), "bool"),
             },
             condition_values=_values,
             on_approved=services.on_approved,
             on_rejected=services.on_rejected,
             on_withdrawn=services.on_withdrawn,
-            reviewer_notes=_notes,
+            reviewer_notes=_notes_with_budget,
             default_chain=DEFAULT_CHAIN,
             default_chain_for=chain_for_tenant,
         )

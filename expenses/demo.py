@@ -77,7 +77,35 @@ def _approve(expense, times: int, comment: str = "同意") -> None:
                                    checklist=task.step.checklist if task.step.kind == StepKind.VERIFY else ())
 
 
+def _seed_budgets(tenant, personas: dict) -> None:
+    """S001-13: this month's and this year's budget of every branch, and one HQ department's
+    (idempotent: only periods that have none yet)."""
+    from marketing.models import Branch
+
+    from . import budgets
+    from .models import Budget, BudgetPeriod
+
+    actor = next(iter(_holders(personas, Role.FINANCE) or _holders(personas, Role.TENANT_ADMIN)
+                      or personas.values()), None)
+    if actor is None:
+        return
+    today = timezone.localdate()
+    wanted = [({"branch": b}, kind, amount) for b in Branch.objects.filter(tenant=tenant, is_active=True)
+              for kind, amount in ((BudgetPeriod.MONTH, Decimal("200000.00")), (BudgetPeriod.YEAR, Decimal("2400000.00")))]
+    wanted.append(({"department": "市场部"}, BudgetPeriod.MONTH, Decimal("50000.00")))
+    for owner, kind, amount in wanted:
+        period = budgets.normalize_period(kind, today)
+        lookup = {"branch": owner["branch"]} if "branch" in owner else {"branch__isnull": True,
+                                                                           "department": owner["department"]}
+        if Budget.objects.filter(tenant=tenant, period_kind=kind, period=period, **lookup).exists():
+            continue
+        budgets.budget_create(tenant=tenant, actor=actor, data={
+            "branch": owner.get("branch"), "department": owner.get("department", ""), "period_kind": kind,
+            "period": period, "amount": amount, "note": "演示预算"})
+
+
 def seed(*, tenant, personas: dict, rich: bool) -> None:
+    _seed_budgets(tenant, personas)
     if ExpenseRequest.objects.filter(tenant=tenant).exists():
         return
     random.seed(20260401 + tenant.pk)

@@ -165,3 +165,108 @@ class ExpenseSequence(TenantOwned):
 
 
 from .hospitality.models import *  # noqa: E402,F401,F403  (hospitality lives in this app)
+
+# --- budgets (issue 22, S001-13 / S000-28): see expenses/budgets.py and docs/budgets.md ----------
+
+
+class BudgetPeriod(models.TextChoices):
+    MONTH = "month", _("月度")
+    YEAR = "year", _("年度")
+
+
+class Budget(TenantOwned):
+    """An expense budget of one branch (or, with no branch, one headquarters department) for a
+    month (``period`` = the 1st) or a year (``period`` = 1 January)."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("分公司"))
+    department = models.CharField(_("总部部门"), max_length=60, blank=True)
+    period_kind = models.CharField(_("预算周期"), max_length=5, choices=BudgetPeriod.choices,
+                                   default=BudgetPeriod.MONTH)
+    period = models.DateField(_("期间"))
+    amount = models.DecimalField(_("预算金额（元）"), max_digits=14, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0.00"))])
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("费用预算")
+        verbose_name_plural = _("费用预算")
+        ordering = ["-period", "branch_id", "department", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "branch", "period_kind", "period"],
+                                    condition=models.Q(branch__isnull=False), name="budget_unique_branch_period"),
+            models.UniqueConstraint(fields=["tenant", "department", "period_kind", "period"],
+                                    condition=models.Q(branch__isnull=True), name="budget_unique_department_period"),
+            models.CheckConstraint(
+                condition=(models.Q(branch__isnull=False, department="")
+                           | (models.Q(branch__isnull=True) & ~models.Q(department=""))),
+                name="budget_branch_xor_department",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "period_kind", "-period"], name="budget_tenant_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_label} {self.period_label}"
+
+    @property
+    def owner_label(self) -> str:
+        return self.branch.name if self.branch_id else f"{_('总部')}·{self.department}"
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.period:%Y-%m}" if self.period_kind == BudgetPeriod.MONTH else f"{self.period:%Y}"
+
+
+class BudgetEntryKind(models.TextChoices):
+    CONSUME = "consume", _("占用")
+    RELEASE = "release", _("释放")
+
+
+class BudgetEntry(TenantOwned):
+    """The budget ledger: one consumption per approved document, one release when it is
+    withdrawn/rejected after consumption -- never twice (the unique constraint)."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=BudgetEntryKind.choices)
+    document_type = models.CharField(_("单据类型"), max_length=60)
+    document_id = models.PositiveBigIntegerField(_("单据编号"))
+    title = models.CharField(_("单据"), max_length=200, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("分公司"))
+    department = models.CharField(_("总部部门"), max_length=60, blank=True)
+    month = models.DateField(_("所属月份"))  # the 1st of the month the consumption fell in
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("操作人"))
+    created_at = models.DateTimeField(_("记账时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预算台账")
+        verbose_name_plural = _("预算台账")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "document_type", "document_id", "kind"],
+                                    name="budget_entry_once_per_document"),
+        ]
+        indexes = [models.Index(fields=["tenant", "branch", "month"], name="budget_entry_branch_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.title} ¥{self.amount}"
+
+
+class ExpenseSettings(TenantOwned):
+    """Per-tenant options of the expenses app that live here rather than on Tenant."""
+
+    # S000-28: 各地区运营 are the reviewing counterpart of their branches' expense requests.
+    region_operations_review = models.BooleanField(_("各地区运营审核本地区分公司的营销费用申请"), default=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("费用设置")
+        verbose_name_plural = _("费用设置")
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="expense_settings_one_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"ExpenseSettings({self.tenant_id})"

@@ -191,11 +191,20 @@ def _set_status(expense, actor, status, verb, **extra):
 
 def on_approved(expense, actor) -> None:
     _set_status(expense, actor, ExpenseStatus.ARCHIVED, "archived", archived_at=timezone.now())
+    from . import budgets
+
+    budgets.consume_expense(expense, actor)  # S001-13: consumed at approval, once
 
 
 def on_rejected(expense, actor, reason) -> None:
     _set_status(expense, actor, ExpenseStatus.REJECTED, "rejected")
+    from . import budgets
+
+    budgets.release_expense(expense, actor)  # only if it had consumed
 
 
 def on_withdrawn(expense, actor) -> None:
     _set_status(expense, actor, ExpenseStatus.WITHDRAWN, "withdrawn")
+    from . import budgets
+
+    budgets.release_expense(expense, actor)  # only if it had consumed

@@ -19,7 +19,7 @@ from marketing.roles import Cap
 from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object
 
-from . import exports, selectors, services
+from . import budgets, exports, selectors, services
 from .filters import ExpenseFilter
 from .forms import ExpenseForm, PaymentForm
 from .models import ExpenseAttachment, ExpenseRequest, ExpenseStatus
@@ -76,6 +76,8 @@ def expense_detail(request, pk):
     return render(request, "expenses/detail.html", {
         "e": expense, "panel": panel, "pay_form": pay_form,
         "can_edit": expense.is_editable and expense.applicant_id == request.user.pk,
+        "budget": budgets.expense_budget_status(expense),
+        "over_budget": budgets.expense_over_budget(expense),
     })
 
 

@@ -106,6 +106,7 @@ class Cap:
     PARTNERS_REGION = "partners.region"  # operations: the regions of the assigned branches (all without any)
     PARTNERS_FILE = "partners.file"  # file the day's signings, register partners, post originals
     PARTNERS_MANAGE = "partners.manage"  # marketing: receive / archive originals, types, settings, any edit
+    BUDGETS_MANAGE = "budgets.manage"  # expense budgets per branch/department and month/year (S001-13)
 
 
 _EXEC_READ = {
@@ -154,6 +155,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PRICELIST_EDIT,
             Cap.SUBMISSIONS_CONFIGURE,
         }
+        | {Cap.BUDGETS_MANAGE}
     ),
     Role.MARKETING_SPECIALIST: frozenset(
         {
@@ -178,6 +180,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
         | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
+        | {Cap.BUDGETS_MANAGE}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -325,6 +328,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.PARTNERS_REGION: _("按所辖地区登记与查看合作单位（地区运营）"),
     Cap.PARTNERS_FILE: _("上报当日签约、登记合作单位、寄出原件"),
     Cap.PARTNERS_MANAGE: _("签收与归档协议原件、维护类型与设置"),
+    Cap.BUDGETS_MANAGE: _("维护费用预算"),
 }
 
 

@@ -780,11 +780,20 @@ def _set_claim_status(claim, actor, status, verb, **extra):
 
 def on_claim_approved(claim, actor):
     _set_claim_status(claim, actor, ClaimStatus.APPROVED, "approved", approved_at=timezone.now())
+    from .. import budgets
+
+    budgets.consume_claim(claim, actor)  # S001-13: the company share against the budget
 
 
 def on_claim_rejected(claim, actor, reason):
     _set_claim_status(claim, actor, ClaimStatus.REJECTED, "rejected")
+    from .. import budgets
+
+    budgets.release_claim(claim, actor)  # S001-13: the company share against the budget
 
 
 def on_claim_withdrawn(claim, actor):
     _set_claim_status(claim, actor, ClaimStatus.WITHDRAWN, "withdrawn")
+    from .. import budgets
+
+    budgets.release_claim(claim, actor)  # S001-13: the company share against the budget
