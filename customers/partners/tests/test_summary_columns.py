@@ -62,7 +62,8 @@ def test_columns_come_after_the_existing_ones_everywhere(make_a, org_a):
     assert "今日新签经销商、今日新签修理厂、本月新签经销商、本月新签修理厂 2、1、3、2" in text
     ws = load_workbook(io.BytesIO(summary_xlsx(data)))["新增指标"]
     values = list(ws.iter_rows(values_only=True))
-    assert values[0] == ("地区", "分公司", "今日新签经销商", "今日新签修理厂", "本月新签经销商", "本月新签修理厂")
+    assert values[0][0].startswith("甲公司 ")  # the printed title row (company, day, unit) above the header
+    assert values[1] == ("地区", "分公司", "今日新签经销商", "今日新签修理厂", "本月新签经销商", "本月新签修理厂")
     assert ("甲一区", "小计", 1, 1, 2, 2) in values and values[-1] == ("公司合计", None, 2, 1, 3, 2)
 
 
