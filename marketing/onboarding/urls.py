@@ -21,5 +21,6 @@ urlpatterns = [
     path("opening/price-list/", views.opening_pricelist, name="opening_pricelist"),
     path("opening/template/<str:kind>/", views.opening_template, name="opening_template"),
     object_path("opening/<int:pk>/", views.opening_detail, name="opening_detail", model=OpeningImport),
+    object_path("opening/<int:pk>/progress/", views.opening_progress, name="opening_progress", model=OpeningImport),
     object_path("opening/<int:pk>/confirm/", views.opening_confirm_view, name="opening_confirm", model=OpeningImport),
 ]

@@ -222,36 +222,48 @@ def _job(request, pk) -> OpeningImport:
     return job
 
 
-@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
-def opening_detail(request, pk):
+def _detail(request, job) -> dict:
     from contracts.opening import LABELS
 
-    job = _job(request, pk)
+    services.live_progress(job)
     columns = [k for k in (job.preview[0] if job.preview else {}) if k != "row"]
     labels = {**LABELS, "vehicle_class": "车辆级别", "term_months": "期限（月）", "price": "价格"}
     lines = []
     for e in job.errors:
         prefix = _("第 %(n)s 行：") % {"n": e["row"]} if e.get("row") else ""
         lines.append(prefix + "；".join(e["messages"]))
-    return render(request, "onboarding/opening_detail.html", {
+    return {
         "job": job, "errors": lines, "more_errors": max(0, job.error_rows - len(lines)),
         "columns": [labels.get(c, c) for c in columns], "rows": [[r.get(c, "") for c in columns] for r in job.preview],
         "t": job.totals, "back": PAGES[job.kind], "is_ready": job.status == OpeningStatus.READY,
-    })
+    }
+
+
+@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
+def opening_detail(request, pk):
+    return render(request, "onboarding/opening_detail.html", _detail(request, _job(request, pk)))
+
+
+@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
+def opening_progress(request, pk):
+    """Polled by htmx every 2 s while the job runs; answers 286 (htmx: stop polling) once it
+    is no longer running (the same fragment the detail page includes)."""
+    job = _job(request, pk)
+    response = render(request, "onboarding/_opening_status.html", _detail(request, job))
+    if not job.is_running:
+        response.status_code = 286
+    return response
 
 
 @tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
 @require_POST
 @once_per_submit
 def opening_confirm_view(request, pk):
+    """Claims the job (READY -> APPLYING) and queues the apply task; the page shows progress."""
     job = _job(request, pk)
     try:
-        job = services.opening_confirm(job=job, actor=request.user, request=request)
+        services.opening_confirm(job=job, actor=request.user, request=request)
+        messages.success(request, _("已开始导入，完成前可以离开本页。"))
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect("onboarding:opening_detail", pk=job.pk)
-    if job.status == OpeningStatus.DONE:
-        messages.success(request, _("期初导入完成。"))
-        return redirect("onboarding:checklist")
-    messages.error(request, _("文件中有错误，未导入任何数据。"))
     return redirect("onboarding:opening_detail", pk=job.pk)
