@@ -32,6 +32,18 @@ def setup_start(*, tenant, actor=None) -> TenantSetup:
     return setup
 
 
+def setup_complete(*, tenant, actor=None) -> bool:
+    """Every required step is settled: the home card stops showing (and computing) the checklist.
+    Once only (a conditional update); the checklist page itself stays live."""
+    with transaction.atomic():
+        changed = TenantSetup.objects.filter(tenant=tenant, completed_at__isnull=True).update(
+            completed_at=timezone.now())
+        if changed:
+            audit_record(tenant=tenant, actor=actor, verb="onboarding.complete",
+                         obj=TenantSetup.objects.get(tenant=tenant))
+    return bool(changed)
+
+
 def _allowed_items(step: str, today: dt.date) -> set[str] | None:
     if step == "calendar":
         return {str(today.year), str(today.year + 1)}
@@ -462,3 +474,37 @@ def accounts_from_roster(*, tenant, actor, request=None) -> int:
     audit_record(tenant=tenant, actor=actor, verb="onboarding.accounts_from_roster", obj=None, after={"created": made},
                  request=request)
     return made
+
+
+# --- invitations for the roster-made accounts (the people app's one-time links) -------------
+
+
+def invitations_available() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("marketing.people")
+
+
+def accounts_to_invite(*, tenant):
+    """Active members who cannot sign in with a password yet (the accounts made from the roster
+    have none), each with the state of their last invitation link. Two queries (plus the page)."""
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+
+    from marketing.models import Membership
+
+    return (Membership.objects.filter(tenant=tenant, is_active=True,
+                                      user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .select_related("user").order_by("user__full_name", "pk"))
+
+
+def invitation_states(*, tenant, users) -> dict[int, str]:
+    """user id -> "pending" (an unused link still valid), "used", "expired" (the last one)."""
+    from marketing.people.models import Invitation
+
+    now, out = timezone.now(), {}
+    for inv in Invitation.objects.filter(tenant=tenant, user__in=users).order_by("user_id", "-created_at", "-id"):
+        if inv.user_id in out:
+            continue
+        out[inv.user_id] = ("used" if inv.used_at else "expired" if inv.revoked_at or inv.expires_at <= now
+                            else "pending")
+    return out

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from marketing.models import Membership
 from marketing.tenancy import object_path
 
 from . import views
@@ -15,6 +16,7 @@ urlpatterns = [
     path("test-send/", views.test_send, name="test_send"),
     path("org/imports/", views.org_import, name="org_import"),
     path("people/new/", views.people, name="people"),
+    object_path("people/<int:pk>/invite/", views.people_invite, name="people_invite", model=Membership),
     path("calendar/", views.calendar, name="calendar"),
     path("approvals/", views.approvals, name="approvals"),
     path("opening/contracts/", views.opening_contracts, name="opening_contracts"),

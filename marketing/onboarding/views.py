@@ -125,7 +125,33 @@ def people(request):
         messages.success(request, _("已建立 %(n)s 个账号。请为需要登录的人设置密码或开通企业登录，并填写邮箱。")
                          % {"n": made})
         return redirect("onboarding:people")
-    return render(request, "onboarding/people.html", {"plan": services.roster_plan(tenant=request.tenant)})
+    context = {"plan": services.roster_plan(tenant=request.tenant), "can_invite": False}
+    if services.invitations_available() and request.membership.can(Cap.PEOPLE_MANAGE):
+        from marketing.paging import paginate
+
+        page, query = paginate(request, services.accounts_to_invite(tenant=request.tenant))
+        states = services.invitation_states(tenant=request.tenant, users=[m.user for m in page])
+        context.update(can_invite=True, page=page, query=query,
+                       invites=[{"m": m, "state": states.get(m.user_id, "")} for m in page])
+    return render(request, "onboarding/people.html", context)
+
+
+@tenant_view(Cap.PEOPLE_MANAGE)
+@require_POST
+@once_per_submit
+def people_invite(request, pk):
+    """A one-time set-password link for an account made from the roster (the people app's
+    invitation: shown here once and sent to the person through notify()), back to this page."""
+    if not services.invitations_available():
+        raise Http404
+    from marketing.models import Membership
+    from marketing.people.services import invitation_create
+
+    m = access_object(Membership.objects.filter(tenant=request.tenant, is_active=True).select_related("user"), pk=pk)
+    _inv, path = invitation_create(tenant=request.tenant, actor=request.user, user=m.user, request=request)
+    messages.info(request, _("%(name)s 的设置密码链接（仅显示一次，已同时发给本人）：%(url)s") % {
+        "name": m.user.display_name, "url": request.build_absolute_uri(path)})
+    return redirect("onboarding:people")
 
 
 @tenant_view(Cap.TENANT_MANAGE)
