@@ -166,7 +166,7 @@ def _check_progress(job: OpeningImport):
 
 def _apply_progress(job: OpeningImport):
     def progress(done: int, total: int) -> None:
-        cache.set(_progress_key(job.pk), (done, max(done, total, job.total_rows)), 24 * 3600)
+        cache.set(_progress_key(job.pk), (done, max(done, job.total_rows or total)), 24 * 3600)
     return progress
 
 
