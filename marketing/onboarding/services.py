@@ -21,6 +21,9 @@ from .models import MarkKind, OpeningImport, OpeningKind, OpeningStatus, SetupMa
 from .steps import STEP_KEYS, TEST_KIND, chain_types
 
 log = logging.getLogger(__name__)
+# a check that reported no progress for this long is taken over by the next delivery of its task
+# (the check writes nothing but the job row; the apply needs no such rule: see opening_apply)
+STALE_CHECK = dt.timedelta(minutes=10)
 
 
 def setup_start(*, tenant, actor=None) -> TenantSetup:
@@ -221,7 +224,9 @@ def opening_check(*, job: OpeningImport) -> OpeningImport:
     unexpected error: FAILED. Outside one big transaction, so the progress writes are seen."""
     with transaction.atomic():
         job = OpeningImport.objects.select_for_update().defer("content").get(pk=job.pk)
-        if job.status != OpeningStatus.PENDING:
+        stale = (job.status == OpeningStatus.CHECKING and job.heartbeat_at is not None
+                 and job.heartbeat_at < timezone.now() - STALE_CHECK)  # a redelivery after a dead worker
+        if job.status != OpeningStatus.PENDING and not stale:
             return job
         job.status, job.heartbeat_at, job.processed_rows = OpeningStatus.CHECKING, timezone.now(), 0
         job.save(update_fields=["status", "heartbeat_at", "processed_rows"])

@@ -225,3 +225,20 @@ def test_another_tenants_job_is_404_for_the_pages_and_the_tasks(org_a, org_b, cl
     assert tasks.check_opening(org_a.tenant.pk, job_b.pk) == "no job"
     assert _get(job_b).status == OpeningStatus.READY and _counts(org_b) == (0, 0, 0)
     assert client_as(org_a.users["sales"]).get(f"/m/setup/opening/{job_b.pk}/progress/").status_code in (403, 404)
+
+
+@time_machine.travel(FRIDAY, tick=False)
+def test_a_duplicated_check_task_does_nothing_but_a_redelivery_after_a_dead_worker_takes_over(org_a):
+    from django.utils import timezone
+
+    approved_product(org_a, code="QC")
+    job = _create(org_a)
+    with scopes_disabled():
+        OpeningImport.objects.filter(pk=job.pk).update(status=OpeningStatus.CHECKING, heartbeat_at=timezone.now())
+    assert tasks.check_opening(org_a.tenant.pk, job.pk) == OpeningStatus.CHECKING  # another worker is on it
+    assert _get(job).total_rows == 0
+    with scopes_disabled():
+        OpeningImport.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - services.STALE_CHECK - dt.timedelta(seconds=1))
+    assert tasks.check_opening(org_a.tenant.pk, job.pk) == OpeningStatus.READY
+    assert _get(job).total_rows == 13
