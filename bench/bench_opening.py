@@ -6,7 +6,7 @@
 
 Builds a fresh tenant (20 branches, 2 products, one salesperson per branch), writes an xlsx of
 BENCH_ROWS contracts in every state (openpyxl write_only; 20 % 在库, the rest at branches:
-dispatched / received / signed / voided), then times ``opening_upload`` (one streamed
+dispatched / received / signed / voided), then times ``opening_create`` + ``opening_check`` (one streamed
 validation pass: the check task's body) and the confirm (``opening_confirm`` claims the job,
 ``opening_apply`` -- the apply task's body -- checks and bulk-writes contracts and their dated
 events in chunks in one streamed pass) and a re-import of the same file (no writes). Prints wall time
