@@ -48,6 +48,7 @@ from .models import (
 from .services.ledger import split_number
 
 CHUNK = 5000
+PROGRESS_EVERY = 1000  # rows between two progress reports (``progress(done, total)``)
 MAX_ERRORS = 500
 PREVIEW_ROWS = 50
 HEADER_SCAN_ROWS = 20  # title rows above the header are tolerated
@@ -138,11 +139,12 @@ class Check:
             self.errors.append({"row": row, "messages": list(messages)})
 
 
-def _rows(content: bytes, check: Check, columns=None, required=REQUIRED, sheet=None, limits=LIMITS):
+def _rows(content: bytes, check: Check, columns=None, required=REQUIRED, sheet=None, limits=LIMITS, info=None):
     """(row number, {canonical: value}) for each non-blank data row below the header, which is
-    the first of the top ``HEADER_SCAN_ROWS`` rows naming every ``required`` column."""
+    the first of the top ``HEADER_SCAN_ROWS`` rows naming every ``required`` column. ``info``
+    receives ``declared_rows`` (a hint for the progress bar)."""
     columns = columns or COLUMNS
-    rows = read_rows(content, limits, sheet=sheet)
+    rows = read_rows(content, limits, sheet=sheet, info=info)
     try:
         positions, row_no = None, 0
         for values in rows:
@@ -317,10 +319,12 @@ def _jsonable(rec: dict, index: _Index, row: int) -> dict:
             "holder": rec["holder_name"], **{f: rec[f].isoformat() if rec[f] else "" for f in DATE_FIELDS}}
 
 
-def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> Check:
+def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None, progress=None) -> Check:
     """Validate every row (nothing is written here). ``on_new(recs)`` receives each chunk of new
     contracts once the chunk is checked and while no row so far was bad (the apply pass writes
-    them; the preview passes nothing)."""
+    them; the preview passes nothing). ``progress(done, total)`` is called every
+    ``PROGRESS_EVERY`` rows and at the end (total: the sheet's declared size, a hint, until the
+    end)."""
     check = Check()
     today = timezone.localdate(timezone=tenant.zone)
     if as_of > today:
@@ -362,8 +366,11 @@ def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> C
             on_new(new)
         chunk.clear()
 
-    for row_no, raw in _rows(content, check):
+    info: dict = {}
+    for row_no, raw in _rows(content, check, info=info):
         check.total += 1
+        if progress is not None and check.total % PROGRESS_EVERY == 0:
+            progress(check.total, max(check.total, info.get("declared_rows", 0) - 1))
         messages: list[str] = []
         rec = _row(index, raw, as_of, messages)
         if rec is not None:
@@ -380,6 +387,8 @@ def check_contracts(*, tenant, content: bytes, as_of: dt.date, on_new=None) -> C
             flush()
     if chunk:
         flush()
+    if progress is not None:
+        progress(check.total, check.total)
     if check.total == 0 and not check.error_count:
         check.error(None, [_("文件为空：没有数据行。")])
     states = [str(s.label) for s in S]
@@ -409,7 +418,7 @@ class _Invalid(Exception):
     pass
 
 
-def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: str) -> Check:
+def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: str, progress=None) -> Check:
     """Inside the caller's transaction: ONE streamed pass that checks every row and writes each
     checked chunk of new contracts (with their opening batch and dated events) in bulk. A bad
     row anywhere rolls the written chunks back (a savepoint) and the check is returned."""
@@ -456,7 +465,7 @@ def apply_contracts(*, tenant, actor, content: bytes, as_of: dt.date, source: st
     result: Check | None = None
     try:
         with transaction.atomic():
-            result = check_contracts(tenant=tenant, content=content, as_of=as_of, on_new=write)
+            result = check_contracts(tenant=tenant, content=content, as_of=as_of, on_new=write, progress=progress)
             if not result.ok:
                 raise _Invalid
     except _Invalid:

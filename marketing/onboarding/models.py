@@ -17,6 +17,8 @@ class TenantSetup(TenantOwned):
     the ledger has no opening state instead of reading an empty history as 首次申领."""
 
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    # set the first time every required step is settled: the home card stops computing the list
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("开通向导")
@@ -62,11 +64,22 @@ class OpeningKind(models.TextChoices):
 
 
 class OpeningStatus(models.TextChoices):
-    # ready (every row valid; preview and reconciliation totals shown) -> done (confirmed, one transaction)
-    # invalid (some row is bad: nothing can be applied; upload a corrected file). invalid, done: final.
+    # pending (uploaded, the check task queued) -> checking (the task reads the file, progress on
+    # the row) -> ready (every row valid; preview and reconciliation totals shown) or invalid ->
+    # applying (confirmed: claimed under select_for_update, the apply task queued) -> done (one
+    # transaction) or invalid (a row turned bad since the preview). failed: an unexpected error
+    # (nothing written). invalid, done, failed: final.
+    PENDING = "pending", _("排队中")
+    CHECKING = "checking", _("校验中")
     READY = "ready", _("待确认")
+    APPLYING = "applying", _("导入中")
     INVALID = "invalid", _("有错误")
     DONE = "done", _("已导入")
+    FAILED = "failed", _("失败")
+
+
+RUNNING_STATUSES = (OpeningStatus.PENDING, OpeningStatus.CHECKING, OpeningStatus.APPLYING)
+FINAL_STATUSES = (OpeningStatus.INVALID, OpeningStatus.DONE, OpeningStatus.FAILED)
 
 
 class OpeningImport(TenantOwned):
@@ -77,8 +90,9 @@ class OpeningImport(TenantOwned):
     content = models.BinaryField(_("文件内容"))
     sha256 = models.CharField(max_length=64)
     as_of = models.DateField(_("期初日期"))  # contracts: the ledger's date; price list: its effective date
-    status = models.CharField(_("状态"), max_length=10, choices=OpeningStatus.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=OpeningStatus.choices, default=OpeningStatus.PENDING)
     total_rows = models.PositiveIntegerField(_("行数"), default=0)
+    processed_rows = models.PositiveIntegerField(_("已处理行数"), default=0)
     error_rows = models.PositiveIntegerField(_("错误行数"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)  # the first 500
     preview = models.JSONField(_("预览"), default=list, blank=True)
@@ -87,7 +101,10 @@ class OpeningImport(TenantOwned):
     # null: uploaded by a management command (the audit log says so)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("上传人"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("确认人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
 
     class Meta:
@@ -98,3 +115,17 @@ class OpeningImport(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.filename}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if not self.total_rows:
+            return 0 if self.is_running else 100
+        return min(100, int(self.processed_rows * 100 / self.total_rows))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +20,11 @@ from marketing.audit import audit_record
 from .models import MarkKind, OpeningImport, OpeningKind, OpeningStatus, SetupMark, TenantSetup
 from .steps import STEP_KEYS, TEST_KIND, chain_types
 
+log = logging.getLogger(__name__)
+# a check that reported no progress for this long is taken over by the next delivery of its task
+# (the check writes nothing but the job row; the apply needs no such rule: see opening_apply)
+STALE_CHECK = dt.timedelta(minutes=10)
+
 
 def setup_start(*, tenant, actor=None) -> TenantSetup:
     """The tenant moves in through the checklist (``create_tenant`` calls this). Idempotent."""
@@ -26,6 +33,18 @@ def setup_start(*, tenant, actor=None) -> TenantSetup:
         if created:
             audit_record(tenant=tenant, actor=actor, verb="onboarding.start", obj=setup)
     return setup
+
+
+def setup_complete(*, tenant, actor=None) -> bool:
+    """Every required step is settled: the home card stops showing (and computing) the checklist.
+    Once only (a conditional update); the checklist page itself stays live."""
+    with transaction.atomic():
+        changed = TenantSetup.objects.filter(tenant=tenant, completed_at__isnull=True).update(
+            completed_at=timezone.now())
+        if changed:
+            audit_record(tenant=tenant, actor=actor, verb="onboarding.complete",
+                         obj=TenantSetup.objects.get(tenant=tenant))
+    return bool(changed)
 
 
 def _allowed_items(step: str, today: dt.date) -> set[str] | None:
@@ -115,7 +134,7 @@ def test_summary_send(*, tenant, actor, request=None):
 # --- opening imports ------------------------------------------------------------------------
 
 
-def _check(tenant, kind, content, filename, as_of):
+def _check(tenant, kind, content, filename, as_of, progress=None):
     from contracts import opening
 
     if kind == OpeningKind.CONTRACTS:
@@ -123,73 +142,196 @@ def _check(tenant, kind, content, filename, as_of):
             check = opening.Check()
             check.error(None, [_("文件类型不正确：请上传 Excel .xlsx 文件。")])
             return check
-        return opening.check_contracts(tenant=tenant, content=content, as_of=as_of)
+        return opening.check_contracts(tenant=tenant, content=content, as_of=as_of, progress=progress)
     return opening.pricelist_opening_check(tenant=tenant, content=content, filename=filename)
 
 
-@transaction.atomic
-def opening_upload(*, tenant, kind: str, filename: str, content: bytes, as_of: dt.date, actor,
-                   request=None) -> OpeningImport:
-    """Store the file with its validation: READY (preview + reconciliation totals) or INVALID."""
-    if kind not in OpeningKind.values:
-        raise ValidationError(_("未知的数据类型。"), code="bad_kind")
-    check = _check(tenant, kind, content, filename, as_of)
-    job = OpeningImport.objects.create(
-        tenant=tenant, kind=kind, filename=filename[:200], content=content,
-        sha256=hashlib.sha256(content).hexdigest(), as_of=as_of, created_by=actor,
-        status=OpeningStatus.READY if check.ok else OpeningStatus.INVALID, total_rows=check.total,
-        error_rows=check.error_count, errors=check.errors, preview=check.preview, totals=check.totals,
-        result={"new": check.new, "unchanged": check.unchanged} if kind == OpeningKind.CONTRACTS else {},
-    )
-    audit_record(tenant=tenant, actor=actor, verb="onboarding.opening_upload", obj=job,
-                 after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "as_of": as_of,
-                        "status": job.status, "rows": check.total, "error_rows": check.error_count}, request=request)
+def _progress_key(job_id: int) -> str:
+    return f"onboarding:opening:{job_id}:progress"
+
+
+def live_progress(job: OpeningImport) -> OpeningImport:
+    """While the apply task runs, its rows-done count lives in the cache (the task writes inside
+    one transaction, so a row update would not be seen until it ends). For the progress page."""
+    if job.status == OpeningStatus.APPLYING:
+        seen = cache.get(_progress_key(job.pk))
+        if seen:
+            job.processed_rows, job.total_rows = seen[0], max(seen[1], job.total_rows)
     return job
 
 
-@transaction.atomic
-def opening_confirm(*, job: OpeningImport, actor, request=None) -> OpeningImport:
-    """READY -> DONE, all or nothing: the file is checked again inside the transaction (the
-    ledger may have moved since the preview); any bad row turns the job INVALID instead."""
-    from contracts import opening
+def _check_progress(job: OpeningImport):
+    def progress(done: int, total: int) -> None:  # autocommit: the page sees it at once
+        OpeningImport.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=max(done, total),
+                                                       heartbeat_at=timezone.now())
+    return progress
 
-    job = OpeningImport.objects.select_for_update().get(pk=job.pk)
+
+def _apply_progress(job: OpeningImport):
+    def progress(done: int, total: int) -> None:
+        cache.set(_progress_key(job.pk), (done, max(done, job.total_rows or total)), 24 * 3600)
+    return progress
+
+
+@transaction.atomic
+def opening_create(*, tenant, kind: str, filename: str, content: bytes, as_of: dt.date, actor,
+                   request=None) -> OpeningImport:
+    """Store the uploaded file as a PENDING job (the check runs in ``opening_check``)."""
+    if kind not in OpeningKind.values:
+        raise ValidationError(_("未知的数据类型。"), code="bad_kind")
+    job = OpeningImport.objects.create(
+        tenant=tenant, kind=kind, filename=filename[:200], content=content, status=OpeningStatus.PENDING,
+        sha256=hashlib.sha256(content).hexdigest(), as_of=as_of, created_by=actor, heartbeat_at=timezone.now())
+    audit_record(tenant=tenant, actor=actor, verb="onboarding.opening_upload", obj=job,
+                 after={"kind": kind, "filename": job.filename, "sha256": job.sha256, "as_of": as_of}, request=request)
+    return job
+
+
+def opening_upload(*, tenant, kind: str, filename: str, content: bytes, as_of: dt.date, actor,
+                   request=None) -> OpeningImport:
+    """The browser upload: store the job and queue its check (after commit)."""
+    from .tasks import check_opening
+
+    with transaction.atomic():
+        job = opening_create(tenant=tenant, kind=kind, filename=filename, content=content, as_of=as_of,
+                             actor=actor, request=request)
+        transaction.on_commit(lambda: check_opening.delay(tenant.pk, job.pk))
+    return job
+
+
+def _fail(job: OpeningImport, exc: BaseException) -> OpeningImport:
+    """Any unexpected error ends the job FAILED with a message (nothing is written: the apply
+    transaction is rolled back before this runs); a job is never left running."""
+    log.exception("opening import %s (%s) failed", job.pk, job.kind)
+    message = _("处理文件时出错（%(err)s），没有导入任何数据。请检查文件后重新上传；如仍失败请联系管理员。") % {
+        "err": type(exc).__name__}
+    with transaction.atomic():
+        job = OpeningImport.objects.select_for_update().defer("content").get(pk=job.pk)
+        if job.is_final:
+            return job
+        before = job.status
+        job.status, job.errors, job.error_rows = OpeningStatus.FAILED, [{"row": None, "messages": [message]}], 1
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "errors", "error_rows", "finished_at"])
+        audit_record(tenant=job.tenant, actor=None, verb="onboarding.opening_failed", obj=job,
+                     before={"status": before}, after={"status": job.status, "error": message})
+    return job
+
+
+def opening_check(*, job: OpeningImport) -> OpeningImport:
+    """The check task's body: PENDING -> CHECKING (claimed under select_for_update, so a
+    duplicated task does nothing) -> READY (preview + reconciliation totals) or INVALID; any
+    unexpected error: FAILED. Outside one big transaction, so the progress writes are seen."""
+    with transaction.atomic():
+        job = OpeningImport.objects.select_for_update().defer("content").get(pk=job.pk)
+        stale = (job.status == OpeningStatus.CHECKING and job.heartbeat_at is not None
+                 and job.heartbeat_at < timezone.now() - STALE_CHECK)  # a redelivery after a dead worker
+        if job.status != OpeningStatus.PENDING and not stale:
+            return job
+        job.status, job.heartbeat_at, job.processed_rows = OpeningStatus.CHECKING, timezone.now(), 0
+        job.save(update_fields=["status", "heartbeat_at", "processed_rows"])
+    try:
+        content = bytes(OpeningImport.objects.filter(pk=job.pk).values_list("content", flat=True).get())
+        check = _check(job.tenant, job.kind, content, job.filename, job.as_of, progress=_check_progress(job))
+        with transaction.atomic():
+            job = OpeningImport.objects.select_for_update().defer("content").get(pk=job.pk)
+            if job.status != OpeningStatus.CHECKING:
+                return job
+            job.status = OpeningStatus.READY if check.ok else OpeningStatus.INVALID
+            job.total_rows = job.processed_rows = check.total
+            job.error_rows, job.errors, job.preview, job.totals = check.error_count, check.errors, check.preview, \
+                check.totals
+            job.result = {"new": check.new, "unchanged": check.unchanged} if job.kind == OpeningKind.CONTRACTS else {}
+            if not check.ok:
+                job.finished_at = timezone.now()
+            job.save(update_fields=["status", "total_rows", "processed_rows", "error_rows", "errors", "preview",
+                                    "totals", "result", "finished_at"])
+            audit_record(tenant=job.tenant, actor=None, verb="onboarding.opening_check", obj=job,
+                         after={"status": job.status, "rows": check.total, "error_rows": check.error_count})
+        return job
+    except Exception as exc:
+        return _fail(job, exc)
+
+
+@transaction.atomic
+def opening_confirm(*, job: OpeningImport, actor, request=None, enqueue: bool = True) -> OpeningImport:
+    """The admin confirmed the preview: READY -> APPLYING, claimed under select_for_update (a
+    double click, or two tabs, finds it APPLYING and is refused: nothing is queued twice); the
+    apply task is queued after commit (``enqueue=False``: the caller runs ``opening_apply``)."""
+    job = OpeningImport.objects.select_for_update().defer("content").get(pk=job.pk)
     if job.status != OpeningStatus.READY:
         raise ValidationError(_("该导入当前状态为“%(s)s”，不能确认导入。") % {"s": job.get_status_display()},
                               code="not_ready")
-    content = bytes(job.content)
-    if job.kind == OpeningKind.CONTRACTS:
-        check = opening.apply_contracts(tenant=job.tenant, actor=actor, content=content, as_of=job.as_of,
-                                        source=f"opening:{job.pk}")
-        outcome = {"new": check.new, "unchanged": check.unchanged}
-    else:
-        check = _check(job.tenant, job.kind, content, job.filename, job.as_of)
-        outcome = None
-        if check.ok:
-            outcome = opening.pricelist_opening_apply(tenant=job.tenant, actor=actor, rows=check.rows,
-                                                      effective_on=job.as_of)
-    if not check.ok:
-        job.status, job.errors, job.error_rows = OpeningStatus.INVALID, check.errors, check.error_count
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "errors", "error_rows", "finished_at"])
-        audit_record(tenant=job.tenant, actor=actor, verb="onboarding.opening_invalid", obj=job,
-                     after={"error_rows": check.error_count}, request=request)
-        return job
-    job.status, job.finished_at, job.result = OpeningStatus.DONE, timezone.now(), {**job.result, **outcome}
-    job.save(update_fields=["status", "finished_at", "result"])
-    audit_record(tenant=job.tenant, actor=actor, verb="onboarding.opening_apply", obj=job,
-                 before={"status": OpeningStatus.READY}, after={"status": job.status, **outcome}, request=request)
+    job.status, job.confirmed_by, job.processed_rows = OpeningStatus.APPLYING, actor, 0
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "confirmed_by", "processed_rows", "heartbeat_at"])
+    audit_record(tenant=job.tenant, actor=actor, verb="onboarding.opening_confirm", obj=job,
+                 before={"status": OpeningStatus.READY}, after={"status": job.status}, request=request)
+    if enqueue:
+        from .tasks import apply_opening
+
+        tenant_id, job_id = job.tenant_id, job.pk
+        transaction.on_commit(lambda: apply_opening.delay(tenant_id, job_id))
     return job
 
 
+def opening_apply(*, job: OpeningImport) -> OpeningImport:
+    """The apply task's body: APPLYING -> DONE, all or nothing, exactly once. The job row stays
+    locked (select_for_update) for the whole write and turns DONE in the same transaction, so a
+    duplicated or redelivered task waits, then finds it DONE and writes nothing; a worker that
+    dies mid-way rolls everything back and leaves it APPLYING for the redelivery (acks_late).
+    The file is checked again in the same pass (the ledger may have moved since the preview): a
+    bad row turns the job INVALID with nothing written; an unexpected error: FAILED."""
+    from contracts import opening
+
+    try:
+        with transaction.atomic():
+            job = OpeningImport.objects.select_for_update().get(pk=job.pk)
+            if job.status != OpeningStatus.APPLYING:
+                return job
+            actor, content = job.confirmed_by, bytes(job.content)
+            outcome = None
+            try:
+                if job.kind == OpeningKind.CONTRACTS:
+                    check = opening.apply_contracts(tenant=job.tenant, actor=actor, content=content, as_of=job.as_of,
+                                                    source=f"opening:{job.pk}", progress=_apply_progress(job))
+                    outcome = {"new": check.new, "unchanged": check.unchanged}
+                else:
+                    check = _check(job.tenant, job.kind, content, job.filename, job.as_of)
+                    if check.ok:
+                        with transaction.atomic():
+                            outcome = opening.pricelist_opening_apply(tenant=job.tenant, actor=actor, rows=check.rows,
+                                                                      effective_on=job.as_of)
+            except ValidationError as exc:  # refused as a whole (already published, number taken meanwhile)
+                check = opening.Check(total=job.total_rows)
+                check.error(None, exc.messages)
+            job.finished_at, job.processed_rows = timezone.now(), check.total
+            if not check.ok:
+                job.status, job.errors, job.error_rows = OpeningStatus.INVALID, check.errors, check.error_count
+                job.save(update_fields=["status", "errors", "error_rows", "finished_at", "processed_rows"])
+                audit_record(tenant=job.tenant, actor=actor, verb="onboarding.opening_invalid", obj=job,
+                             after={"error_rows": check.error_count})
+                return job
+            job.status, job.result = OpeningStatus.DONE, {**job.result, **outcome}
+            job.save(update_fields=["status", "finished_at", "result", "processed_rows"])
+            audit_record(tenant=job.tenant, actor=actor, verb="onboarding.opening_apply", obj=job,
+                         before={"status": OpeningStatus.APPLYING}, after={"status": job.status, **outcome})
+        return job
+    except Exception as exc:
+        return _fail(job, exc)
+    finally:
+        cache.delete(_progress_key(job.pk))
+
+
 def opening_run_file(*, tenant, kind: str, path, as_of: dt.date, actor=None) -> OpeningImport:
-    """For the commands: upload + confirm in one go; the whole file or nothing."""
+    """For the commands: upload, check and apply in this process; the whole file or nothing."""
     with open(path, "rb") as fh:
         content = fh.read()
-    job = opening_upload(tenant=tenant, kind=kind, filename=str(path).rsplit("/", 1)[-1], content=content,
+    job = opening_create(tenant=tenant, kind=kind, filename=str(path).rsplit("/", 1)[-1], content=content,
                          as_of=as_of, actor=actor)
+    job = opening_check(job=job)
     if job.status == OpeningStatus.READY:
-        job = opening_confirm(job=job, actor=actor)
+        job = opening_apply(job=opening_confirm(job=job, actor=actor, enqueue=False))
     return job
 
 
@@ -337,3 +479,37 @@ def accounts_from_roster(*, tenant, actor, request=None) -> int:
     audit_record(tenant=tenant, actor=actor, verb="onboarding.accounts_from_roster", obj=None, after={"created": made},
                  request=request)
     return made
+
+
+# --- invitations for the roster-made accounts (the people app's one-time links) -------------
+
+
+def invitations_available() -> bool:
+    from django.apps import apps
+
+    return apps.is_installed("marketing.people")
+
+
+def accounts_to_invite(*, tenant):
+    """Active members who cannot sign in with a password yet (the accounts made from the roster
+    have none), each with the state of their last invitation link. Two queries (plus the page)."""
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+
+    from marketing.models import Membership
+
+    return (Membership.objects.filter(tenant=tenant, is_active=True,
+                                      user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+            .select_related("user").order_by("user__full_name", "pk"))
+
+
+def invitation_states(*, tenant, users) -> dict[int, str]:
+    """user id -> "pending" (an unused link still valid), "used", "expired" (the last one)."""
+    from marketing.people.models import Invitation
+
+    now, out = timezone.now(), {}
+    for inv in Invitation.objects.filter(tenant=tenant, user__in=users).order_by("user_id", "-created_at", "-id"):
+        if inv.user_id in out:
+            continue
+        out[inv.user_id] = ("used" if inv.used_at else "expired" if inv.revoked_at or inv.expires_at <= now
+                            else "pending")
+    return out

@@ -108,7 +108,12 @@ def _people(ctx):
     from reports.models import RosterEntry
 
     roster = RosterEntry.objects.filter(tenant=ctx.tenant).count()
-    members = Membership.objects.filter(tenant=ctx.tenant, is_active=True).count()
+    from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+    from django.db.models import Count, Q
+
+    counts = Membership.objects.filter(tenant=ctx.tenant, is_active=True).aggregate(
+        n=Count("pk"), no_password=Count("pk", filter=Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)))
+    members = counts["n"]
     gm_branches = set()
     from marketing.models import BranchUserObjectPermission
 
@@ -118,6 +123,8 @@ def _people(ctx):
         .values_list("content_object_id", flat=True))
     without = [b.name for b in ctx.branches if b.pk not in gm_branches]
     found = [_("花名册 %(n)s 人；账号 %(m)s 个") % {"n": roster, "m": members}]
+    if counts["no_password"]:
+        found.append(_("%(n)s 个账号尚未设置密码（可在本步骤生成邀请链接）") % {"n": counts["no_password"]})
     if without:
         found.append(_("尚无分公司总经理账号：%(b)s") % {"b": "、".join(without[:10])
                                                    + ("…" if len(without) > 10 else "")})

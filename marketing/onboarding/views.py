@@ -125,7 +125,33 @@ def people(request):
         messages.success(request, _("已建立 %(n)s 个账号。请为需要登录的人设置密码或开通企业登录，并填写邮箱。")
                          % {"n": made})
         return redirect("onboarding:people")
-    return render(request, "onboarding/people.html", {"plan": services.roster_plan(tenant=request.tenant)})
+    context = {"plan": services.roster_plan(tenant=request.tenant), "can_invite": False}
+    if services.invitations_available() and request.membership.can(Cap.PEOPLE_MANAGE):
+        from marketing.paging import paginate
+
+        page, query = paginate(request, services.accounts_to_invite(tenant=request.tenant))
+        states = services.invitation_states(tenant=request.tenant, users=[m.user for m in page])
+        context.update(can_invite=True, page=page, query=query,
+                       invites=[{"m": m, "state": states.get(m.user_id, "")} for m in page])
+    return render(request, "onboarding/people.html", context)
+
+
+@tenant_view(Cap.PEOPLE_MANAGE)
+@require_POST
+@once_per_submit
+def people_invite(request, pk):
+    """A one-time set-password link for an account made from the roster (the people app's
+    invitation: shown here once and sent to the person through notify()), back to this page."""
+    if not services.invitations_available():
+        raise Http404
+    from marketing.models import Membership
+    from marketing.people.services import invitation_create
+
+    m = access_object(Membership.objects.filter(tenant=request.tenant, is_active=True).select_related("user"), pk=pk)
+    _inv, path = invitation_create(tenant=request.tenant, actor=request.user, user=m.user, request=request)
+    messages.info(request, _("%(name)s 的设置密码链接（仅显示一次，已同时发给本人）：%(url)s") % {
+        "name": m.user.display_name, "url": request.build_absolute_uri(path)})
+    return redirect("onboarding:people")
 
 
 @tenant_view(Cap.TENANT_MANAGE)
@@ -222,36 +248,48 @@ def _job(request, pk) -> OpeningImport:
     return job
 
 
-@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
-def opening_detail(request, pk):
+def _detail(request, job) -> dict:
     from contracts.opening import LABELS
 
-    job = _job(request, pk)
+    services.live_progress(job)
     columns = [k for k in (job.preview[0] if job.preview else {}) if k != "row"]
     labels = {**LABELS, "vehicle_class": "车辆级别", "term_months": "期限（月）", "price": "价格"}
     lines = []
     for e in job.errors:
         prefix = _("第 %(n)s 行：") % {"n": e["row"]} if e.get("row") else ""
         lines.append(prefix + "；".join(e["messages"]))
-    return render(request, "onboarding/opening_detail.html", {
+    return {
         "job": job, "errors": lines, "more_errors": max(0, job.error_rows - len(lines)),
         "columns": [labels.get(c, c) for c in columns], "rows": [[r.get(c, "") for c in columns] for r in job.preview],
         "t": job.totals, "back": PAGES[job.kind], "is_ready": job.status == OpeningStatus.READY,
-    })
+    }
+
+
+@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
+def opening_detail(request, pk):
+    return render(request, "onboarding/opening_detail.html", _detail(request, _job(request, pk)))
+
+
+@tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
+def opening_progress(request, pk):
+    """Polled by htmx every 2 s while the job runs; answers 286 (htmx: stop polling) once it
+    is no longer running (the same fragment the detail page includes)."""
+    job = _job(request, pk)
+    response = render(request, "onboarding/_opening_status.html", _detail(request, job))
+    if not job.is_running:
+        response.status_code = 286
+    return response
 
 
 @tenant_view(Cap.TENANT_MANAGE, Cap.CONTRACTS_MANAGE, Cap.PRICELIST_EDIT, any_of=True)
 @require_POST
 @once_per_submit
 def opening_confirm_view(request, pk):
+    """Claims the job (READY -> APPLYING) and queues the apply task; the page shows progress."""
     job = _job(request, pk)
     try:
-        job = services.opening_confirm(job=job, actor=request.user, request=request)
+        services.opening_confirm(job=job, actor=request.user, request=request)
+        messages.success(request, _("已开始导入，完成前可以离开本页。"))
     except ValidationError as exc:
         _errors(request, exc)
-        return redirect("onboarding:opening_detail", pk=job.pk)
-    if job.status == OpeningStatus.DONE:
-        messages.success(request, _("期初导入完成。"))
-        return redirect("onboarding:checklist")
-    messages.error(request, _("文件中有错误，未导入任何数据。"))
     return redirect("onboarding:opening_detail", pk=job.pk)
