@@ -87,6 +87,7 @@ class Cap:
     CUSTOMERS_REQUEST_ACCESS = "customers.request_access"
 
     SUBMISSIONS_CONFIGURE = "submissions.configure"  # submission rules (汇报规则): templates, cadences, deadlines
+    RECEIVABLES_MANAGE = "receivables.manage"  # import finance's receivables sheet, flag doubtful/bad (呆账/坏账)
 
 
 _EXEC_READ = {
@@ -159,6 +160,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
         {Cap.BRANCHES_ALL, Cap.REPORTS_IMPORT, Cap.EXPENSES_VIEW_ALL, Cap.EXPENSES_PAY, Cap.CUSTOMERS_REQUEST_ACCESS,
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
         | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
+        | {Cap.RECEIVABLES_MANAGE}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -244,6 +246,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.CUSTOMERS_ACCESS_LOG: _("查看客户档案访问日志"),
     Cap.CUSTOMERS_REQUEST_ACCESS: _("申请查看单个客户档案"),
     Cap.SUBMISSIONS_CONFIGURE: _("配置计划与定期报表规则"),
+    Cap.RECEIVABLES_MANAGE: _("导入应收账款并认定呆账/坏账"),
 }
 
 

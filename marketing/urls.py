@@ -38,6 +38,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("m/", include(app_urls)),
+    path("reports/receivables/", include("reports.receivables.urls")),
     path("reports/", include("reports.urls")),
     path("plans/", include("reports.submissions.urls")),
     path("contracts/", include("contracts.urls")),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "marketing.approvals",
     "reports",
     "reports.submissions",
+    "reports.receivables",
     "contracts",
     "expenses",
     "customers",
