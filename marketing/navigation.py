@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 # "reports.submissions" and "expenses.hospitality" are modules of their apps with their own pages.
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
                  "customers", "expenses.hospitality",
-                 "marketing.onboarding"]
+                 "marketing.onboarding", "reports.receivables"]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def seed(*, tenant, personas, rich: bool) -> None:
     actor = next((personas[k] for k in ("finance", "mspec", "admin", "allroles") if k in personas), None)
     if actor is None:
         return
-    sales = next((personas[k] for k in ("sales", "sales_hz", "allroles") if k in personas), None)
+    sales = next((user for key, user in personas.items() if key.startswith("sales")), None)
     today = timezone.localdate()
     branches = list(Branch.objects.filter(tenant=tenant).order_by("code")[: 3 if rich else 1])
     offsets = [-20, 10, 45, 75, 120, 240] if rich else [-20, 45]
