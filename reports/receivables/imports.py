@@ -115,9 +115,13 @@ class ParseResult:
         return not self.errors
 
 
-def _money(raw, label: str, messages: list[str], *, blank_zero: bool = False) -> Decimal | None:
+def _money(raw, field_name: str, messages: list[str], *, blank_zero: bool = False) -> Decimal | None:
+    """A money cell (Decimal, >= 0, two places); the label is translated only on an error."""
     if blank_zero and raw in (None, ""):
         return Decimal("0.00")
+    if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < MAX_AMOUNT:
+        return Decimal(raw).quantize(Decimal("0.01"))  # the common case, fast
+    label = _("金额") if field_name == "amount" else _("已收金额")
     try:
         amount = _parse_amount(raw)
     except (ValueError, ArithmeticError):
@@ -258,8 +262,8 @@ def _parse_row(get: dict, branches: dict, users: dict, customers: dict) -> tuple
         row["due_date"] = _parse_date(get.get("due_date"))
     except ValueError:
         messages.append(_("到期日格式不正确：%(v)s") % {"v": get.get("due_date") or _("（空）")})
-    amount = _money(get.get("amount"), _("金额"), messages)
-    received = _money(get.get("received"), _("已收金额"), messages, blank_zero=True)
+    amount = _money(get.get("amount"), "amount", messages)
+    received = _money(get.get("received"), "received", messages, blank_zero=True)
     if amount is not None and received is not None and received > amount:
         messages.append(_("已收金额 %(r)s 大于金额 %(a)s。") % {"r": received, "a": amount})
     salesperson = str(get.get("salesperson") or "").strip()[:60]
