@@ -326,3 +326,11 @@ def test_demo_seed_is_idempotent(org_a):
         assert Receivable.objects.count() == count == 18
         assert ReceivableImport.objects.count() == 1 and CollectionAction.objects.count() == 1
         assert Receivable.objects.filter(flag="doubtful").count() == 1
+
+
+def test_ageing_page_in_english(org_a, client_as):
+    with org_a.scope():
+        _seed_buckets(org_a)
+    body = client_as(org_a.users["finance"], language="en").get(
+        reverse("receivables:ageing"), {"as_of": "2026-11-30"}).content.decode()
+    assert "Receivables ageing" in body and "Over 180 days" in body and "Doubtful" in body
