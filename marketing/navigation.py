@@ -29,7 +29,8 @@ from django.utils.translation import get_language
 APPS_WITH_NAV = ["marketing", "marketing.notifications", "reports", "reports.submissions", "contracts", "expenses",
                  "customers", "expenses.hospitality", "marketing.onboarding", "marketing.materials",
                  "reports.leaders", "reports.meetings", "marketing.people",
-                 "marketing.workflows", "customers.partners"]
+                 "marketing.workflows", "customers.partners",
+                 "reports.receivables"]
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ class Cap:
     PARTNERS_FILE = "partners.file"  # file the day's signings, register partners, post originals
     PARTNERS_MANAGE = "partners.manage"  # marketing: receive / archive originals, types, settings, any edit
     BUDGETS_MANAGE = "budgets.manage"  # expense budgets per branch/department and month/year (S001-13)
+    RECEIVABLES_MANAGE = "receivables.manage"  # import finance's receivables sheet, flag doubtful/bad (呆账/坏账)
 
 
 _EXEC_READ = {
@@ -181,6 +182,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
          Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL}
         | {Cap.HOSPITALITY_VIEW_ALL, Cap.HOSPITALITY_CHECK, Cap.HOSPITALITY_POLICY}
         | {Cap.BUDGETS_MANAGE}
+        | {Cap.RECEIVABLES_MANAGE}
     ),
     Role.OPERATIONS: frozenset({Cap.BRANCHES_ALL, Cap.CONTRACTS_MANAGE, Cap.CUSTOMERS_REQUEST_ACCESS,
                                  Cap.CONTRACTS_VIEW_ALL, Cap.PRODUCTS_VIEW_ALL, Cap.PRICELIST_IMPLEMENT}),
@@ -329,6 +331,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.PARTNERS_FILE: _("上报当日签约、登记合作单位、寄出原件"),
     Cap.PARTNERS_MANAGE: _("签收与归档协议原件、维护类型与设置"),
     Cap.BUDGETS_MANAGE: _("维护费用预算"),
+    Cap.RECEIVABLES_MANAGE: _("导入应收账款并认定呆账/坏账"),
 }
 
 

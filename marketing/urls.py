@@ -39,6 +39,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("m/people/", include("marketing.people.urls")),
     path("m/", include(app_urls)),
+    path("reports/receivables/", include("reports.receivables.urls")),
     path("reports/", include("reports.urls")),
     path("plans/", include("reports.submissions.urls")),
     path("meetings/", include("reports.meetings.urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "reports",
     "reports.submissions",
     "reports.meetings",
+    "reports.receivables",
     "contracts",
     "expenses",
     "customers",
