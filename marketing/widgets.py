@@ -116,7 +116,10 @@ class ValuesChoiceIterator(forms.models.ModelChoiceIterator):
             for obj in list(queryset):
                 yield self.choice(obj)
             return
-        yield from queryset.values_list("pk", label)
+        from . import pagecache
+
+        # Kept per process until a watched table changes (marketing/pagecache.py "choices").
+        yield from pagecache.cached_choices(queryset.values_list("pk", label))
 
 
 def speed_up(form: forms.BaseForm) -> forms.BaseForm:
