@@ -31,6 +31,7 @@ import threading
 import time
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_save
@@ -116,6 +117,8 @@ def connect() -> None:
     post_save.connect(_on_change, dispatch_uid="pagecache-inbox-save")
     post_delete.connect(_on_change, dispatch_uid="pagecache-inbox-delete")
     connection_created.connect(_install_watch, dispatch_uid="pagecache-choices-watch")
+    request_started.connect(_request_edge, dispatch_uid="pagecache-choices-request-started")
+    request_finished.connect(_request_edge, dispatch_uid="pagecache-choices-request-finished")
     for conn in connections.all(initialized_only=True):
         _install_watch(None, conn)
 
@@ -140,6 +143,14 @@ _VOLATILE = ("NOW()", "CURRENT_", "STATEMENT_TIMESTAMP", "RANDOM()", "'now'")
 _choices: dict = {}
 _choices_lock = threading.Lock()
 _tables: frozenset[str] | None = None
+# The generation is read once per request (a page has up to seven dropdowns), not once per
+# dropdown; a write of the request itself drops the memo.
+_local = threading.local()
+
+
+def _request_edge(sender, **kwargs) -> None:
+    _local.generation = None
+    _local.in_request = kwargs.get("environ") is not None or "scope" in kwargs
 
 
 def _watched_tables() -> frozenset[str]:
@@ -158,15 +169,21 @@ def _watched_tables() -> frozenset[str]:
 
 
 def choices_generation() -> int:
+    generation = getattr(_local, "generation", None)
+    if generation is not None:
+        return generation
     generation = cache.get(_CHOICES_GEN_KEY)
     if generation is None:
         # A fresh (or cleared) cache starts from a new number, never from an old one.
         cache.add(_CHOICES_GEN_KEY, time.time_ns(), None)
         generation = cache.get(_CHOICES_GEN_KEY, 0)
+    if getattr(_local, "in_request", False):
+        _local.generation = generation
     return generation
 
 
 def bump_choices() -> None:
+    _local.generation = None
     try:
         cache.incr(_CHOICES_GEN_KEY)
     except ValueError:  # not there (yet, or evicted)
@@ -194,23 +211,28 @@ def _install_watch(sender, connection, **kwargs) -> None:
 def cached_choices(queryset) -> list:
     """``list(queryset.values_list(...))`` from the per-process cache when every table the
     SQL reads is a watched one (else read live)."""
+    return cached_choices_keyed(queryset)[1]
+
+
+def cached_choices_keyed(queryset) -> tuple[tuple | None, list]:
+    """(key, rows): the key names these rows in this process (None: read live, not cached)."""
     try:
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     except Exception:  # EmptyResultSet and friends: let the queryset answer
-        return list(queryset)
+        return None, list(queryset)
     tables = set(_TABLE_RE.findall(sql))
     if any(c not in '"(' for c in _SOURCE_RE.findall(sql)):
-        return list(queryset)  # a source not named as Django names tables: not ours to judge
+        return None, list(queryset)  # a source not named as Django names tables: not ours to judge
     if not tables or not tables <= _watched_tables() or any(v in sql.upper() for v in _VOLATILE):
-        return list(queryset)
+        return None, list(queryset)
     key = (choices_generation(), queryset.db, sql, tuple(map(repr, params)))
     now = time.monotonic()
     hit = _choices.get(key)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        return key, hit[1]
     rows = list(queryset)
     with _choices_lock:
         while len(_choices) >= CHOICES_SIZE:
             _choices.pop(next(iter(_choices)), None)
         _choices[key] = (now + CHOICES_TTL, rows)
-    return rows
+    return key, rows
