@@ -366,8 +366,16 @@ def test_customer_rows_are_the_old_loop(org_a, client_as, language):
 
         tags = [Tag.objects.create(tenant=org_a.tenant, name=n) for n in ("重点", "<b>A&B</b>")]
     c = make_customer(org_a, name='Tom & "Jerry" <4S>', stage="signed", industry="fleet")
-    with org_a.scope():
-        c.tags.set(tags)
+    with org_a.scope():  # through the service, which keeps tag_names (the rows read it)
+        from customers import services
+
+        services.customer_update(customer=c, actor=org_a.users["gm"], data={}, tags=tags)
+        # 30 tags of 10 characters: tag_names is cut at 300, so this row reads its tags.
+        many = [Tag.objects.create(tenant=org_a.tenant, name=f"长标签{i:02d}一二三四五") for i in range(30)]
+        long = make_customer(org_a, name="很多标签的客户", stage="negotiating")
+        services.customer_update(customer=long, actor=org_a.users["gm"], data={}, tags=many)
+        long.refresh_from_db()
+        assert len(long.tag_names) == 300
     make_customer(org_a, owner_key="sales2", branch="A2", name="无电话客户", phone="", stage="lost")
     make_customer(org_a, name="别的客户", stage="negotiating")
     client = client_as(org_a.users["gm"], language=language)
