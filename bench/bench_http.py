@@ -153,6 +153,13 @@ def seed_product() -> None:
         ids = list(Customer.objects.filter(tenant=tenant).values_list("pk", flat=True))
         through = Customer.tags.through
         through.objects.bulk_create([through(customer_id=c, tag_id=tags[c % 30].pk) for c in ids], batch_size=10000)
+        # As customers/services.py keeps it (the list's rows read it): the names, sorted, joined with 、.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE customers_customer c SET tag_names = t.names FROM (SELECT ct.customer_id, "
+                "string_agg(tg.name, '、' ORDER BY tg.name) AS names FROM customers_customer_tags ct "
+                "JOIN customers_tag tg ON tg.id = ct.tag_id GROUP BY ct.customer_id) t WHERE c.id = t.customer_id"
+            )
         perm = Permission.objects.get(content_type__app_label="customers", codename="view_customer")
         rows, seen = [], set()
         grantees = sales + [users["bgm"]]

@@ -12,15 +12,28 @@
   keyed by tenant, user and roles, so a number is never shown to someone with another reach.
   A home card may lag by up to ``ttl``; the lists themselves are always live.
 
+* ``choices``: the option lists of filter dropdowns (branches, people, regions, tags), kept
+  per process keyed by their SQL and parameters and by the *choices generation*. Any
+  INSERT/UPDATE/DELETE on a table such a list reads (``CHOICE_MODELS``) bumps the generation
+  (in Redis, shared by every worker) at once and again after commit: the check is on the SQL
+  the database receives (a connection execute wrapper), so ``save()``, ``delete()``,
+  ``bulk_create``, ``update()`` and raw ORM writes all count, whatever app makes them. A list
+  reading any other table (grants with expiry times, customers) is never cached.
+
 Deliberately *not* cached across requests: the membership lookup (a deactivated user's
 session must end on the next request) and anything a list page shows."""
 
 from __future__ import annotations
 
 import hashlib
+import re
+import threading
+import time
 
 from django.core.cache import cache
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import connections, transaction
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_delete, post_save
 
 HOME_CARD_TTL = 60
@@ -103,3 +116,123 @@ def _on_change(sender, instance, **kwargs) -> None:
 def connect() -> None:
     post_save.connect(_on_change, dispatch_uid="pagecache-inbox-save")
     post_delete.connect(_on_change, dispatch_uid="pagecache-inbox-delete")
+    connection_created.connect(_install_watch, dispatch_uid="pagecache-choices-watch")
+    request_started.connect(_request_edge, dispatch_uid="pagecache-choices-request-started")
+    request_finished.connect(_request_edge, dispatch_uid="pagecache-choices-request-finished")
+    for conn in connections.all(initialized_only=True):
+        _install_watch(None, conn)
+
+
+# --- dropdown choices ------------------------------------------------------------------------
+
+# The models filter dropdowns read (labels, reach through roles/branch grants, tenant state).
+CHOICE_MODELS = (
+    "marketing.Branch", "marketing.Region", "marketing.User", "marketing.Membership",
+    "marketing.RoleAssignment", "marketing.BranchUserObjectPermission", "marketing.Tenant",
+    "auth.Permission", "customers.Tag",
+)
+CHOICES_TTL = 600  # belt and braces: a process forgets a list after ten minutes anyway
+CHOICES_SIZE = 512
+_CHOICES_GEN_KEY = "bd:gen:choices"
+_TABLE_RE = re.compile(r'(?:\bFROM|\bJOIN)\s+"(\w+)"')
+_SOURCE_RE = re.compile(r'\b(?:FROM|JOIN)\s+(\S)')  # what follows must be a quoted table or "("
+_WRITE_RE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"(\w+)"', re.IGNORECASE)
+# Logging in writes last_login only: no label or reach changes.
+_HARMLESS_PREFIX = 'UPDATE "marketing_user" SET "last_login" = '
+_VOLATILE = ("NOW()", "CURRENT_", "STATEMENT_TIMESTAMP", "RANDOM()", "'now'")
+_choices: dict = {}
+_choices_lock = threading.Lock()
+_tables: frozenset[str] | None = None
+# The generation is read once per request (a page has up to seven dropdowns), not once per
+# dropdown; a write of the request itself drops the memo.
+_local = threading.local()
+
+
+def _request_edge(sender, **kwargs) -> None:
+    _local.generation = None
+    _local.in_request = kwargs.get("environ") is not None or "scope" in kwargs
+
+
+def _watched_tables() -> frozenset[str]:
+    global _tables
+    if _tables is None:
+        from django.apps import apps
+
+        names = set()
+        for label in CHOICE_MODELS:
+            try:
+                names.add(apps.get_model(label)._meta.db_table)
+            except LookupError:
+                continue
+        _tables = frozenset(names)
+    return _tables
+
+
+def choices_generation() -> int:
+    generation = getattr(_local, "generation", None)
+    if generation is not None:
+        return generation
+    generation = cache.get(_CHOICES_GEN_KEY)
+    if generation is None:
+        # A fresh (or cleared) cache starts from a new number, never from an old one.
+        cache.add(_CHOICES_GEN_KEY, time.time_ns(), None)
+        generation = cache.get(_CHOICES_GEN_KEY, 0)
+    if getattr(_local, "in_request", False):
+        _local.generation = generation
+    return generation
+
+
+def bump_choices() -> None:
+    _local.generation = None
+    try:
+        cache.incr(_CHOICES_GEN_KEY)
+    except ValueError:  # not there (yet, or evicted)
+        cache.set(_CHOICES_GEN_KEY, time.time_ns(), None)
+
+
+def _watch(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    head = sql.lstrip()[:7].upper()
+    if head.startswith(("INSERT", "UPDATE", "DELETE")) and not sql.startswith(_HARMLESS_PREFIX):
+        match = _WRITE_RE.match(sql)
+        if match and match.group(1) in _watched_tables():
+            # Now (so this transaction's own next read sees it) and after commit (so a reader
+            # that cached the old rows under the first bump is dropped too).
+            bump_choices()
+            transaction.on_commit(bump_choices, using=context["connection"].alias)
+    return result
+
+
+def _install_watch(sender, connection, **kwargs) -> None:
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def cached_choices(queryset) -> list:
+    """``list(queryset.values_list(...))`` from the per-process cache when every table the
+    SQL reads is a watched one (else read live)."""
+    return cached_choices_keyed(queryset)[1]
+
+
+def cached_choices_keyed(queryset) -> tuple[tuple | None, list]:
+    """(key, rows): the key names these rows in this process (None: read live, not cached)."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except Exception:  # EmptyResultSet and friends: let the queryset answer
+        return None, list(queryset)
+    tables = set(_TABLE_RE.findall(sql))
+    if any(c not in '"(' for c in _SOURCE_RE.findall(sql)):
+        return None, list(queryset)  # a source not named as Django names tables: not ours to judge
+    if not tables or not tables <= _watched_tables() or any(v in sql.upper() for v in _VOLATILE):
+        return None, list(queryset)
+    key = (choices_generation(), queryset.db, sql, tuple(map(repr, params)))
+    now = time.monotonic()
+    hit = _choices.get(key)
+    if hit is not None and hit[0] > now:
+        return key, hit[1]
+    rows = list(queryset)
+    with _choices_lock:
+        while len(_choices) >= CHOICES_SIZE:
+            _choices.pop(next(iter(_choices)), None)
+        _choices[key] = (now + CHOICES_TTL, rows)
+    return key, rows

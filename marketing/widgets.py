@@ -41,12 +41,16 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
         selected = tuple(sorted({str(v) for v in self.format_value(value)}))
-        raw = list(iter(self.choices))  # one query for model choices, read live (iter: no len(), no COUNT)
-        choices = tuple(
-            (_key(v), tuple((_key(sv), _key(sl)) for sv, sl in label)) if isinstance(label, list | tuple)
-            else (_key(v), _key(label))
-            for v, label in raw
-        )
+        raw = list(iter(self.choices))  # model choices: one query or the cached rows (iter: no COUNT)
+        token = getattr(self.choices, "rows_token", None)
+        if token is not None:  # rows named by their cache key (marketing/pagecache.py): no need to spell them out
+            choices = token
+        else:
+            choices = tuple(
+                (_key(v), tuple((_key(sv), _key(sl)) for sv, sl in label)) if isinstance(label, list | tuple)
+                else (_key(v), _key(label))
+                for v, label in raw
+            )
         key = (tuple((k, _key(v)) for k, v in final_attrs.items()), selected, choices)
         html = _rendered.get(key)
         if html is None:
@@ -107,7 +111,10 @@ class ValuesChoiceIterator(forms.models.ModelChoiceIterator):
     round trips per dropdown). Models without a known label expression get instances from a
     plain list() instead."""
 
+    rows_token = None
+
     def __iter__(self):
+        self.rows_token = None
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         queryset = self.queryset
@@ -116,7 +123,13 @@ class ValuesChoiceIterator(forms.models.ModelChoiceIterator):
             for obj in list(queryset):
                 yield self.choice(obj)
             return
-        yield from queryset.values_list("pk", label)
+        from . import pagecache
+
+        # Kept per process until a watched table changes (marketing/pagecache.py "choices").
+        key, rows = pagecache.cached_choices_keyed(queryset.values_list("pk", label))
+        yield from rows
+        if key is not None:  # what FastSelect's memo may key on instead of every row
+            self.rows_token = ("rows", key, _key(self.field.empty_label))
 
 
 def speed_up(form: forms.BaseForm) -> forms.BaseForm:

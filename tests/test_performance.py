@@ -366,8 +366,16 @@ def test_customer_rows_are_the_old_loop(org_a, client_as, language):
 
         tags = [Tag.objects.create(tenant=org_a.tenant, name=n) for n in ("重点", "<b>A&B</b>")]
     c = make_customer(org_a, name='Tom & "Jerry" <4S>', stage="signed", industry="fleet")
-    with org_a.scope():
-        c.tags.set(tags)
+    with org_a.scope():  # through the service, which keeps tag_names (the rows read it)
+        from customers import services
+
+        services.customer_update(customer=c, actor=org_a.users["gm"], data={}, tags=tags)
+        # 30 tags of 10 characters: tag_names is cut at 300, so this row reads its tags.
+        many = [Tag.objects.create(tenant=org_a.tenant, name=f"长标签{i:02d}一二三四五") for i in range(30)]
+        long = make_customer(org_a, name="很多标签的客户", stage="negotiating")
+        services.customer_update(customer=long, actor=org_a.users["gm"], data={}, tags=many)
+        long.refresh_from_db()
+        assert len(long.tag_names) == 300
     make_customer(org_a, owner_key="sales2", branch="A2", name="无电话客户", phone="", stage="lost")
     make_customer(org_a, name="别的客户", stage="negotiating")
     client = client_as(org_a.users["gm"], language=language)
@@ -574,3 +582,106 @@ def test_row_date_is_the_date_filter(fmt):
                 local = timezone.localtime(value) if isinstance(value, dt.datetime) else value
                 assert date(value, fmt) == date_filter(local, fmt), (fmt, value, zone)
     assert date(None, fmt) == "" and date("", fmt) == ""
+
+
+# --- cached dropdown choices (marketing/pagecache.py "choices") ------------------------------
+
+
+def _branch_filter_html(org):
+    class F(forms.Form):
+        branch = forms.ModelChoiceField(Branch.objects.filter(tenant=org.tenant).select_related("region"))
+
+    return str(speed_up(F())["branch"])
+
+
+def test_dropdown_choices_are_cached_until_a_watched_table_changes(org_a, django_assert_num_queries):
+    from marketing import pagecache
+
+    with org_a.scope():
+        first = _branch_filter_html(org_a)
+        with django_assert_num_queries(0):
+            assert _branch_filter_html(org_a) == first  # second page view: no query
+        generation = pagecache.choices_generation()
+        # Each way of writing counts, since the watch is on the SQL: save(), update(), bulk_create.
+        branch = Branch.objects.create(tenant=org_a.tenant, region=org_a.branches["A1"].region, name="新开<分公司>",
+                                       code="A9")
+        assert pagecache.choices_generation() > generation
+        assert "新开&lt;分公司&gt;" in _branch_filter_html(org_a)
+        Branch.objects.filter(pk=branch.pk).update(name="改名分公司")
+        assert "改名分公司" in _branch_filter_html(org_a) and "新开" not in _branch_filter_html(org_a)
+        Branch.objects.bulk_create([Branch(tenant=org_a.tenant, region=branch.region, name="批量分公司", code="A8")])
+        assert "批量分公司" in _branch_filter_html(org_a)
+        branch.delete()
+        assert "改名分公司" not in _branch_filter_html(org_a)
+
+
+def test_dropdown_choices_generation_moves_again_after_commit(org_a, django_capture_on_commit_callbacks):
+    """A reader in another transaction may cache the old rows under the first bump (taken at
+    the write, before commit); the second bump after commit drops that entry."""
+    from marketing import pagecache
+
+    with org_a.scope(), django_capture_on_commit_callbacks() as callbacks:
+        Region.objects.filter(pk=org_a.branches["A1"].region_id).update(name="新地区")
+    assert pagecache.bump_choices in callbacks
+    before = pagecache.choices_generation()
+    for callback in callbacks:
+        callback()
+    assert pagecache.choices_generation() > before
+
+
+def test_logging_in_and_unwatched_writes_keep_the_choices(org_a, django_assert_num_queries):
+    from customers.tests.conftest import make_customer
+    from marketing import pagecache
+
+    with org_a.scope():
+        _branch_filter_html(org_a)
+        generation = pagecache.choices_generation()
+        User.objects.filter(pk=org_a.users["gm"].pk).update(last_login=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        make_customer(org_a, name="不影响下拉的客户")
+        assert pagecache.choices_generation() == generation
+        with django_assert_num_queries(0):
+            _branch_filter_html(org_a)
+
+
+def test_choices_reading_other_tables_are_read_live(org_a, django_assert_num_queries):
+    """A list whose SQL reads a table outside CHOICE_MODELS (customers, grants with expiry
+    times) is never cached: nothing would tell it that those rows changed."""
+    from customers.models import Customer
+
+    with org_a.scope():
+        class F(forms.Form):
+            owner = forms.ModelChoiceField(User.objects.filter(
+                pk__in=Customer.objects.filter(tenant=org_a.tenant).values("owner_id")))
+
+        str(speed_up(F())["owner"])
+        with django_assert_num_queries(1):
+            str(speed_up(F())["owner"])
+
+
+def test_new_branch_appears_in_the_customer_filter_at_once(org_a, client_as, django_capture_on_commit_callbacks):
+    from marketing import services
+
+    client = client_as(org_a.users["gm"])
+    assert "丙新分公司" not in client.get(reverse("customers:list")).content.decode()
+    with org_a.scope(), django_capture_on_commit_callbacks(execute=True):
+        services.branch_create(tenant=org_a.tenant, actor=org_a.users["gm"], region=org_a.branches["A1"].region,
+                               name="丙新分公司", code="A7", city="上海")
+    assert "丙新分公司" in client.get(reverse("customers:list")).content.decode()
+
+
+def test_renamed_person_and_new_salesperson_appear_in_the_owner_filter_at_once(org_a, client_as):
+    from marketing.models import Membership, RoleAssignment
+    from marketing.roles import Role
+
+    client = client_as(org_a.users["gm"])
+    page = client.get(reverse("customers:list")).content.decode()
+    sales = org_a.users["sales"]
+    assert sales.display_name in page
+    User.objects.filter(pk=sales.pk).update(full_name="新名字销售")
+    assert "新名字销售" in client.get(reverse("customers:list")).content.decode()
+    finance = org_a.users["finance"]
+    with org_a.scope():
+        membership = Membership.objects.get(user=finance, tenant=org_a.tenant)
+        RoleAssignment.objects.bulk_create([RoleAssignment(tenant=org_a.tenant, membership=membership,
+                                                           role=Role.SALESPERSON)])
+    assert f">{finance.display_name}<" in client.get(reverse("customers:list")).content.decode()

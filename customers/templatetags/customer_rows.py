@@ -18,19 +18,33 @@ ROW_FIELDS = ("name", "stage", "industry", "phone", "updated_at", "branch", "bra
               "owner__full_name", "owner__username")
 
 
+# customers/services.py keeps ``tag_names`` (the names sorted, joined with 、, cut at 300
+# characters) with every write of the tags; the tag form splits new names on 、 too.
+TAG_NAMES_MAX = Customer._meta.get_field("tag_names").max_length
+TAG_SEPARATOR = "、"
+
+
 def _rows_with_tags(page) -> list[tuple[Customer, list[str]]]:
-    """The page's customers with their tag names (ordered like ``Tag.Meta.ordering``): one
-    query for the tags of all rows instead of ``prefetch_related``, which builds a queryset
-    per row (25 tenant-scoped filters). A page already read (e.g. logged by a phone search)
-    is used as it is."""
+    """The page's customers with their tag names (sorted by name), read from the stored
+    ``tag_names``; only a row whose ``tag_names`` may have been cut (300 characters) reads its
+    tags, all such rows in one query. ``prefetch_related`` built a queryset per row (25
+    tenant-scoped filters). A page already read (e.g. logged by a phone search) is used as it
+    is."""
     rows = page.object_list
     if not isinstance(rows, QuerySet) or rows._result_cache is not None:
         return [(c, [t.name for t in c.tags.all()]) for c in rows]
-    customers = list(rows.prefetch_related(None).only(*ROW_FIELDS))
+    customers = list(rows.prefetch_related(None).only(*ROW_FIELDS, "tag_names"))
     page.object_list = customers
-    names: dict[int, list[str]] = {c.pk: [] for c in customers}
-    if customers:
-        through = Customer.tags.through.objects.filter(customer_id__in=list(names))
+    names: dict[int, list[str]] = {}
+    cut = []
+    for c in customers:
+        if len(c.tag_names) >= TAG_NAMES_MAX:
+            names[c.pk] = []
+            cut.append(c.pk)
+        else:
+            names[c.pk] = c.tag_names.split(TAG_SEPARATOR) if c.tag_names else []
+    if cut:
+        through = Customer.tags.through.objects.filter(customer_id__in=cut)
         for customer_id, name in through.order_by("tag__name").values_list("customer_id", "tag__name"):
             names[customer_id].append(name)
     return [(c, names[c.pk]) for c in customers]

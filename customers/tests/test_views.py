@@ -210,7 +210,7 @@ def test_list_query_count_independent_of_rows_and_grants(org_a, client_as, djang
         with org_a.scope():
             services.grant_create(customer=c, actor=org_a.users["gm"], user=org_a.users["sales"], days=3)
             c.tags.set(services.tags_get_or_create(tenant=org_a.tenant, names=[f"t{i}"]))
-    assert count() == first
+    assert count() <= first  # fewer when the dropdown choices come from their cache (marketing/pagecache.py)
 
 
 @pytest.mark.django_db

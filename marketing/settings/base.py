@@ -237,7 +237,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "marketing.cache.RedisCache", "LOCATION": REDIS_URL}  # reuses its client: marketing/cache.py
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
