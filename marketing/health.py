@@ -26,6 +26,7 @@ HEARTBEATS = {
     "customers.remind_overdue_followups": 3600,
 }
 HEARTBEATS["meetings.dispatch"] = 1800  # 市场部月例会 dispatcher, every 10 minutes (issue 20)
+HEARTBEATS["people.midnight"] = 3600  # departures/transfers at each tenant's midnight, every 15 minutes (issue 19)
 
 
 class BeatLate(RuntimeError):

@@ -41,6 +41,9 @@ def test_dispatchers_write_the_heartbeat():
     from reports.meetings import tasks as meeting_tasks  # issue 20: the monthly meeting's dispatcher
 
     meeting_tasks.dispatch()
+    from marketing.people.tasks import people_midnight_all  # issue 19: departures and transfers at midnight
+
+    people_midnight_all()
     assert Client().get("/healthz").json()["status"] == "ok"
 
 
