@@ -23,9 +23,11 @@ from marketing.services import membership_update, user_create, user_set_active
 
 from . import handover
 from .models import (
+    ACTIVE_JOB_STATUSES,
     OPEN_DEPARTURE_STATUSES,
     Departure,
     DepartureStatus,
+    HandoverJob,
     HandoverRecord,
     HandoverWaiver,
     Invitation,
@@ -446,6 +448,8 @@ def line_resolve(*, departure, actor, line: str, to_user=None, reason: str = "",
     d, n = departure, 0
     if line == "customers":
         _check_colleague(d, to_user)
+        if HandoverJob.objects.filter(departure=d, status__in=ACTIVE_JOB_STATUSES).exists():
+            _refuse(_("客户交接正在后台进行，请等待完成。"), "job_running")
         n = _hand_over_customers(d, actor=actor, to_user=to_user, request=request)
         _record(d, line, n, to_user, _("客户 %(n)d 家") % {"n": n}, actor)
     elif line == "approvals":
@@ -503,23 +507,30 @@ def _hand_over_customers(d, *, actor, to_user, request) -> int:
         return customers_reassign_all(tenant=d.tenant, actor=actor, from_user=d.user, to_user=to_user,
                                       request=request)
     moved, now = 0, timezone.now()
-    reason = _("离职交接")
-    while True:
-        batch = list(Customer.objects.select_for_update().filter(tenant=d.tenant, owner=d.user)
-                     .order_by("pk")[:CUSTOMER_BATCH])
-        if not batch:
-            break
-        # every row gets the same owner and time: one plain UPDATE per batch, then the history
-        # rows (what simple_history would write on save) in one bulk insert
-        Customer.objects.filter(pk__in=[c.pk for c in batch]).update(owner=to_user, updated_at=now)
-        for customer in batch:
-            customer.owner, customer.updated_at = to_user, now
-        Customer.history.bulk_history_create(batch, default_user=actor, default_change_reason=reason,
-                                             default_date=now, update=True)
-        moved += len(batch)
+    while n := move_customer_batch(d, actor=actor, to_user=to_user, now=now, size=CUSTOMER_BATCH):
+        moved += n
     audit_record(tenant=d.tenant, actor=actor, verb="customers.customer_reassign_bulk", obj=d,
                  before={"owner": d.user_id}, after={"owner": to_user.pk, "count": moved}, request=request)
     return moved
+
+
+def move_customer_batch(d, *, actor, to_user, now, size) -> int:
+    """Move up to ``size`` of the leaver's customers (locked) to ``to_user``; returns how many.
+    Every row gets the same owner and time: one plain UPDATE, then the history rows (what
+    simple_history would write on save) in one bulk insert. Shared by the synchronous bulk
+    path and the background job (jobs.py)."""
+    from customers.models import Customer
+
+    batch = list(Customer.objects.select_for_update(of=("self",)).filter(tenant=d.tenant, owner=d.user)
+                 .order_by("pk")[:size])
+    if not batch:
+        return 0
+    Customer.objects.filter(pk__in=[c.pk for c in batch]).update(owner=to_user, updated_at=now)
+    for customer in batch:
+        customer.owner, customer.updated_at = to_user, now
+    Customer.history.bulk_history_create(batch, default_user=actor, default_change_reason=_("离职交接"),
+                                         default_date=now, update=True)
+    return len(batch)
 
 
 def _hand_over_tasks(d, *, actor, to_user, request) -> int:
