@@ -199,3 +199,11 @@ def test_another_tenants_job_is_a_404(org_a, org_b, client_as, small_limits, dja
     client.get(f"/m/people/jobs/{job.pk}/progress/")
     with django_assert_max_num_queries(12):
         assert client.get(f"/m/people/jobs/{job.pk}/progress/").status_code == 200
+
+
+def test_english_progress_page(org_a, client_as, small_limits):
+    _ids, d = _leaver_with(org_a, 3)
+    with org_a.scope():
+        job = jobs.handover_job_start(departure=d, actor=org_a.users["admin"], to_user=org_a.users["sales2"])
+    page = client_as(org_a.users["admin"], language="en").get(f"/m/people/jobs/{job.pk}/").content.decode()
+    assert "Customer handover progress" in page and "0 / 3 customers handed over" in page
