@@ -207,3 +207,37 @@ def test_english_progress_page(org_a, client_as, small_limits):
         job = jobs.handover_job_start(departure=d, actor=org_a.users["admin"], to_user=org_a.users["sales2"])
     page = client_as(org_a.users["admin"], language="en").get(f"/m/people/jobs/{job.pk}/").content.decode()
     assert "Customer handover progress" in page and "0 / 3 customers handed over" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_move_each_customer_once(require_postgres, org_a, small_limits):
+    """A task delivered twice at the same moment: one claims the row, the other writes nothing."""
+    import threading
+
+    from django.db import connection
+
+    from marketing.tenancy import tenant_scope
+
+    ids, d = _leaver_with(org_a, 5)
+    with org_a.scope():
+        job = jobs.handover_job_start(departure=d, actor=org_a.users["admin"], to_user=org_a.users["sales2"])
+    barrier, outcomes = threading.Barrier(2), []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            with tenant_scope(org_a.tenant):
+                outcomes.append(jobs.handover_job_run(job_pk=job.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["done", "skipped"]
+    with org_a.scope():
+        assert Customer.history.filter(id__in=ids, owner=org_a.users["sales2"]).count() == 5
+        assert HandoverRecord.objects.filter(departure=d).count() == 1
