@@ -134,6 +134,16 @@ def main() -> None:
             n, s, q, mb = timed(lambda: people.line_resolve(departure=d_big, actor=admin, line="customers",
                                                             to_user=colleague))
             print(f"{'handover: customers':<34} {s * 1000:8.1f} ms  {q:3d} queries  peak {mb:6.1f} MiB  moved={n}")
+            def job_run():  # the background path (jobs.py): start, claim, batches, done
+                from marketing.people import jobs
+
+                job = jobs.handover_job_start(departure=d_big, actor=admin, to_user=colleague)
+                jobs.handover_job_run(job_pk=job.pk)
+                job.refresh_from_db()
+                return job.done
+
+            n, s, q, mb = timed(job_run)
+            print(f"{'handover: customers (job)':<34} {s * 1000:8.1f} ms  {q:3d} queries  peak {mb:6.1f} MiB  moved={n}")
             n, s, q, mb = timed(lambda: people.line_resolve(departure=d_big, actor=admin, line="contracts",
                                                             to_user=colleague))
             print(f"{'handover: contracts':<34} {s * 1000:8.1f} ms  {q:3d} queries  peak {mb:6.1f} MiB  moved={n}")

@@ -27,6 +27,7 @@ HEARTBEATS = {
     "partners.dispatch_reminders": 2 * 3600,  # hourly
 }
 HEARTBEATS["meetings.dispatch"] = 1800  # 市场部月例会 dispatcher, every 10 minutes (issue 20)
+HEARTBEATS["people.midnight"] = 3600  # departures/transfers at each tenant's midnight, every 15 minutes (issue 19)
 
 
 class BeatLate(RuntimeError):

@@ -105,6 +105,8 @@ def user_detail(request, pk):
             "branches": branches if not membership.can(Cap.BRANCHES_ALL) else None,
             "all_branches": membership.can(Cap.BRANCHES_ALL),
             "events": selectors.audit_events(tenant=request.tenant).filter(object_type="marketing.User", object_id=str(membership.user_id))[:20],
+            # issue 19: a new set-password link (people:invite_resend) for people managers
+            "may_invite": membership.is_active and membership.user.is_active and request.membership.can(Cap.PEOPLE_MANAGE),
         },
     )
 

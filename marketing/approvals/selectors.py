@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketing.models import Branch, BranchUserObjectPermission, Region, User
+from marketing.roles import Role
 from marketing.selectors import users_with_roles
 
 from .models import (
@@ -211,7 +212,15 @@ def people_for(*, tenant, scope: str, role: str = "", position=None, user_ids=()
         raise ValidationError(_("步骤“%(s)s”需要单据所属地区，但单据没有分公司，申请人也不属于唯一的地区。"),
                               code="no_region", params={"s": step_name})
     if user_ids:
-        return list(_active_users(tenant, list(user_ids)))
+        named = list(_active_users(tenant, list(user_ids)))
+        if named:
+            return named
+        # issue 19: every named person is disabled (e.g. has left): fall back to the step's
+        # position / role, else the document's branch GM; nobody found stays empty (refused as before)
+        if role or position:
+            return people_for(tenant=tenant, scope=scope, role=role, position=position, branch=branch, region=region,
+                              applicant_id=applicant_id, step_name=step_name)
+        return list(users_with_roles(tenant=tenant, roles=[Role.BRANCH_GM], branch=branch)) if branch else []
     people = position_holders(tenant=tenant, position=position, scope=scope, branch=branch, region=region,
                               exclude_id=applicant_id)
     if people and any(u.pk != applicant_id for u in people):

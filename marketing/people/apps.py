@@ -20,3 +20,4 @@ class PeopleConfig(AppConfig):
         register_kind("people.invitation", _("账号邀请"))
         register_kind("people.departure", _("离职交接"))
         register_kind("people.stranded", _("审批流程缺少处理人"))
+        register_kind("people.handover_job", _("交接任务"))

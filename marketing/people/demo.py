@@ -10,7 +10,7 @@ from django.utils import timezone
 from marketing.models import Branch, User
 from marketing.roles import Role
 
-from .models import Departure, PositionRoleMap, Transfer
+from .models import Departure, HandoverJob, PositionRoleMap, Transfer
 
 
 def seed(*, tenant, personas, rich: bool) -> None:
@@ -32,6 +32,12 @@ def seed(*, tenant, personas, rich: bool) -> None:
     if not Departure.objects.filter(tenant=tenant, user=user).exists():
         services.departure_file(tenant=tenant, actor=admin, user=user, last_day=today + dt.timedelta(days=3650),
                                 reason="演示数据")
+    departure = Departure.objects.filter(tenant=tenant, user=user).order_by("-id").first()
+    receiver = personas.get("sales") or admin
+    if departure.is_open and receiver.pk != user.pk and not HandoverJob.objects.filter(departure=departure).exists():
+        from .jobs import handover_job_start
+
+        handover_job_start(departure=departure, actor=admin, to_user=receiver)  # nothing to move: done at once
     mover = f"{tenant.slug}-mover"
     other = User.objects.filter(username=mover).first()
     if other is None:

@@ -170,6 +170,12 @@ def _submissions(d):
     )
 
 
+def _submissions_detail(d) -> str:
+    rows = list(_submissions(d).select_related("rule").order_by("period", "pk")[:4])
+    text = "、".join(f"{s.rule.name} {s.period:%Y-%m-%d}" for s in rows[:3])
+    return text + ("…" if len(rows) > 3 else "")
+
+
 def _recipients(d):
     from reports.models import RecipientOverride
 
@@ -217,8 +223,10 @@ register(Provider(
     hint=_("全部收回（最后工作日结束时也会自动收回）。"),
 ))
 register(Provider(
-    "submissions", _("到期未交的计划与报表"), 90, lambda d: _submissions(d).count(), (Cap.PEOPLE_HANDOVER,), ELSEWHERE,
-    hint=_("由本人提交，或由上级豁免（接替人另行填报）。"),
+    "submissions", _("到期未交的计划与报表"), 90, lambda d: _submissions(d).count(), (Cap.PEOPLE_HANDOVER,), COLLEAGUE,
+    detail=lambda d: _submissions_detail(d),
+    hint=_("转给所选同事（须为该报表的填报角色、同一分公司、没有同期报表）；其余由本人提交，或由上级豁免。"
+           "有接替人时，最后工作日结束时也会自动转给接替人。"),
 ))
 register(Provider(
     "chains", _("仅由其处理的审批步骤"), 100, lambda d: len(stranded_steps(tenant=d.tenant, user=d.user)),
@@ -235,17 +243,21 @@ register(Provider(
 
 
 def stranded_steps(*, tenant, user) -> list[str]:
-    """Configured chain steps whose only possible signer is ``user``: a step that names only
-    them (the engine does not fall back from named people), or a position they alone hold with no
-    role to fall back to."""
+    """Configured chain steps whose only named signer is ``user``, with what the engine does
+    once they are disabled (it falls back to the step's position / role, else the document's
+    branch GM: marketing/approvals/selectors.py ``people_for``), and steps on a position they
+    alone hold with no role to fall back to. The admin should still name someone else."""
     from marketing.approvals.models import ApprovalChainStep, PositionHolder
 
     found = []
-    for step in ApprovalChainStep.objects.filter(tenant=tenant).select_related("chain"):
-        # the engine resolves named people only (inactive ones dropped, no fall-back to the
-        # step's role), so a step naming only this person strands whatever else it says
+    for step in ApprovalChainStep.objects.filter(tenant=tenant).select_related("chain", "approver_position"):
         if step.approver_users and set(step.approver_users) == {user.pk}:
-            found.append(f"{step.chain.document_type} · {step.name}")
+            if step.approver_position_id or step.role:
+                who = "、".join(str(x) for x in (step.approver_position, step.get_role_display()) if x)
+                then = _("离职后改由%(who)s处理") % {"who": who}
+            else:
+                then = _("离职后改由单据所属分公司的总经理处理，没有分公司的单据将无人可签")
+            found.append(f"{step.chain.document_type} · {step.name}（{then}）")
     sole = (
         PositionHolder.objects.filter(tenant=tenant, position__holders__user=user).values("position_id")
     )

@@ -202,3 +202,56 @@ class HandoverRecord(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.line} {self.count}"
+
+
+class HandoverJobStatus(models.TextChoices):
+    # pending -> running (claimed by the task under select_for_update) -> done | failed
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+ACTIVE_JOB_STATUSES = (HandoverJobStatus.PENDING, HandoverJobStatus.RUNNING)
+
+
+class HandoverJob(TenantOwned):
+    """A large customer handover (over ``services.BULK_CUSTOMERS``) run by a Celery task in
+    batches; each batch commits with the progress, so the page can poll it (docs/people.md)."""
+
+    departure = models.ForeignKey(Departure, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("离职交接"))
+    line = models.CharField(_("交接项"), max_length=40, default="customers")
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("接收人"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("办理人"))
+    status = models.CharField(_("状态"), max_length=16, choices=HandoverJobStatus.choices,
+                              default=HandoverJobStatus.PENDING)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已完成数"), default=0)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("交接任务")
+        verbose_name_plural = _("交接任务")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["departure", "line"], condition=models.Q(status__in=["pending", "running"]),
+                                    name="people_one_active_handover_job"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.done}/{self.total}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == HandoverJobStatus.DONE else 0
+        return min(100, int(self.done * 100 / self.total))

@@ -23,9 +23,11 @@ from marketing.services import membership_update, user_create, user_set_active
 
 from . import handover
 from .models import (
+    ACTIVE_JOB_STATUSES,
     OPEN_DEPARTURE_STATUSES,
     Departure,
     DepartureStatus,
+    HandoverJob,
     HandoverRecord,
     HandoverWaiver,
     Invitation,
@@ -446,6 +448,8 @@ def line_resolve(*, departure, actor, line: str, to_user=None, reason: str = "",
     d, n = departure, 0
     if line == "customers":
         _check_colleague(d, to_user)
+        if HandoverJob.objects.filter(departure=d, status__in=ACTIVE_JOB_STATUSES).exists():
+            _refuse(_("客户交接正在后台进行，请等待完成。"), "job_running")
         n = _hand_over_customers(d, actor=actor, to_user=to_user, request=request)
         _record(d, line, n, to_user, _("客户 %(n)d 家") % {"n": n}, actor)
     elif line == "approvals":
@@ -459,6 +463,12 @@ def line_resolve(*, departure, actor, line: str, to_user=None, reason: str = "",
         _record(d, line, n, None, _("结束委托 %(n)d 项") % {"n": n}, actor)
     elif line == "contracts":
         n = _hand_over_contracts(d, actor=actor, to_user=to_user, reason=reason, request=request)
+    elif line == "submissions":
+        _check_colleague(d, to_user)
+        n, kept = submissions_hand_over(d, to_user=to_user, actor=actor, request=request)
+        if kept and not n:
+            _refuse(_("%(n)d 份报表不能转交：接手人不是该报表的填报角色、不在该分公司，或已有同期报表。"
+                      "请由本人提交，或由上级豁免。"), "not_submitter", n=kept)
     elif line == "grants":
         from customers.services import grant_revoke
 
@@ -503,23 +513,68 @@ def _hand_over_customers(d, *, actor, to_user, request) -> int:
         return customers_reassign_all(tenant=d.tenant, actor=actor, from_user=d.user, to_user=to_user,
                                       request=request)
     moved, now = 0, timezone.now()
-    reason = _("离职交接")
-    while True:
-        batch = list(Customer.objects.select_for_update().filter(tenant=d.tenant, owner=d.user)
-                     .order_by("pk")[:CUSTOMER_BATCH])
-        if not batch:
-            break
-        # every row gets the same owner and time: one plain UPDATE per batch, then the history
-        # rows (what simple_history would write on save) in one bulk insert
-        Customer.objects.filter(pk__in=[c.pk for c in batch]).update(owner=to_user, updated_at=now)
-        for customer in batch:
-            customer.owner, customer.updated_at = to_user, now
-        Customer.history.bulk_history_create(batch, default_user=actor, default_change_reason=reason,
-                                             default_date=now, update=True)
-        moved += len(batch)
+    while n := move_customer_batch(d, actor=actor, to_user=to_user, now=now, size=CUSTOMER_BATCH):
+        moved += n
     audit_record(tenant=d.tenant, actor=actor, verb="customers.customer_reassign_bulk", obj=d,
                  before={"owner": d.user_id}, after={"owner": to_user.pk, "count": moved}, request=request)
     return moved
+
+
+def move_customer_batch(d, *, actor, to_user, now, size) -> int:
+    """Move up to ``size`` of the leaver's customers (locked) to ``to_user``; returns how many.
+    Every row gets the same owner and time: one plain UPDATE, then the history rows (what
+    simple_history would write on save) in one bulk insert. Shared by the synchronous bulk
+    path and the background job (jobs.py)."""
+    from customers.models import Customer
+
+    batch = list(Customer.objects.select_for_update(of=("self",)).filter(tenant=d.tenant, owner=d.user)
+                 .order_by("pk")[:size])
+    if not batch:
+        return 0
+    Customer.objects.filter(pk__in=[c.pk for c in batch]).update(owner=to_user, updated_at=now)
+    for customer in batch:
+        customer.owner, customer.updated_at = to_user, now
+    Customer.history.bulk_history_create(batch, default_user=actor, default_change_reason=_("离职交接"),
+                                         default_date=now, update=True)
+    return len(batch)
+
+
+def submissions_hand_over(d, *, to_user, actor, request=None) -> tuple[int, int]:
+    """The leaver's open submissions (草稿 / 退回重写) go to ``to_user`` where the rules let them
+    file it: they hold one of the rule's submitter roles, for a branch rule they act for that
+    branch, for a person rule they have no submission of that rule and period yet. The rest
+    stays (the checklist line explains it). Reminders follow by themselves: they are computed at
+    send time from the submitters by role, and a disabled person is never one. Returns
+    (moved, kept)."""
+    from reports.submissions.models import Submission, SubmitterScope
+    from reports.submissions.selectors import is_submitter
+
+    open_subs = list(handover._submissions(d).select_related("rule").select_for_update(of=("self",)).order_by("pk"))
+    m = _member(d.tenant, to_user) if to_user is not None else None
+    if not open_subs or m is None or not m.is_active or not to_user.is_active:
+        return 0, len(open_subs)
+    branches = set(assigned_branch_ids(membership=m))
+    taken = set(Submission.objects.filter(tenant=d.tenant, submitter=to_user, branch__isnull=True,
+                                          rule__in={s.rule_id for s in open_subs}).values_list("rule_id", "period"))
+    moved, kept = [], []
+    for sub in open_subs:
+        rule = sub.rule
+        ok = is_submitter(m, rule) and (
+            sub.branch_id in branches if rule.scope == SubmitterScope.BRANCH else (rule.pk, sub.period) not in taken)
+        if not ok:
+            kept.append(sub.pk)
+            continue
+        sub.submitter, sub.version = to_user, sub.version + 1
+        sub.save(update_fields=["submitter", "version", "updated_at"])
+        moved.append(sub.pk)
+    if moved:
+        audit_record(tenant=d.tenant, actor=actor, verb="people.submissions_handover", obj=d,
+                     after={"moved": moved, "kept": kept, "to": to_user.pk}, request=request)
+        detail = _("计划与报表 %(n)d 份") % {"n": len(moved)}
+        if kept:
+            detail += _("；%(k)d 份未能转交（接手人不是填报人或已有同期报表）") % {"k": len(kept)}
+        _record(d, "submissions", len(moved), to_user, detail, actor)
+    return len(moved), len(kept)
 
 
 def _hand_over_tasks(d, *, actor, to_user, request) -> int:
@@ -648,10 +703,12 @@ def departure_complete(*, departure, now=None) -> Departure:
         return departure
     tenant, user, now = departure.tenant, departure.user, now or timezone.now()
     stranded = handover.stranded_steps(tenant=tenant, user=user)
-    pending = handover._tasks(departure).count()
     unsigned = departure.status != DepartureStatus.SIGNED
     membership = Membership.objects.get(tenant=tenant, user=user)
     user_set_active(membership=membership, actor=None, active=False)
+    rerouted, pending = _reroute_pending_tasks(departure)
+    moved_subs, kept_subs = submissions_hand_over(departure, to_user=departure.successor, actor=None) \
+        if departure.successor_id else (0, handover._submissions(departure).count())
     sessions = end_sessions(user.pk)
     grants = CustomerUserObjectPermission.all_grants.filter(tenant=tenant, user=user).delete()[0]
     from allauth.socialaccount.models import SocialAccount
@@ -670,20 +727,47 @@ def departure_complete(*, departure, now=None) -> Departure:
     departure.status, departure.departed_at = DepartureStatus.DEPARTED, now
     departure.result = {"sessions": sessions, "grants": grants, "bindings": bindings, "delegations": delegations,
                         "positions": positions, "stranded": stranded, "pending_tasks": pending,
+                        "rerouted_tasks": rerouted, "submissions_moved": moved_subs, "submissions_kept": kept_subs,
                         "unsigned": unsigned}
     departure.save(update_fields=["status", "departed_at", "result"])
     audit_record(tenant=tenant, actor=None, verb="people.departed", obj=departure, after=departure.result)
-    if stranded or pending or unsigned:
+    if stranded or pending or rerouted or unsigned or kept_subs:
         lines = [_("%(name)s 已于最后工作日结束时停用。") % {"name": user.display_name}]
         if unsigned:
             lines.append(_("交接尚未完成签字。"))
+        if rerouted:
+            lines.append(_("%(n)d 项在其名下的审批已改派给该步骤的其他处理人（步骤角色或分公司总经理），请核对。") % {
+                "n": rerouted})
         if pending:
-            lines.append(_("仍有 %(n)d 项审批在其名下，将按步骤角色或分公司总经理改派，请核对。") % {"n": pending})
+            lines.append(_("仍有 %(n)d 项审批在其名下且无人可接，请更换流程处理人。") % {"n": pending})
+        if kept_subs:
+            lines.append(_("%(n)d 份未交的计划与报表仍在其名下（无接替人，或接替人不是该报表的填报人）。") % {"n": kept_subs})
         for s in stranded:
             lines.append(_("审批步骤只由其处理，请更换处理人：%(s)s") % {"s": s})
         _tell_admins(tenant, subject=_("离职人员仍有未交接事项：%(name)s") % {"name": user.display_name}, lines=lines,
                      link=reverse("people:departure", kwargs={"pk": departure.pk}))
     return departure
+
+
+def _reroute_pending_tasks(departure) -> tuple[int, int]:
+    """At the cut-off (the person already disabled): each task still waiting on them goes to the
+    successor when the engine accepts them, else to the step's first other candidate -- for a
+    step that named only them, the engine now falls back to the step's role or the branch GM.
+    Returns (moved, still pending)."""
+    from marketing.approvals.selectors import transfer_candidates
+    from marketing.approvals.services import approval_transfer
+
+    moved = stuck = 0
+    for task in handover._tasks(departure).select_related("step", "flow"):
+        candidates = transfer_candidates(task=task)
+        target = next((c for c in candidates if c.pk == departure.successor_id), candidates[0] if candidates else None)
+        if target is None:
+            stuck += 1
+            continue
+        approval_transfer(task=task, actor=departure.user, to_user=target, comment=_("离职自动改派"))
+        _record(departure, "approvals", 1, target, task.flow.title, None)
+        moved += 1
+    return moved, stuck
 
 
 def people_midnight(*, tenant, now=None) -> dict:

@@ -20,3 +20,16 @@ def people_midnight_all() -> None:
     for tenant in tenants:
         with tenant_scope(tenant):
             people_midnight(tenant=tenant)
+
+
+@shared_task(acks_late=True)
+def run_handover_job(tenant_id: int, job_id: int) -> str:
+    """A large customer handover (jobs.py). Re-delivery is harmless: the job row is claimed once."""
+    from .jobs import handover_job_run
+
+    with scopes_disabled():
+        tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
+    if tenant is None:
+        return "no_tenant"
+    with tenant_scope(tenant):
+        return handover_job_run(job_pk=job_id)

@@ -4,7 +4,7 @@ from marketing.models import Membership
 from marketing.tenancy import object_path
 
 from . import views
-from .models import Departure, PositionRoleMap, Transfer
+from .models import Departure, HandoverJob, PositionRoleMap, Transfer
 
 app_name = "people"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     object_path("departures/<int:pk>/act/", views.departure_act, name="departure_act", model=Departure),
     object_path("departures/<int:pk>/certificate.pdf", views.departure_certificate, name="certificate",
                 model=Departure),
+    object_path("jobs/<int:pk>/", views.job_detail, name="job", model=HandoverJob),
+    object_path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress", model=HandoverJob),
     path("reconcile/", views.reconcile, name="reconcile"),
     path("mappings/", views.mappings, name="mappings"),
     object_path("mappings/<int:pk>/delete/", views.mapping_delete, name="mapping_delete", model=PositionRoleMap),

@@ -24,7 +24,7 @@ from marketing.selectors import visible_branches
 from marketing.submit_once import once_per_submit
 from marketing.tenancy import access_object, tenant_scope
 
-from . import exports, handover, selectors, services
+from . import exports, handover, jobs, selectors, services
 from .filters import DepartureFilter, TransferFilter
 from .forms import (
     DepartureForm,
@@ -35,7 +35,7 @@ from .forms import (
     TransferForm,
     WaiveForm,
 )
-from .models import Departure, DepartureStatus, PositionRoleMap
+from .models import Departure, DepartureStatus, HandoverJob, PositionRoleMap
 
 MANAGE = (Cap.PEOPLE_MANAGE, Cap.PEOPLE_HANDOVER)
 
@@ -129,6 +129,7 @@ def departure_detail(request, pk):
         "may_cancel": d.status == DepartureStatus.OPEN and (handles or request.user.pk == d.user_id),
         "may_rehire": d.status == DepartureStatus.DEPARTED and not d.rehired_at and m.can(Cap.PEOPLE_MANAGE),
         "records": d.records.select_related("to_user", "actor"),
+        "jobs": d.jobs.select_related("to_user")[:5],
         "stranded": handover.stranded_steps(tenant=request.tenant, user=d.user) if d.is_open else d.result.get(
             "stranded", []),
     })
@@ -151,6 +152,11 @@ def departure_act(request, pk):
             form = ResolveForm(request.POST, colleagues=selectors.colleagues(tenant=request.tenant, exclude_user=d.user))
             if not form.is_valid():
                 raise ValidationError(_("请选择交接项和接手同事。"), code="invalid")
+            if form.cleaned_data["line"] == "customers" and jobs.needs_job(d):
+                job = jobs.handover_job_start(departure=d, actor=request.user, to_user=form.cleaned_data["to_user"],
+                                              request=request)
+                messages.info(request, _("客户较多，已转入后台交接，本页显示进度。"))
+                return redirect("people:job", pk=job.pk)
             n = services.line_resolve(departure=d, actor=request.user, line=form.cleaned_data["line"],
                                       to_user=form.cleaned_data["to_user"], reason=form.cleaned_data["reason"],
                                       request=request)
@@ -175,6 +181,28 @@ def departure_act(request, pk):
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("people:departure", pk=d.pk)
+
+
+def _job(request, pk) -> HandoverJob:
+    """Reach follows the departure: another tenant's job, or one of a departure out of reach, is a 404."""
+    departures = selectors.departures_for(membership=request.membership).values("pk")
+    return access_object(HandoverJob.objects.filter(tenant=request.tenant, departure__in=departures)
+                         .select_related("departure__user", "to_user", "created_by"), pk=pk)
+
+
+@tenant_view()
+def job_detail(request, pk):
+    return render(request, "people/job_detail.html", {"job": _job(request, pk)})
+
+
+@tenant_view()
+def job_progress(request, pk):
+    """Polled by htmx while the job runs; answers 286 (htmx: stop polling) once it is over."""
+    job = _job(request, pk)
+    response = render(request, "people/_job_status.html", {"job": job})
+    if not job.is_running:
+        response.status_code = 286
+    return response
 
 
 @tenant_view()

@@ -340,9 +340,10 @@ def test_stranded_chain_is_flagged_to_the_admin(org_a):
     d = file_departure(org_a, who="mspec")
     assert _counts(org_a, d)["chains"] == 2
     with org_a.scope():
-        # the engine takes named people only: a role beside them is no fall-back
+        # listed for the admin, with what the engine falls back to once they are disabled
         assert stranded_steps(tenant=org_a.tenant, user=org_a.users["mspec"]) == [
-            "expenses.request · 专人审核", "expenses.request · 专人或专员"]
+            "expenses.request · 专人审核（离职后改由单据所属分公司的总经理处理，没有分公司的单据将无人可签）",
+            "expenses.request · 专人或专员（离职后改由市场专员处理）"]
         assert stranded_steps(tenant=org_a.tenant, user=org_a.users["finance"]) == []
         services.departure_complete(departure=d)
         msg = Message.objects.get(kind="people.stranded", user=org_a.users["admin"])
