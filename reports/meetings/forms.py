@@ -23,7 +23,7 @@ class MonthField(forms.CharField):
 
 class MeetingCreateForm(forms.Form):
     month = MonthField(label=_("所议月份"))
-    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label=_("会议日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class AgendaItemForm(forms.ModelForm):
@@ -41,7 +41,7 @@ class ItemAddForm(forms.Form):
 class ActionForm(forms.Form):
     title = forms.CharField(label=_("待办事项"), max_length=200)
     owner = forms.ModelChoiceField(label=_("负责人"), queryset=None)
-    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, owners, **kwargs):
         super().__init__(*args, **kwargs)
