@@ -387,6 +387,17 @@ def summary_pdf(data: dict, charts=None) -> bytes:
                   hAlign="LEFT"),
             Paragraph(escape("* " + RATE_NOTE), small),
         ]))
+    if data.get("extra_columns"):  # other apps' figures (EXTRA_COLUMN_PROVIDERS), as in the xlsx's 新增指标
+        story.append(Paragraph("新增指标", h2))
+        extra = [["地区", "分公司", *data["extra_columns"]]]
+        extra += [[row["region"], row["branch"], *map(str, row.get("extra", []))] for row in data["rows"]]
+        extra += [[reg["region"], "小计", *map(str, reg.get("extra", []))] for reg in data.get("regions") or []]
+        if data.get("total"):
+            extra.append(["公司合计", "", *map(str, data["total"].get("extra", []))])
+        extra_widths = [30 * mm, 40 * mm, *([32 * mm] * len(data["extra_columns"]))]
+        for start in range(0, len(extra) - 1, 40):
+            chunk = [extra[0], *extra[1 + start : 41 + start]]
+            story.append(Table(chunk, colWidths=extra_widths, style=ranking_style, repeatRows=1, hAlign="LEFT"))
     if data["ranking"]:
         story.append(Paragraph("完成率排名", h2))
         ranking = [with_units(["名次", "地区", "分公司", "本月累计回款", "月度目标", "完成率"])]

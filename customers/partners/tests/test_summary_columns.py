@@ -65,6 +65,13 @@ def test_columns_come_after_the_existing_ones_everywhere(make_a, org_a):
     assert values[0][0].startswith("甲公司 ")  # the printed title row (company, day, unit) above the header
     assert values[1] == ("地区", "分公司", "今日新签经销商", "今日新签修理厂", "本月新签经销商", "本月新签修理厂")
     assert ("甲一区", "小计", 1, 1, 2, 2) in values and values[-1] == ("公司合计", None, 2, 1, 3, 2)
+    # The PDF carries the same figures on a table of their own.
+    import pypdf
+
+    from reports.exports import summary_pdf
+
+    pdf_text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(summary_pdf(data))).pages)
+    assert "新增指标" in pdf_text and "今日新签经销商" in pdf_text and "本月新签修理厂" in pdf_text
 
 
 def test_query_count_does_not_grow_with_agreements(make_a, org_a, django_assert_num_queries):
