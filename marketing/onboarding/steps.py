@@ -267,7 +267,7 @@ def _customers(ctx):
 
 
 def _partners(ctx):
-    if not apps.is_installed("partners"):
+    if not apps.is_installed("customers.partners"):  # is_installed takes the dotted path, not the label
         return UNAVAILABLE, [_("合作伙伴（经销商、修理厂）模块尚未启用")]
     model = next((m for m in apps.get_app_config("partners").get_models() if m.__name__ == "Partner"), None)
     n = model.objects.filter(tenant=ctx.tenant).count() if model is not None else 0
@@ -315,7 +315,7 @@ STEPS: list[Step] = [
          gettext_lazy("市场专员"), _ledger),
     Step("customers", gettext_lazy("客户档案"), False, True, "customers:import", gettext_lazy("市场营销总监"),
          _customers),
-    Step("partners", gettext_lazy("合作伙伴"), False, True, "onboarding:checklist", gettext_lazy("运营"), _partners),
+    Step("partners", gettext_lazy("合作伙伴"), False, True, "partners:list", gettext_lazy("运营"), _partners),
     Step("channels", gettext_lazy("通知渠道：群机器人与企业登录"), False, True, "notifications:webhooks",
          gettext_lazy("系统管理员"), _channels),
     Step("test_send", gettext_lazy("测试发送日报汇总（仅发给自己）"), True, False, "onboarding:checklist",
