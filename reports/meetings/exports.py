@@ -53,6 +53,17 @@ def sections(data: dict) -> list[tuple[str, str, list[tuple[str, str, str]], lis
             ("region", _("地区"), "text"), ("target", _("月度目标（元）"), "money"), ("mtd", _("本月回款（元）"), "money"),
             ("rate", _("完成率"), "pct"), ("behind", _("落后于时间进度"), "bool")],
          collections),
+        ("应收账龄", _("应收账款账龄（截至月末，按分公司）"), [
+            ("branch", _("分公司"), "text"), ("current", _("未到期"), "money"), ("d1_30", _("1–30天"), "money"),
+            ("d31_60", _("31–60天"), "money"), ("d61_90", _("61–90天"), "money"), ("d91_180", _("91–180天"), "money"),
+            ("d180p", _("180天以上"), "money"), ("doubtful", _("呆账"), "money"), ("bad", _("坏账"), "money"),
+            ("total", _("未收合计"), "money")],
+         data.get("receivables", [])),
+        ("季度年度统计", _("季度、年度销售统计（累计至月末）"), [
+            ("period", _("期间"), "text"), ("region", _("地区"), "text"), ("branch", _("分公司"), "text"),
+            ("target", _("累计目标（元）"), "money"), ("collections", _("累计回款（元）"), "money"),
+            ("rate", _("完成率"), "pct"), ("signed", _("签约合同"), "int")],
+         data.get("periods", [])),
         ("市场活动", _("本月市场活动（营销费用审批记录）"), [
             ("planned_date", _("计划日期"), "text"), ("number", _("申请编号"), "text"), ("branch", _("分公司"), "text"),
             ("activity", _("活动名称"), "text"), ("kind", _("类型"), "text"), ("amount", _("费用（元）"), "money"),

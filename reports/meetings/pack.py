@@ -13,6 +13,13 @@ Sections (seed 003 例会 (2)(4)):
   无进展 as candidates for next month's key customers. Names are masked at render time for a
   reader who may not see that customer (:func:`visible_names`).
 * ``collections`` -- per region and the company: collections against target (S003-22).
+* ``receivables`` 应收账款账龄 -- beside collections (S003-22, S001-07): each branch's open
+  receivables aged at the month's last day (未到期, 1–30 … 180天以上, 呆账, 坏账), from
+  ``reports.receivables.selectors.ageing``; the received amounts are those known when the pack
+  is compiled (finance's latest sheet), not reconstructed as of the month's end.
+* ``periods`` 季度、年度销售统计 (S001-25) -- the quarter and the year to the month's end: per
+  branch collections against the sum of the months' targets to date, 完成率, contracts signed
+  (``reports.statistics.sales_statistics`` over the quarter/year clipped at the month's end).
 * ``activities`` -- the month's marketing activities from the approval records (营销费用申请,
   planned in the month, not draft or withdrawn), with their state.
 * ``previous_actions`` -- last month's meeting's action items and their state, opening the pack.
@@ -34,7 +41,7 @@ from marketing.models import Branch, User
 from ..leaders.selectors import Scope, money, ranking
 from ..workcal import WorkCalendar
 
-PACK_RULE = 1  # bump when the layout of ``data`` changes
+PACK_RULE = 2  # bump when the layout of ``data`` changes
 
 
 def previous_month(day: dt.date) -> dt.date:
@@ -133,6 +140,40 @@ def _activities(tenant, month: dt.date, end: dt.date, branch_names: dict[int, st
              "approved": e["status"] in (ExpenseStatus.ARCHIVED, ExpenseStatus.PAID)} for e in qs]
 
 
+def _receivables(tenant, end: dt.date) -> list[dict]:
+    from ..receivables.selectors import COLUMNS, ageing
+
+    report = ageing(tenant=tenant, branches=Branch.objects.filter(tenant=tenant), as_of=end)
+    rows = [{"branch": r.label, **{c: money(r.figures[c]) for c in COLUMNS}, "lines": r.lines}
+            for r in report.branches]
+    if rows:
+        rows.append({"branch": _("公司合计"), **{c: money(report.total.figures[c]) for c in COLUMNS},
+                     "lines": report.total.lines})
+    return rows
+
+
+def _periods(tenant, month: dt.date, end: dt.date) -> list[dict]:
+    from ..statistics import Period, period_for, sales_statistics
+
+    rows = []
+    branches = Branch.objects.filter(tenant=tenant, is_active=True)
+    for kind, label in (("quarter", _("本季度累计")), ("year", _("本年度累计"))):
+        full = period_for(kind, month)
+        period = Period(kind, full.start, end)
+        stats = sales_statistics(tenant=tenant, branches=branches, period=period)
+        name = _("%(period)s（截至%(end)s）") % {"period": full.label, "end": end.isoformat()}
+        for r in [*stats["rows"], stats["total"]]:
+            is_total = r.branch is None
+            if not is_total and not (r.collections or r.target or r.signed):
+                continue
+            ratio = stats["total_ratio"] if is_total else r.ratio
+            rows.append({"period": f"{label} {name}", "region": "" if is_total else r.branch.region.name,
+                         "branch": _("公司合计") if is_total else r.branch.name,
+                         "target": money(r.target) if r.target else None, "collections": money(r.collections),
+                         "rate": str(ratio) if ratio is not None else None, "signed": r.signed})
+    return rows
+
+
 def _previous_actions(tenant, month: dt.date) -> list[dict]:
     from .models import ActionItem, ActionStatus
 
@@ -164,6 +205,8 @@ def compile_pack(*, tenant, month: dt.date, now: dt.datetime | None = None) -> d
         "customers": customers,
         "no_progress": sum(1 for c in customers if c["no_progress"]),
         "activities": _activities(tenant, month, end, names),
+        "receivables": _receivables(tenant, end),
+        "periods": _periods(tenant, month, end),
     }
 
 

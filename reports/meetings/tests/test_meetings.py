@@ -92,7 +92,8 @@ def test_pack_files_xlsx_and_pdf(org_a, november, client_as):
     client = client_as(org_a.users["gm"])
     resp = client.get(reverse("meetings:pack_file", args=[row.pk, "xlsx"]))
     wb = load_workbook(io.BytesIO(resp.content))
-    assert wb.sheetnames == ["上月待办", "目标管理表", "销售人员目标", "客户进度管理表", "回款与目标", "市场活动"]
+    assert wb.sheetnames == ["上月待办", "目标管理表", "销售人员目标", "客户进度管理表", "回款与目标", "应收账龄", "季度年度统计",
+                             "市场活动"]
     targets = list(wb["目标管理表"].iter_rows(min_row=2, values_only=True))
     assert targets[0] == ("排名", "地区", "分公司", "月度目标（元）", "本月回款（元）", "完成率", "时间进度", "落后于时间进度")
     assert targets[1] == (1, "甲一区", "甲一分公司", 100000.0, 103700.0, 1.037, 1.0, None)
