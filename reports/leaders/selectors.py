@@ -323,13 +323,72 @@ def sell_through(scope: Scope) -> dict:
     }
 
 
-CHARTS = ("trend", "ranking", "filing", "hospitality", "sell_through")
+# --- 6. quarter and year to date: collections against the summed monthly targets (S001-25) -----
+
+
+def _period_figures(scope: Scope, start: dt.date) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """Collections from ``start`` up to ``as_of`` and the targets of the months from ``start`` to
+    the scope's month (a quarter's or year's target is the sum of its months'), per branch id.
+    Two queries."""
+    ids = scope.branch_ids
+    done = dict(Collection.objects.filter(tenant=scope.tenant, branch_id__in=ids, day__gte=start,
+                                          day__lte=scope.as_of)
+                .values("branch_id").annotate(t=Coalesce(Sum("amount"), _Z)).values_list("branch_id", "t"))
+    targets = dict(MonthlyTarget.objects.filter(tenant=scope.tenant, branch_id__in=ids, month__gte=start,
+                                                month__lte=scope.month)
+                   .values("branch_id").annotate(t=Sum("amount")).values_list("branch_id", "t"))
+    return done, targets
+
+
+def periods(scope: Scope) -> dict:
+    """本季度累计 and 本年度累计 per region (and the company): collections from the quarter's / year's
+    first day up to ``as_of`` against the targets of its months up to the scope's month, with
+    完成率 by the summary's one rule (``group_figures``: only branches with a target count in the
+    rate). Four queries."""
+    quarter_start = dt.date(scope.month.year, 3 * ((scope.month.month - 1) // 3) + 1, 1)
+    year_start = dt.date(scope.month.year, 1, 1)
+    per_kind = {kind: _period_figures(scope, start) for kind, start in (("quarter", quarter_start),
+                                                                         ("year", year_start))}
+
+    def branch_rows(kind: str, branches: list[Branch]) -> list[dict]:
+        done, targets = per_kind[kind]
+        return [{"mtd": money(done.get(b.pk, ZERO)), "headcount": 0, "day_amount": "0.00",
+                 "target": None if targets.get(b.pk) is None else money(targets[b.pk])} for b in branches]
+
+    def figures(branches: list[Branch]) -> dict:
+        out = {}
+        for kind in ("quarter", "year"):
+            g = group_figures(branch_rows(kind, branches))
+            out.update({f"{kind}_amount": g["mtd"], f"{kind}_target": g["target"], f"{kind}_rate": g["rate"]})
+        return out
+
+    by_region: dict[int, list[Branch]] = {}
+    for b in scope.branches:
+        by_region.setdefault(b.region_id, []).append(b)
+    rows = [{"region_id": rid, "region": items[0].region.name, **figures(items)} for rid, items in by_region.items()]
+    q = (scope.month.month - 1) // 3 + 1
+    return {
+        "chart": "periods", "title": pgettext("dashboard", "本季度与本年度累计完成率"),
+        "columns": [_col("region", pgettext("dashboard", "地区")),
+                    _col("quarter_amount", pgettext("dashboard", "本季度累计回款（元）"), "money"),
+                    _col("quarter_target", pgettext("dashboard", "本季度目标（元）"), "money"),
+                    _col("quarter_rate", pgettext("dashboard", "本季度完成率"), "pct"),
+                    _col("year_amount", pgettext("dashboard", "本年度累计回款（元）"), "money"),
+                    _col("year_target", pgettext("dashboard", "本年度目标（元）"), "money"),
+                    _col("year_rate", pgettext("dashboard", "本年度完成率"), "pct")],
+        "rows": rows, "total": figures(scope.branches) if scope.branches else None,
+        "meta": {**scope.meta(), "quarter": f"{scope.month.year}Q{q}", "year": str(scope.month.year)},
+    }
+
+
+CHARTS = ("trend", "ranking", "filing", "hospitality", "sell_through", "periods")
 
 
 def chart(name: str, scope: Scope, now: dt.datetime) -> dict:
     if name == "filing":
         return filing(scope, now)
-    return {"trend": trend, "ranking": ranking, "hospitality": hospitality, "sell_through": sell_through}[name](scope)
+    return {"trend": trend, "ranking": ranking, "hospitality": hospitality, "sell_through": sell_through,
+            "periods": periods}[name](scope)
 
 
 def decorate(data: dict) -> dict:

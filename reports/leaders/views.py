@@ -72,6 +72,7 @@ def dashboard(request):
             ("trend", pgettext("dashboard", "本月累计回款与目标进度")), ("ranking", pgettext("dashboard", "地区与分公司完成率排名")),
             ("filing", pgettext("dashboard", "近 30 个工作日日报填报率")), ("hospitality", pgettext("dashboard", "各地区业务招待费占销售比")),
             ("sell_through", pgettext("dashboard", "各地区合同动销率")),
+            ("periods", pgettext("dashboard", "本季度与本年度累计完成率")),
         ],
     })
 

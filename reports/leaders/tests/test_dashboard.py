@@ -179,10 +179,10 @@ def test_xlsx_matches_json_and_is_formula_safe(org_a, client_as, november):
 
 
 # per request, session and membership included; the chart's own share is 2-4 (see the selectors)
-MAX_QUERIES = {"trend": 8, "ranking": 8, "filing": 7, "hospitality": 8, "sell_through": 7}
+MAX_QUERIES = {"trend": 8, "ranking": 8, "filing": 7, "hospitality": 8, "sell_through": 7, "periods": 9}
 
 
-@pytest.mark.parametrize("chart", ["trend", "ranking", "filing", "hospitality", "sell_through"])
+@pytest.mark.parametrize("chart", ["trend", "ranking", "filing", "hospitality", "sell_through", "periods"])
 def test_queries_do_not_grow_with_branches(org_a, client_as, november, chart):
     def count(user):
         client = client_as(user)
@@ -217,3 +217,45 @@ def test_english(org_a, client_as, november):
     assert "Leaders&#x27; dashboard" in client.get(reverse("reports:leaders:dashboard")).content.decode()
     data = _get(client, "ranking", month="2026-11").json()
     assert data["title"] == "Completion ranking by region and branch" and data["columns"][0]["label"] == "Rank"
+
+
+def test_S001_25_quarter_and_year_to_date_per_region(org_a, client_as, november):
+    """S001-25: quarterly and yearly statistics on the dashboard. Quarter Q4 = October + November
+    up to today (23 Nov); the year adds March. Targets are the months' targets up to November
+    (December's is not yet due); collections after today and A2 (no target) stay out of the rate."""
+    from reports import imports, services
+    from reports.models import ImportKind
+
+    a1, a2, a3 = (org_a.branches[k] for k in ("A1", "A2", "A3"))
+    with org_a.scope():
+        imports.apply_rows(tenant=org_a.tenant, kind=ImportKind.COLLECTIONS, rows=[
+            {"branch_id": a1.pk, "day": dt.date(2026, 10, 15), "amount": Decimal("50000.00")},
+            {"branch_id": a3.pk, "day": dt.date(2026, 3, 10), "amount": Decimal("30000.00")},
+            {"branch_id": a2.pk, "day": dt.date(2026, 10, 9), "amount": Decimal("900.00")},
+            {"branch_id": a1.pk, "day": dt.date(2026, 11, 25), "amount": Decimal("7777.00")},  # after today
+            {"branch_id": a1.pk, "day": dt.date(2025, 12, 31), "amount": Decimal("1000.00")},  # last year
+        ])
+        services.target_set(tenant=org_a.tenant, branch=a1, month=dt.date(2026, 10, 1), amount=Decimal("80000"), actor=None)
+        services.target_set(tenant=org_a.tenant, branch=a3, month=dt.date(2026, 3, 1), amount=Decimal("40000"), actor=None)
+        services.target_set(tenant=org_a.tenant, branch=a1, month=dt.date(2026, 12, 1), amount=Decimal("99000"), actor=None)
+    data = _get(client_as(org_a.users["gm"]), "periods", month="2026-11").json()
+    assert (data["meta"]["quarter"], data["meta"]["year"]) == ("2026Q4", "2026")
+    rows = [(r["region"], r["quarter_amount"], r["quarter_target"], r["quarter_rate"],
+             r["year_amount"], r["year_target"], r["year_rate"]) for r in data["rows"]]
+    assert rows == [
+        # A1 153,700 / 180,000 (A2's 90,000 collected, no target: in the amount, not the rate)
+        ("甲一区", "243700.00", "180000.00", "0.8539", "243700.00", "180000.00", "0.8539"),
+        # A3: Q4 20,000 / 50,000; the year adds March 30,000 / 40,000 -> 50,000 / 90,000
+        ("甲二区", "20000.00", "50000.00", "0.4000", "50000.00", "90000.00", "0.5556"),
+    ]
+    t = data["total"]
+    assert (t["quarter_amount"], t["quarter_target"], t["quarter_rate"]) == ("263700.00", "230000.00", "0.7552")  # (153,700 + 20,000) / 230,000
+    assert (t["year_amount"], t["year_target"], t["year_rate"]) == ("293700.00", "270000.00", "0.7544")  # (153,700 + 50,000) / 270,000
+    # the branch GM of A1: A1 only
+    mine = _get(client_as(org_a.users["bgm"]), "periods", month="2026-11").json()
+    assert [(r["region"], r["quarter_amount"], r["year_rate"]) for r in mine["rows"]] == [("甲一区", "153700.00", "0.8539")]
+    # the xlsx carries the same figures
+    wb = load_workbook(io.BytesIO(client_as(org_a.users["gm"]).get(
+        reverse("reports:leaders:chart_periods_xlsx"), {"month": "2026-11"}).content))
+    cells = [c for row in wb.active.iter_rows(values_only=True) for c in row]
+    assert "甲二区" in cells and any(str(c).startswith("55.6") or c in (Decimal("0.5556"), 0.5556) for c in cells), cells

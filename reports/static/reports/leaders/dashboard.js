@@ -123,6 +123,22 @@
           return { value: r.rate === null ? 0 : Math.round(parseFloat(r.rate) * 1000) / 10, region_id: r.region_id };
         }) }]
       };
+    },
+    periods: function (d) {
+      function rates(key) {
+        return d.rows.map(function (r) {
+          return { value: r[key] === null ? 0 : Math.round(parseFloat(r[key]) * 1000) / 10, region_id: r.region_id };
+        });
+      }
+      return {
+        grid: grid, tooltip: { trigger: "axis" }, legend: { top: 0 },
+        xAxis: { type: "category", data: d.rows.map(function (r) { return r.region; }) },
+        yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
+        series: [
+          { name: label(d, "quarter_rate"), type: "bar", data: rates("quarter_rate") },
+          { name: label(d, "year_rate"), type: "bar", data: rates("year_rate") }
+        ]
+      };
     }
   };
 
