@@ -50,11 +50,11 @@ def test_dashboard_charts_draw_without_console_errors(live_server, browser, org_
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/reports/leaders/?month=2026-11")
-    page.wait_for_function("() => document.querySelectorAll('.leaders-card[data-drawn]').length === 5", timeout=15000)
+    page.wait_for_function("() => document.querySelectorAll('.leaders-card[data-drawn]').length === 6", timeout=15000)
     page.wait_for_timeout(1200)  # ECharts animates the first draw
-    assert page.eval_on_selector_all(".leaders-card", "els => els.map(e => e.dataset.drawn)") == ["1"] * 5
+    assert page.eval_on_selector_all(".leaders-card", "els => els.map(e => e.dataset.drawn)") == ["1"] * 6
     ink = page.evaluate(CANVAS_INK)
-    assert len(ink) == 5 and all(n > 50 for n in ink), ink
+    assert len(ink) == 6 and all(n > 50 for n in ink), ink
     # nothing wider than the phone: no horizontal scrolling of the page
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     page.click(".leaders-card[data-chart=ranking] summary")
