@@ -755,11 +755,7 @@ def test_S000_11_contract_cost_ledger_per_region(org_a, usage_setup):
     from contracts.selectors_ledger import cost_ledger
 
     p1, _p2, _n = usage_setup
-    make_batch(org_a, p1, first="Q1-000001", last="Q1-000003", cost="1.10")
-    with org_a.scope():
-        Contract.objects.filter(number__startswith="P1-", state=ContractState.IN_STOCK).update(
-            state=ContractState.VOIDED, voided_on=_today(org_a), void_reason="测试：旧批次报废"
-        )
+    make_batch(org_a, p1, first="K1-000001", last="K1-000003", cost="1.10")  # lower numbers: dispatched first
     doc = make_request(org_a, p1, 3, applicant="allroles", branch="A3")  # first YB-P1 request of A3
     approve(org_a, doc, "mspec", key=CONTRACT_REQUEST_KEY)
     with org_a.scope():
@@ -769,7 +765,7 @@ def test_S000_11_contract_cost_ledger_per_region(org_a, usage_setup):
         (r["region"], r["product"], r["batch"], r["copies"], r["unit_cost"], r["amount"]) for r in rows
     ] == [
         ("甲一区", "YB-P1", "P1-000001 – P1-000100", 14, Decimal("2.0000"), Decimal("28.00")),
-        ("甲二区", "YB-P1", "Q1-000001 – Q1-000003", 3, Decimal("1.1000"), Decimal("3.30")),
+        ("甲二区", "YB-P1", "K1-000001 – K1-000003", 3, Decimal("1.1000"), Decimal("3.30")),
         ("甲二区", "YB-P2", "P2-000001 – P2-000050", 5, Decimal("3.5000"), Decimal("17.50")),
     ]
 
