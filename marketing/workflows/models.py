@@ -31,6 +31,7 @@ class FieldType(models.TextChoices):
     PEOPLE = "people", _("人员")
     BRANCH = "branch", _("分公司")
     CUSTOMER = "customer", _("关联客户")
+    PARTNER = "partner", _("关联合作伙伴")
     ATTACHMENT = "attachment", _("附件")
     TABLE = "table", _("明细表")
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("templates/", views.templates, name="templates"),
     path("templates/new/", views.template_create, name="template_create"),
+    path("templates/shipped/", views.install_shipped, name="install_shipped"),
     object_path("templates/<int:pk>/", views.builder, name="builder", model=FormTemplate),
     object_path("templates/<int:pk>/new/", views.request_new, name="request_new", model=FormTemplate),
     object_path("templates/<int:pk>/requests/", views.request_list, name="requests", model=FormTemplate),

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
 from marketing.approvals.models import ApprovalChain, ApprovalChainVersion
@@ -73,7 +74,27 @@ def templates(request):
         t.published = published.get(t.pk)
         t.has_draft = t.pk in drafts
     return render(request, "workflows/templates.html", {"page": page, "query": query, "q": q,
-                                                        "form": TemplateCreateForm()})
+                                                        "form": TemplateCreateForm(),
+                                                        "missing_shipped": missing_shipped(request.tenant)})
+
+
+def missing_shipped(tenant) -> list[str]:
+    from .shipped import SHIPPED
+
+    have = set(selectors.templates(tenant=tenant).values_list("code", flat=True))
+    return [f'{s["code"]} {s["name"]}' for s in SHIPPED if s["code"] not in have]
+
+
+@tenant_view(Cap.WORKFLOWS_CONFIGURE)
+@require_POST
+def install_shipped(request):
+    """Existing tenants: add the shipped forms they do not have yet (by code; nothing of the
+    tenant's own is changed -- no data migration writes forms behind the admin's back)."""
+    from .setup import ensure_shipped
+
+    made = ensure_shipped(tenant=request.tenant, actor=request.user)
+    messages.success(request, _("已添加 %(n)d 个内置表单。") % {"n": len(made)})
+    return redirect("workflows:templates")
 
 
 @tenant_view(Cap.WORKFLOWS_CONFIGURE)
@@ -181,6 +202,11 @@ def _choices(request, fields):
 
         out["customers"] = list(customer_list(membership=request.membership).order_by("name")
                                 .values_list("pk", "name")[:500])
+    if FieldType.PARTNER in kinds:
+        from customers.partners.selectors import partners_visible
+
+        out["partners"] = list(partners_visible(membership=request.membership).order_by("name")
+                               .values_list("pk", "name")[:500])
     return out
 
 

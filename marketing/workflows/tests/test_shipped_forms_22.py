@@ -1,0 +1,286 @@
+"""Shipped forms of issue #22 that seed 001 (营销中心岗位职责) names and seed 004 SC-007's
+活动样板: each test names its rule id of /work/shared/seed-rules.md."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from marketing.approvals import services as approvals
+from marketing.approvals.models import Position
+from marketing.demo import membership_of
+from marketing.models import AuditEvent
+from marketing.workflows import services
+from marketing.workflows.models import FormTemplate, RequestStatus, VersionStatus
+from marketing.workflows.setup import ensure_shipped
+
+from .helpers import approve, pdf, pending, pending_people, reject
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def shipped(org_a, org_b):
+    for org in (org_a, org_b):
+        with org.scope():
+            ensure_shipped(tenant=org.tenant, actor=org.users["admin"])
+
+
+def _template(org, code):
+    with org.scope():
+        return FormTemplate.objects.get(tenant=org.tenant, code=code)
+
+
+def _file(org, code, values, applicant="sales", branch="A1", uploads=None, title="申请"):
+    user = org.users[applicant]
+    with org.scope():
+        return services.request_create(
+            template=_template(org, code),
+            actor=user,
+            membership=membership_of(user),
+            title=title,
+            branch=org.branches[branch] if branch else None,
+            raw=values,
+            uploads=uploads or {},
+        )
+
+
+def _walk(org, req) -> list[tuple[str, str]]:
+    """(step, persona) of each step until the request is approved, each approved by the first
+    assignee who is not the all-roles walker; the walker's presence is not a signer of the seed."""
+    names = {u.pk: k for k, u in org.users.items()}
+    route = []
+    for _ in range(20):
+        tasks = pending(org, req)
+        if not tasks:
+            break
+        task = next((t for t in tasks if names.get(t.assignee_id) != "allroles"), tasks[0])
+        route.append((task.step.name, names[task.assignee_id]))
+        approve(org, req, names[task.assignee_id])
+    with org.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.APPROVED
+    return route
+
+
+def test_issue22_forms_ship_to_new_tenants_and_existing_ones_by_the_button(org_a, client_as):
+    """A new tenant gets YX-001…003 published; an existing tenant without them gets them from
+    the templates page's button (idempotent; a form it already has is left alone)."""
+    with org_a.scope():
+        for code in ("YX-001", "YX-002", "YX-003"):
+            assert (
+                FormTemplate.objects.get(tenant=org_a.tenant, code=code).versions.get().status
+                == VersionStatus.PUBLISHED
+            )
+        assert {"市场部经理", "生产中心"} <= set(
+            Position.objects.filter(tenant=org_a.tenant).values_list("name", flat=True)
+        )
+        # An "existing tenant" from before these forms: drop them and their chains.
+        from marketing.approvals.models import ApprovalChain
+
+        old = FormTemplate.objects.filter(tenant=org_a.tenant, code__startswith="YX-")
+        ApprovalChain.objects.filter(
+            tenant=org_a.tenant, document_type__in=[t.approval_key for t in old]
+        ).delete()
+        old.delete()
+        sc7 = FormTemplate.objects.get(tenant=org_a.tenant, code="SC-007")
+        services.template_update(template=sc7, actor=org_a.users["admin"], name="市场活动（本公司）")
+    client = client_as(org_a.users["admin"])
+    page = client.get("/workflows/templates/").content.decode()
+    assert "YX-001 外发文件审核" in page and "YX-003 订单" in page and "SC-007 市场活动" not in page
+    assert client.get("/workflows/templates/shipped/").status_code == 405
+    client.post("/workflows/templates/shipped/")
+    with org_a.scope():
+        codes = sorted(FormTemplate.objects.filter(tenant=org_a.tenant).values_list("code", flat=True))
+        sc7.refresh_from_db()
+        assert (
+            AuditEvent.objects.filter(
+                tenant=org_a.tenant, verb="workflows.template_create", actor=org_a.users["admin"]
+            ).count()
+            >= 3
+        )
+    assert codes == [
+        "SC-001",
+        "SC-002",
+        "SC-003",
+        "SC-005",
+        "SC-006",
+        "SC-007",
+        "SC-008",
+        "YX-001",
+        "YX-002",
+        "YX-003",
+    ]
+    assert sc7.name == "市场活动（本公司）"
+    assert "添加缺少的内置表单" not in client.get("/workflows/templates/").content.decode()
+    assert client_as(org_a.users["sales"]).post("/workflows/templates/shipped/").status_code == 403
+
+
+# --- S001-06 外发文件审核 ---------------------------------------------------------------------------
+
+OUTGOING = {
+    "doc_title": "致经销商的调价通知",
+    "recipient": "华东区全部经销商",
+    "purpose": "通知 12 月起新价格",
+}
+
+
+def test_S001_06_outgoing_document_is_reviewed_by_the_marketing_director(
+    org_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        req = _file(
+            org_a,
+            "YX-001",
+            OUTGOING,
+            applicant="mspec",
+            branch=None,
+            uploads={"document": [pdf("调价通知.pdf")]},
+        )
+    assert req.values["doc_title"] == "致经销商的调价通知" and req.values["recipient"] == "华东区全部经销商"
+    assert [i["name"] for i in req.values["document"]] == ["调价通知.pdf"]
+    assert pending_people(org_a, req) - {"allroles"} == {"mdirector"}
+    assert _walk(org_a, req) == [("营销总监审核", "mdirector")]
+
+
+def test_S001_06_outgoing_document_needs_the_file_and_can_be_sent_back(org_a):
+    with pytest.raises(ValidationError) as exc:
+        _file(org_a, "YX-001", {"recipient": "经销商"}, applicant="mspec", branch=None)
+    assert set(exc.value.message_dict) == {"doc_title", "document", "purpose"}
+    req = _file(org_a, "YX-001", OUTGOING, applicant="mspec", branch=None, uploads={"document": [pdf()]})
+    reject(org_a, req, "mdirector", reason="措辞需修改")
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.REJECTED
+
+
+# --- S001-26 工程计划单 / 生产计划单 --------------------------------------------------------------------
+
+PLAN = {
+    "plan_kind": "生产计划单",
+    "due": "2026-12-20",
+    "contract_no": "HT-2026-031",
+    "items": [{"product": "A 型机柜", "quantity": "40", "due": "2026-12-18"}],
+}
+
+
+def test_S001_26_plan_sheet_salesperson_then_finance_then_production_centre(org_a):
+    """The assistant (here the marketing specialist) files it for branch A1: the branch's
+    salesperson signs, then finance, then it is handed to the production centre (position
+    生产中心; its holder receives it, the operations role while nobody holds it)."""
+    req = _file(org_a, "YX-002", PLAN, applicant="mspec")
+    assert req.values["items"] == [{"product": "A 型机柜", "quantity": "40", "due": "2026-12-18"}]
+    # Only A1's salesperson signs first, not A2's.
+    assert pending_people(org_a, req) - {"allroles"} == {"sales"}
+    assert _walk(org_a, req) == [
+        ("销售人员签字", "sales"),
+        ("财务人员签字", "finance"),
+        ("递交生产中心", "ops"),
+    ]
+
+
+def test_S001_26_production_centre_position_holder_receives_the_sheet(org_a):
+    with org_a.scope():
+        centre = Position.objects.get(tenant=org_a.tenant, name="生产中心")
+        approvals.position_assign(position=centre, actor=org_a.users["admin"], user=org_a.users["design"])
+    req = _file(org_a, "YX-002", {**PLAN, "plan_kind": "工程计划单"}, applicant="mspec", branch="A2")
+    assert _walk(org_a, req) == [
+        ("销售人员签字", "sales2"),
+        ("财务人员签字", "finance"),
+        ("递交生产中心", "design"),
+    ]
+
+
+def test_S001_26_plan_sheet_requires_kind_lines_and_date(org_a):
+    with pytest.raises(ValidationError) as exc:
+        _file(org_a, "YX-002", {"plan_kind": "采购单"}, applicant="mspec")
+    assert set(exc.value.message_dict) == {"plan_kind", "items", "due"}
+
+
+# --- S001-10 订单 ----------------------------------------------------------------------------------
+
+
+def test_S001_10_order_with_customer_and_partner_reviewed_by_the_marketing_manager(org_a):
+    from customers.models import Customer
+    from customers.partners import services as partners
+    from customers.partners.models import PartnerType
+
+    with org_a.scope():
+        customer = Customer.objects.create(
+            tenant=org_a.tenant, name="星程汽车", branch=org_a.branches["A1"], owner=org_a.users["sales"]
+        )
+        partners.ensure_default_types(org_a.tenant)
+        dealer = PartnerType.objects.get(tenant=org_a.tenant, code="dealer")
+        partner = partners.partner_create(
+            tenant=org_a.tenant,
+            actor=org_a.users["mspec"],
+            type=dealer,
+            name="恒通汽车销售",
+            branch=org_a.branches["A1"],
+            credit_code="",
+            salesperson=org_a.users["sales"],
+        )
+    req = _file(
+        org_a,
+        "YX-003",
+        {
+            "customer": str(customer.pk),
+            "partner": str(partner.pk),
+            "product": "延保服务",
+            "quantity": "12",
+            "amount": "23988",
+            "delivery": "2027-01-15",
+        },
+        applicant="sales",
+    )
+    assert {
+        k: req.values[k] for k in ("customer", "partner", "product", "quantity", "amount", "delivery")
+    } == {
+        "customer": customer.pk,
+        "partner": partner.pk,
+        "product": "延保服务",
+        "quantity": "12",
+        "amount": "23988.00",
+        "delivery": "2027-01-15",
+    }
+    with org_a.scope():
+        from marketing.workflows.display import Names, text_of
+
+        names = Names(tenant=org_a.tenant, requests=[req])
+        fields = {f["key"]: f for f in req.version.fields}
+        assert text_of(fields["partner"], req.values["partner"], names) == "恒通汽车销售"
+        assert text_of(fields["customer"], req.values["customer"], names) == "星程汽车"
+    assert _walk(org_a, req) == [("市场部经理审核", "mdirector")]
+
+
+def test_S001_10_order_marketing_manager_position_and_partner_reach(org_a, org_b):
+    """Staffed 市场部经理 signs; another tenant's partner is refused; the order's required
+    figures are checked."""
+    from customers.partners import services as partners
+    from customers.partners.models import PartnerType
+
+    with org_b.scope():
+        partners.ensure_default_types(org_b.tenant)
+        foreign = partners.partner_create(
+            tenant=org_b.tenant,
+            actor=org_b.users["mspec"],
+            type=PartnerType.objects.get(tenant=org_b.tenant, code="dealer"),
+            name="乙方经销商",
+            branch=org_b.branches["B1"],
+            credit_code="",
+        )
+    with pytest.raises(ValidationError) as exc:
+        _file(
+            org_a,
+            "YX-003",
+            {"partner": str(foreign.pk), "product": "延保", "quantity": "x", "amount": "1"},
+            applicant="mspec",
+        )
+    assert set(exc.value.message_dict) == {"partner", "quantity", "delivery"}
+    with org_a.scope():
+        manager = Position.objects.get(tenant=org_a.tenant, name="市场部经理")
+        approvals.position_assign(position=manager, actor=org_a.users["admin"], user=org_a.users["rm"])
+    req = _file(
+        org_a, "YX-003", {"product": "延保", "quantity": "3", "amount": "5997", "delivery": "2027-01-15"}
+    )
+    assert _walk(org_a, req) == [("市场部经理审核", "rm")]
