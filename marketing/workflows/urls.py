@@ -17,6 +17,8 @@ urlpatterns = [
     object_path("templates/<int:pk>/requests.xlsx", views.request_export, name="export", model=FormTemplate),
     object_path("requests/<int:pk>/", views.request_detail, name="request", model=FormRequest),
     object_path("requests/<int:pk>/resubmit/", views.request_resubmit, name="resubmit", model=FormRequest),
+    object_path("requests/<int:pk>/revise/", views.request_revise, name="revise", model=FormRequest),
+    object_path("requests/<int:pk>/sample/", views.request_sample, name="sample", model=FormRequest),
     object_path("requests/<int:pk>/form.pdf", views.request_pdf, name="pdf", model=FormRequest),
     object_path("files/<int:pk>/", views.attachment, name="file", model=FormAttachment),
 ]

@@ -11,7 +11,7 @@ from marketing.approvals.models import Position
 from marketing.demo import membership_of
 from marketing.models import AuditEvent
 from marketing.workflows import services
-from marketing.workflows.models import FormTemplate, RequestStatus, VersionStatus
+from marketing.workflows.models import FormRequest, FormTemplate, RequestStatus, VersionStatus
 from marketing.workflows.setup import ensure_shipped
 
 from .helpers import approve, pdf, pending, pending_people, reject
@@ -284,3 +284,197 @@ def test_S001_10_order_marketing_manager_position_and_partner_reach(org_a, org_b
         org_a, "YX-003", {"product": "延保", "quantity": "3", "amount": "5997", "delivery": "2027-01-15"}
     )
     assert _walk(org_a, req) == [("市场部经理审核", "rm")]
+
+
+# --- S004-28 活动方案的修订与活动样板 ------------------------------------------------------------------
+
+ACTIVITY = {
+    "activity": "技术交流会",
+    "nature": "常规",
+    "period": ["2026-04-10", "2026-04-11"],
+    "place": "本地会展中心",
+    "budget": "18000",
+}
+
+
+def _approved_activity(org, applicant="mspec"):
+    req = _file(
+        org, "SC-007", ACTIVITY, applicant=applicant, title="春季技术交流会", uploads={"plan": [pdf()]}
+    )
+    _walk(org, req)
+    return req
+
+
+def test_S004_28_revised_activity_plan_is_the_next_version_approved_again(org_a):
+    """Problems found while the approved plan runs: its applicant files revision 2 (v2), which
+    goes through the chain again; v1 stays approved; only the latest approved one is revised."""
+    first = _approved_activity(org_a)
+    user = org_a.users["mspec"]
+    with org_a.scope():
+        second = services.request_revise(
+            document=first,
+            actor=user,
+            membership=membership_of(user),
+            title="春季技术交流会（修订）",
+            raw={**ACTIVITY, "place": "新会展中心", "budget": "21000"},
+        )
+    assert (second.number, second.revision, second.revision_of_id) == (f"{first.number}-v2", 2, first.pk)
+    assert second.values["place"] == "新会展中心" and second.values["budget"] == "21000.00"
+    assert second.status == RequestStatus.SUBMITTED and _walk(org_a, second) == [
+        ("产品市场部经理批准", "mdirector")
+    ]
+    with org_a.scope():
+        first.refresh_from_db()
+        assert first.status == RequestStatus.APPROVED and first.values["place"] == "本地会展中心"
+        assert [r.number for r in services.revisions_of(first)] == [first.number, f"{first.number}-v2"]
+        with pytest.raises(ValidationError) as exc:  # v1 is no longer the latest
+            services.request_revise(
+                document=first, actor=user, membership=membership_of(user), title="x", raw=ACTIVITY
+            )
+        assert exc.value.code == "not_latest"
+        third = services.request_revise(
+            document=second,
+            actor=user,
+            membership=membership_of(user),
+            title="第三版",
+            raw={**ACTIVITY, "nature": "特殊"},
+        )
+        assert (third.number, third.revision, third.revision_of_id) == (f"{first.number}-v3", 3, first.pk)
+        with pytest.raises(ValidationError) as exc:  # v3 still under review
+            services.request_revise(
+                document=third, actor=user, membership=membership_of(user), title="x", raw=ACTIVITY
+            )
+        assert exc.value.code == "not_approved"
+        with pytest.raises(ValidationError) as exc:
+            services.request_revise(
+                document=third,
+                actor=org_a.users["mdirector"],
+                membership=membership_of(org_a.users["mdirector"]),
+                title="x",
+                raw=ACTIVITY,
+            )
+        assert exc.value.code == "not_applicant"
+        event = AuditEvent.objects.get(
+            tenant=org_a.tenant, verb="workflows.request_revise", object_id=str(second.pk)
+        )
+        assert event.before["number"] == first.number and event.after["revision"] == 2
+    assert _walk(org_a, third) == [("总经理批准", "gm")]  # the revision is routed on its own values
+
+
+def test_S004_28_finished_activity_saved_as_a_model_and_a_new_one_started_from_it(org_a, client_as):
+    first = _approved_activity(org_a)
+    client = client_as(org_a.users["mspec"])
+    page = client.get(f"/workflows/requests/{first.pk}/").content.decode()
+    assert "存为样板" in page and "修订方案" in page
+    client.post(f"/workflows/requests/{first.pk}/sample/", {"name": "技术交流会样板"})
+    with org_a.scope():
+        from marketing.workflows.models import FormSample
+
+        sample = FormSample.objects.get(tenant=org_a.tenant)
+        event = AuditEvent.objects.get(tenant=org_a.tenant, verb="workflows.sample_save")
+    assert (sample.name, sample.source_id, sample.template_id) == (
+        "技术交流会样板",
+        first.pk,
+        first.template_id,
+    )
+    assert sample.values == {
+        k: v for k, v in first.values.items() if k != "plan"
+    }  # files stay with the request
+    assert event.actor_id == org_a.users["mspec"].pk and event.after["source"] == first.number
+    # Another salesperson's branch starts from the model: the form comes prefilled.
+    sc7 = _template(org_a, "SC-007")
+    other = client_as(org_a.users["sales2"])
+    form = other.get(f"/workflows/templates/{sc7.pk}/new/?sample={sample.pk}").content.decode()
+    assert (
+        'value="新会展中心"' not in form
+        and 'value="本地会展中心"' in form
+        and 'value="技术交流会样板"' in form
+    )
+    with org_a.scope():
+        user = org_a.users["sales2"]
+        started = services.request_create(
+            template=sc7,
+            actor=user,
+            membership=membership_of(user),
+            title="二分公司技术交流会",
+            branch=org_a.branches["A2"],
+            raw={**services.sample_initial(sample, services.published_version(sc7)), "place": "二分公司展厅"},
+            sample=sample,
+        )
+        submitted = AuditEvent.objects.get(
+            tenant=org_a.tenant, verb="workflows.request_submit", object_id=str(started.pk)
+        )
+    assert started.sample_id == sample.pk and started.values["budget"] == "18000.00"
+    assert started.values["place"] == "二分公司展厅" and submitted.after["sample"] == {
+        "id": sample.pk,
+        "name": "技术交流会样板",
+    }
+
+
+def test_S004_28_models_only_from_approved_requests_by_applicant_or_admin_and_per_tenant(
+    org_a, org_b, client_as
+):
+    with org_a.scope():
+        pending_req = _file(org_a, "SC-007", ACTIVITY, applicant="mspec")
+        with pytest.raises(ValidationError) as exc:
+            services.sample_save(document=pending_req, actor=org_a.users["mspec"], name="样板")
+        assert exc.value.code == "not_approved"
+    first = _approved_activity(org_a)
+    with org_a.scope():
+        with pytest.raises(ValidationError) as exc:
+            services.sample_save(document=first, actor=org_a.users["sales"], name="样板")
+        assert exc.value.code == "not_allowed"
+        sample = services.sample_save(document=first, actor=org_a.users["admin"], name="样板")
+        with pytest.raises(ValidationError) as exc:
+            services.sample_save(document=first, actor=org_a.users["mspec"], name="样板")
+        assert exc.value.code == "duplicate_sample"
+        sc6 = _template(org_a, "SC-006")
+        with pytest.raises(ValidationError) as exc:
+            services.request_create(
+                template=sc6,
+                actor=org_a.users["mspec"],
+                membership=membership_of(org_a.users["mspec"]),
+                title="x",
+                branch=None,
+                raw={},
+                sample=sample,
+            )
+        assert exc.value.code == "bad_sample"
+    # Tenant B's admin: A's request is 404, A's sample id is not offered.
+    client = client_as(org_b.users["admin"])
+    assert client.post(f"/workflows/requests/{first.pk}/sample/", {"name": "偷"}).status_code == 404
+    assert client.get(f"/workflows/requests/{first.pk}/revise/").status_code == 404
+    sc7_b = _template(org_b, "SC-007")
+    page = client.get(f"/workflows/templates/{sc7_b.pk}/new/?sample={sample.pk}").content.decode()
+    assert "本地会展中心" not in page and "从样板" not in page
+
+
+def test_S004_28_revise_page_files_the_revision(org_a, client_as):
+    first = _approved_activity(org_a)
+    client = client_as(org_a.users["mspec"])
+    form = client.get(f"/workflows/requests/{first.pk}/revise/").content.decode()
+    assert 'value="本地会展中心"' in form and "提交修订方案" in form
+    response = client.post(
+        f"/workflows/requests/{first.pk}/revise/",
+        {
+            "op": "submit",
+            "title": "修订版",
+            "v-activity": "技术交流会",
+            "v-nature": "常规",
+            "v-period-start": "2026-04-12",
+            "v-period-end": "2026-04-13",
+            "v-place": "新会展中心",
+            "v-budget": "19000",
+        },
+    )
+    with org_a.scope():
+        revision = FormRequest.objects.get(tenant=org_a.tenant, revision_of=first)
+    assert response.status_code == 302 and response["Location"] == f"/workflows/requests/{revision.pk}/"
+    assert revision.values["period"] == ["2026-04-12", "2026-04-13"] and revision.revision == 2
+    detail = client.get(f"/workflows/requests/{revision.pk}/").content.decode()
+    assert first.number in detail and "v2" in detail
+    # The other applicant cannot revise someone's plan.
+    assert client_as(org_a.users["sales"]).get(f"/workflows/requests/{first.pk}/revise/").status_code in (
+        302,
+        404,
+    )
