@@ -478,3 +478,54 @@ def test_S004_28_revise_page_files_the_revision(org_a, client_as):
         302,
         404,
     )
+
+
+# --- S001-01 营销总监审核营销、企划计划 ----------------------------------------------------------------
+
+SC001 = {"plan": "华东新品调研", "content": "竞品价格", "budget": "30000", "kind": "常规"}
+SC003 = {"goal": "目标", "strategy": "策略", "actions": "行动", "schedule": ["2026-04-01", "2026-06-30"]}
+
+
+def test_S001_01_plan_forms_are_reviewed_by_the_marketing_director_on_a_new_tenant(org_a):
+    """SC-001 (research plan) and SC-003 (promotion plan) open with the department review,
+    whose position (产品市场部经理) nobody holds on a new tenant: the 市场营销总监 reviews, as
+    seed 001 says (营销总监审核公司各项营销、企划计划)."""
+    with org_a.scope():
+        assert not Position.objects.get(tenant=org_a.tenant, name="产品市场部经理").holders.exists()
+    sc1 = _file(org_a, "SC-001", SC001, applicant="mspec")
+    assert pending_people(org_a, sc1) - {"allroles"} == {"mdirector"}
+    assert _walk(org_a, sc1)[0] == ("产品市场部经理审核", "mdirector")
+    sc3 = _file(org_a, "SC-003", SC003, applicant="mspec")
+    assert _walk(org_a, sc3)[0] == ("部门经理审批", "mdirector")
+
+
+def test_S001_01_director_review_is_a_tenant_setting_of_the_plan_chains(org_a):
+    """A tenant that staffs 产品市场部经理 with someone else moves the department review to them;
+    it keeps the director's review by adding the director's step in the chain editor (a new
+    chain version; requests filed afterwards follow it)."""
+    from marketing.approvals.registry import StepSpec
+    from marketing.approvals.selectors import chain_for
+    from marketing.roles import Role
+
+    with org_a.scope():
+        position = Position.objects.get(tenant=org_a.tenant, name="产品市场部经理")
+        approvals.position_assign(position=position, actor=org_a.users["admin"], user=org_a.users["exec"])
+    assert _walk(org_a, _file(org_a, "SC-003", SC003, applicant="mspec"))[0] == ("部门经理审批", "exec")
+    with org_a.scope():
+        sc3 = _template(org_a, "SC-003")
+        steps = chain_for(tenant=org_a.tenant, key=sc3.approval_key)
+        approvals.chain_save(
+            tenant=org_a.tenant,
+            actor=org_a.users["admin"],
+            key=sc3.approval_key,
+            steps=[StepSpec(name="营销总监审核", role=Role.MARKETING_DIRECTOR), *steps],
+            note="营销总监审核企划计划",
+        )
+    route = _walk(org_a, _file(org_a, "SC-003", SC003, applicant="mspec"))
+    assert route == [
+        ("营销总监审核", "mdirector"),
+        ("部门经理审批", "exec"),
+        ("技术总监审批", "design"),
+        ("总经理审批", "gm"),
+        ("大客户部经理接收执行", "rm"),
+    ]
