@@ -1,6 +1,6 @@
 """Values of a request as people read them (detail page, xlsx, PDF): relations by name,
 money with two decimals, date ranges joined. ``Names`` loads every referenced person,
-branch and customer of many requests in three queries."""
+branch, customer and partner of many requests in four queries."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from .models import FieldType
 class Names:
     def __init__(self, *, tenant, requests):
         from customers.models import Customer
+        from customers.partners.models import Partner
         from marketing.models import Branch, User
 
-        users, branches, customers = set(), set(), set()
+        users, branches, customers, partners = set(), set(), set(), set()
         for req in requests:
             for f in req.version.fields:
                 v = req.values.get(f["key"])
@@ -26,12 +27,16 @@ class Names:
                     branches.add(v)
                 elif f["type"] == FieldType.CUSTOMER:
                     customers.add(v)
+                elif f["type"] == FieldType.PARTNER:
+                    partners.add(v)
         self.users = {u.pk: u.display_name for u in User.objects.filter(pk__in=users, membership__tenant=tenant)} \
             if users else {}
         self.branches = dict(Branch.objects.filter(tenant=tenant, pk__in=branches).values_list("pk", "name")) \
             if branches else {}
         self.customers = dict(Customer.objects.filter(tenant=tenant, pk__in=customers).values_list("pk", "name")) \
             if customers else {}
+        self.partners = dict(Partner.objects.filter(tenant=tenant, pk__in=partners).values_list("pk", "name")) \
+            if partners else {}
 
 
 def money(value) -> str:
@@ -52,6 +57,8 @@ def text_of(field, value, names: Names) -> str:
         return names.branches.get(value, "—")
     if kind == FieldType.CUSTOMER:
         return names.customers.get(value, "—")
+    if kind == FieldType.PARTNER:
+        return names.partners.get(value, "—")
     if kind == FieldType.ATTACHMENT:
         return "、".join(i["name"] for i in value)
     if kind == FieldType.TABLE:

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketing.models import Branch, TenantOwned, User
 
-__all__ = ["FieldType", "FormAttachment", "FormRequest", "FormTemplate", "FormVersion", "RequestStatus",
-           "VersionStatus"]
+__all__ = ["FieldType", "FormAttachment", "FormRequest", "FormSample", "FormTemplate", "FormVersion",
+           "RequestStatus", "VersionStatus"]
 
 
 class FieldType(models.TextChoices):
@@ -31,6 +31,7 @@ class FieldType(models.TextChoices):
     PEOPLE = "people", _("人员")
     BRANCH = "branch", _("分公司")
     CUSTOMER = "customer", _("关联客户")
+    PARTNER = "partner", _("关联合作伙伴")
     ATTACHMENT = "attachment", _("附件")
     TABLE = "table", _("明细表")
 
@@ -122,6 +123,14 @@ class FormRequest(TenantOwned):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # A revised plan (修订方案, seed 004 SC-007 4): a new request of the same form, revision n of
+    # the first one (``revision_of``, None on the first, revision 1); each is approved on its own.
+    revision_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="revisions", verbose_name=_("修订自"))
+    revision = models.PositiveSmallIntegerField(_("修订版本"), default=1)
+    # Started from a reusable model (样板); kept when the model is later deleted as "none".
+    sample = models.ForeignKey("FormSample", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="requests", verbose_name=_("来自样板"))
 
     class Meta:
         verbose_name = _("审批申请")
@@ -155,6 +164,33 @@ class FormAttachment(TenantOwned):
         verbose_name = _("表单附件")
         verbose_name_plural = _("表单附件")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormSample(TenantOwned):
+    """A reusable model (样板, seed 004 SC-007 4: the finished activity becomes an 活动样板 for
+    wider roll-out): the values of an approved request, saved under a name, that a new
+    request of the same form starts from. Attachments are not copied (files belong to their
+    request); the source request keeps them."""
+
+    template = models.ForeignKey(FormTemplate, on_delete=models.CASCADE, related_name="samples",
+                                 verbose_name=_("表单"))
+    name = models.CharField(_("样板名称"), max_length=60)
+    values = models.JSONField(_("内容"), default=dict, blank=True)
+    # The form version the values follow (a start on a later version keeps what still fits).
+    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("表单版本"))
+    source = models.ForeignKey(FormRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("来源申请"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("样板")
+        verbose_name_plural = _("样板")
+        ordering = ["template", "name"]
+        constraints = [models.UniqueConstraint(fields=["template", "name"], name="workflow_sample_name_unique")]
 
     def __str__(self) -> str:
         return self.name

@@ -7,7 +7,7 @@ inside its transaction with the request locked."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from .models import (
     FieldType,
     FormAttachment,
     FormRequest,
+    FormSample,
     FormTemplate,
     FormVersion,
     RequestStatus,
@@ -231,11 +232,14 @@ def _check_values(version, raw, uploads, tenant, membership):
 
 @transaction.atomic
 def request_create(*, template: FormTemplate, actor: User, membership, title: str, branch, raw: dict,
-                   uploads: dict | None = None, request=None) -> FormRequest:
+                   uploads: dict | None = None, sample: FormSample | None = None, request=None) -> FormRequest:
     """File and submit a request on the template's published version. ``raw``: the
     applicant's input per field key (see ``validators.clean_values``); ``uploads``: files per
-    attachment field. Field errors: ``ValidationError`` whose ``message_dict`` is keyed by field."""
+    attachment field; ``sample``: the 样板 it was started from (recorded). Field errors:
+    ``ValidationError`` whose ``message_dict`` is keyed by field."""
     uploads = uploads or {}
+    if sample is not None and (sample.template_id != template.pk or sample.tenant_id != template.tenant_id):
+        _refuse(_("样板不属于该表单。"), "bad_sample")
     template = _lock_template(template)
     tenant = Tenant.objects.get(pk=template.tenant_id)
     if not template.is_active:
@@ -257,16 +261,123 @@ def request_create(*, template: FormTemplate, actor: User, membership, title: st
     now = timezone.now()
     req = FormRequest.objects.create(
         tenant=tenant, template=template, version=version, number=f"{template.code}-{template.request_seq:04d}",
-        title=title[:120], applicant=actor, branch=branch, values=values, submitted_at=now,
+        title=title[:120], applicant=actor, branch=branch, values=values, submitted_at=now, sample=sample,
     )
     stored = _store_files(req, version, uploads, actor)
     if stored:
         req.values = {**values, **stored}
         req.save(update_fields=["values"])
-    audit_record(tenant=tenant, actor=actor, verb="workflows.request_submit", obj=req, request=request,
-                 after={"number": req.number, "version": version.number, "values": req.values})
+    after = {"number": req.number, "version": version.number, "values": req.values}
+    if sample is not None:
+        after["sample"] = {"id": sample.pk, "name": sample.name}
+    audit_record(tenant=tenant, actor=actor, verb="workflows.request_submit", obj=req, request=request, after=after)
     approval_start(document=req, actor=actor, request=request)
     return req
+
+
+def revisions_of(req: FormRequest) -> list[FormRequest]:
+    """Every revision of the plan ``req`` belongs to, the first (revision 1) first."""
+    root_id = req.revision_of_id or req.pk
+    return list(FormRequest.objects.filter(tenant_id=req.tenant_id).filter(
+        models.Q(pk=root_id) | models.Q(revision_of_id=root_id)).order_by("revision"))
+
+
+@transaction.atomic
+def request_revise(*, document: FormRequest, actor: User, membership, title: str, raw: dict,
+                   uploads: dict | None = None, request=None) -> FormRequest:
+    """A revised plan (修订方案; seed 004 SC-007 4, S004-28): problems found while an approved
+    plan runs lead its applicant to file revision n+1 -- a new request of the same form on the
+    version published now, numbered ``<first number>-v<n+1>``, approved on its own chain run;
+    the earlier revisions stay as they were (approved, with their approval trail). Only the
+    latest revision, once approved, can be revised. Attachments are uploaded anew."""
+    doc = FormRequest.objects.select_for_update().select_related("template").get(pk=document.pk)
+    root = FormRequest.objects.select_for_update().get(pk=doc.revision_of_id or doc.pk)
+    if doc.applicant_id != actor.pk:
+        _refuse(_("只有申请人可以修订方案。"), "not_applicant")
+    latest = revisions_of(root)[-1]
+    if latest.pk != doc.pk:
+        _refuse(_("该方案已有更新的修订版本（%(n)s），请在最新版本上修订。"), "not_latest", n=latest.number)
+    if doc.status != RequestStatus.APPROVED:
+        _refuse(_("只有已通过的方案可以修订；审批中的请撤回后修改。"), "not_approved")
+    template = _lock_template(doc.template)
+    tenant = Tenant.objects.get(pk=template.tenant_id)
+    if not template.is_active:
+        _refuse(_("该表单已停用。"), "inactive")
+    version = published_version(template)
+    if version is None:
+        _refuse(_("该表单尚未发布。"), "not_published")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": [_("请填写标题。")]}, code="invalid_values")
+    uploads = uploads or {}
+    values = _check_values(version, raw, uploads, tenant, membership)
+    number = latest.revision + 1
+    req = FormRequest.objects.create(
+        tenant=tenant, template=template, version=version, number=f"{root.number}-v{number}"[:40],
+        title=title[:120], applicant=actor, branch=doc.branch, values=values, submitted_at=timezone.now(),
+        revision_of=root, revision=number, sample=doc.sample,
+    )
+    stored = _store_files(req, version, uploads, actor)
+    if stored:
+        req.values = {**values, **stored}
+        req.save(update_fields=["values"])
+    audit_record(tenant=tenant, actor=actor, verb="workflows.request_revise", obj=req, request=request,
+                 before={"number": doc.number, "revision": doc.revision, "values": doc.values},
+                 after={"number": req.number, "revision": number, "version": version.number, "values": req.values})
+    approval_start(document=req, actor=actor, request=request)
+    return req
+
+
+# --- reusable models (样板) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def sample_save(*, document: FormRequest, actor: User, name: str, request=None) -> FormSample:
+    """Save an approved request's values as a reusable model (活动样板, S004-28) of its form.
+    Attachment values are left out (the files stay with their request). The applicant or a
+    form administrator may do it; names are unique per form."""
+    from marketing.models import Membership
+    from marketing.roles import Cap
+
+    doc = FormRequest.objects.select_for_update().select_related("version").get(pk=document.pk)
+    member = Membership.objects.filter(tenant_id=doc.tenant_id, user=actor, is_active=True).first()
+    if doc.applicant_id != actor.pk and not (member and member.can(Cap.WORKFLOWS_CONFIGURE)):
+        _refuse(_("只有申请人或表单管理员可以存为样板。"), "not_allowed")
+    if doc.status != RequestStatus.APPROVED:
+        _refuse(_("只有已通过的申请可以存为样板。"), "not_approved")
+    name = (name or "").strip()[:60]
+    if not name:
+        raise ValidationError({"name": [_("请填写样板名称。")]}, code="invalid_values")
+    _lock_template(doc.template)
+    if FormSample.objects.filter(template_id=doc.template_id, name=name).exists():
+        _refuse(_("样板“%(n)s”已存在。"), "duplicate_sample", n=name)
+    files = {f["key"] for f in doc.version.fields if f["type"] == FieldType.ATTACHMENT}
+    values = {k: v for k, v in doc.values.items() if k not in files}
+    sample = FormSample.objects.create(tenant_id=doc.tenant_id, template_id=doc.template_id, name=name,
+                                       values=values, version=doc.version, source=doc, created_by=actor)
+    audit_record(tenant=doc.tenant, actor=actor, verb="workflows.sample_save", obj=sample, request=request,
+                 after={"name": name, "source": doc.number, "values": values})
+    return sample
+
+
+@transaction.atomic
+def sample_delete(*, sample: FormSample, actor: User, request=None) -> None:
+    sample = FormSample.objects.select_for_update().get(pk=sample.pk)
+    audit_record(tenant=sample.tenant, actor=actor, verb="workflows.sample_delete", obj=sample, request=request,
+                 before={"name": sample.name, "values": sample.values})
+    sample.delete()
+
+
+def carry_values(values: dict, from_fields: list[dict], version: FormVersion) -> dict:
+    """Values filed on ``from_fields`` that a new request on ``version`` starts from: the
+    fields that still exist with the same type (the form may have changed since), files not."""
+    types = {f["key"]: f["type"] for f in from_fields}
+    return {f["key"]: values[f["key"]] for f in version.fields
+            if f["key"] in values and types.get(f["key"]) == f["type"] and f["type"] != FieldType.ATTACHMENT}
+
+
+def sample_initial(sample: FormSample, version: FormVersion) -> dict:
+    return carry_values(sample.values, sample.version.fields, version)
 
 
 @transaction.atomic

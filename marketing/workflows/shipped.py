@@ -21,6 +21,9 @@ POSITIONS = [
     ("事业部经理", "审批调研预算（SC-001）", Role.MARKETING_DIRECTOR),
     ("行政助理", "印刷品入库（SC-006）", Role.GM_ASSISTANT),
     ("采购专员", "印刷采购、联系印刷厂（SC-006）", Role.OPERATIONS),
+    # Seed 001 (营销中心岗位职责): the sales department's manager and the production centre.
+    ("市场部经理", "销售部日常管理，合同、订单管理（YX-003）", Role.MARKETING_DIRECTOR),
+    ("生产中心", "接收工程计划单、生产计划单（YX-002）", Role.OPERATIONS),
 ]
 FALLBACK = {name: role for name, _d, role in POSITIONS}
 
@@ -150,6 +153,46 @@ SHIPPED = [
             _pos("市场经理", "市场经理制定培训计划", kind=StepKind.RECORD),  # S004-31
             _pos("产品市场部经理", "产品市场部经理审批培训计划"),  # S004-31
         ],
+    },
+    # Seed 001 (营销中心岗位职责): forms the department's duties name, codes YX-…
+    {
+        "code": "YX-001", "name": "外发文件审核", "category": "营销部",
+        "description": "营销部对外发出的文件，发出前由营销总监审核（营销总监岗位职责 9）。",
+        "fields": [
+            F("doc_title", "文件名称", "text", True), F("recipient", "发送对象", "text", True),
+            F("document", "外发文件", "attachment", True), F("purpose", "发送目的", "textarea", True),
+        ],
+        "steps": [StepSpec(name="营销总监审核", role=Role.MARKETING_DIRECTOR)],  # S001-06
+    },
+    {
+        "code": "YX-002", "name": "工程计划单/生产计划单", "category": "营销部",
+        "description": "销售助理制作，销售人员签字、财务人员签字后递交生产中心（销售助理岗位职责 4）。",
+        "fields": [
+            F("plan_kind", "单据类型", "choice", True, options=["工程计划单", "生产计划单"]),
+            F("customer", "客户", "customer"), F("contract_no", "合同编号", "text"),
+            F("items", "计划明细", "table", True, columns=[
+                {"key": "product", "label": "产品/规格", "type": "text"},
+                {"key": "quantity", "label": "数量", "type": "number"},
+                {"key": "due", "label": "交货日期", "type": "date"}]),
+            F("due", "要求完成日期", "date", True), F("notes", "备注", "textarea"),
+            F("sheet", "计划单", "attachment"),
+        ],
+        "steps": [  # S001-26
+            StepSpec(name="销售人员签字", role=Role.SALESPERSON, scope=StepScope.BRANCH),
+            StepSpec(name="财务人员签字", role=Role.FINANCE),
+            _pos("生产中心", "递交生产中心", kind=StepKind.RECORD),
+        ],
+    },
+    {
+        "code": "YX-003", "name": "订单", "category": "营销部",
+        "description": "客户或合作伙伴的订单，由市场部经理审核（市场部经理岗位职责 8：合同、订单管理）。",
+        "fields": [
+            F("customer", "客户", "customer"), F("partner", "合作伙伴", "partner"),
+            F("product", "产品", "text", True), F("quantity", "数量", "number", True),
+            F("amount", "金额", "money", True), F("delivery", "交货日期", "date", True),
+            F("contract_no", "合同编号", "text"), F("notes", "备注", "textarea"),
+        ],
+        "steps": [_pos("市场部经理", "市场部经理审核")],  # S001-10
     },
 ]
 

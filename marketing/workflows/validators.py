@@ -248,6 +248,18 @@ def _value(field, value, *, tenant, membership):
         if len(ids) != 1 or not qs.filter(pk=ids[0]).exists():
             raise _Bad(_("请选择您可查看的客户。"))
         return ids[0]
+    if kind == FieldType.PARTNER:
+        from customers.partners.models import Partner
+
+        ids = _ids(value)
+        qs = Partner.objects.filter(tenant=tenant)
+        if membership is not None:
+            from customers.partners.selectors import partners_visible
+
+            qs = partners_visible(membership=membership)
+        if len(ids) != 1 or not qs.filter(pk=ids[0]).exists():
+            raise _Bad(_("请选择您可查看的合作伙伴。"))
+        return ids[0]
     if kind == FieldType.ATTACHMENT:
         # Values are [{"id", "name"}] of stored files (the service stores new uploads first).
         items = value if isinstance(value, list) else []

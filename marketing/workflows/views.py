@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
 from marketing.approvals.models import ApprovalChain, ApprovalChainVersion
@@ -29,6 +30,7 @@ from .models import (
     FieldType,
     FormAttachment,
     FormRequest,
+    FormSample,
     FormVersion,
     RequestStatus,
     VersionStatus,
@@ -73,7 +75,27 @@ def templates(request):
         t.published = published.get(t.pk)
         t.has_draft = t.pk in drafts
     return render(request, "workflows/templates.html", {"page": page, "query": query, "q": q,
-                                                        "form": TemplateCreateForm()})
+                                                        "form": TemplateCreateForm(),
+                                                        "missing_shipped": missing_shipped(request.tenant)})
+
+
+def missing_shipped(tenant) -> list[str]:
+    from .shipped import SHIPPED
+
+    have = set(selectors.templates(tenant=tenant).values_list("code", flat=True))
+    return [f'{s["code"]} {s["name"]}' for s in SHIPPED if s["code"] not in have]
+
+
+@tenant_view(Cap.WORKFLOWS_CONFIGURE)
+@require_POST
+def install_shipped(request):
+    """Existing tenants: add the shipped forms they do not have yet (by code; nothing of the
+    tenant's own is changed -- no data migration writes forms behind the admin's back)."""
+    from .setup import ensure_shipped
+
+    made = ensure_shipped(tenant=request.tenant, actor=request.user)
+    messages.success(request, _("已添加 %(n)d 个内置表单。") % {"n": len(made)})
+    return redirect("workflows:templates")
 
 
 @tenant_view(Cap.WORKFLOWS_CONFIGURE)
@@ -181,6 +203,11 @@ def _choices(request, fields):
 
         out["customers"] = list(customer_list(membership=request.membership).order_by("name")
                                 .values_list("pk", "name")[:500])
+    if FieldType.PARTNER in kinds:
+        from customers.partners.selectors import partners_visible
+
+        out["partners"] = list(partners_visible(membership=request.membership).order_by("name")
+                               .values_list("pk", "name")[:500])
     return out
 
 
@@ -221,6 +248,11 @@ def request_new(request, pk):
     branches = list(visible_branches(membership=request.membership))
     values, errors, title = {}, {}, ""
     branch_id = branches[0].pk if len(branches) == 1 else ""
+    samples = list(FormSample.objects.filter(tenant=request.tenant, template=template).select_related("version"))
+    picked = (request.POST if request.method == "POST" else request.GET).get("sample", "")
+    sample = next((s for s in samples if str(s.pk) == picked), None)  # another form's or tenant's: ignored
+    if sample is not None and request.method != "POST":
+        values, title = services.sample_initial(sample, version), sample.name
     if request.method == "POST":
         title, branch_id = request.POST.get("title", ""), request.POST.get("branch", "")
         values = _posted_values(version, request.POST)
@@ -229,7 +261,8 @@ def request_new(request, pk):
             raw, uploads = inputs.request_raw(version.fields, request.POST, request.FILES)
             try:
                 req = services.request_create(template=template, actor=request.user, membership=request.membership,
-                                              title=title, branch=branch, raw=raw, uploads=uploads, request=request)
+                                              title=title, branch=branch, raw=raw, uploads=uploads, sample=sample,
+                                              request=request)
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     errors = {k: " ".join(v.messages if hasattr(v, "messages") else map(str, v))
@@ -241,6 +274,7 @@ def request_new(request, pk):
                 return redirect("workflows:request", pk=req.pk)
     ctx = _form_context(request, template=template, version=version, values=values, errors=errors, title=title,
                         branch_id=branch_id, post=request.POST if request.method == "POST" else None)
+    ctx.update({"samples": samples, "sample": sample})
     return render(request, "workflows/request_form.html", ctx)
 
 
@@ -254,12 +288,65 @@ def request_detail(request, pk):
     flow = approval_selectors.flow_for(tenant=request.tenant, document=req)
     panel = approval_selectors.flow_panel(flow=flow, user=request.user, document=req) if flow else None
     names = display.Names(tenant=request.tenant, requests=[req])
+    revisions = services.revisions_of(req)
+    approved = req.status == RequestStatus.APPROVED
     return render(request, "workflows/request_detail.html", {
         "req": req, "rows": display.rows_of(req, names), "panel": panel, "flow": flow,
         "can_resubmit": req.applicant_id == request.user.pk and req.status in (RequestStatus.REJECTED,
                                                                                 RequestStatus.WITHDRAWN),
         "newer": services.published_version(req.template),
+        "revisions": revisions if len(revisions) > 1 else [],
+        "can_revise": approved and req.applicant_id == request.user.pk and revisions[-1].pk == req.pk,
+        "can_sample": approved and (req.applicant_id == request.user.pk
+                                    or request.membership.can(Cap.WORKFLOWS_CONFIGURE)),
     })
+
+
+@tenant_view()
+def request_revise(request, pk):
+    """修订方案 (S004-28): the applicant of an approved plan files its next revision."""
+    req = access_object(_reachable(request), pk=pk)
+    version = services.published_version(req.template)
+    if version is None or req.applicant_id != request.user.pk or req.status != RequestStatus.APPROVED:
+        messages.error(request, _("只有申请人可以修订已通过的方案。"))
+        return redirect("workflows:request", pk=req.pk)
+    values = services.carry_values(req.values, req.version.fields, version)
+    errors, title = {}, req.title
+    if request.method == "POST":
+        title = request.POST.get("title", "")
+        values = _posted_values(version, request.POST)
+        if request.POST.get("op", "submit") == "submit":
+            raw, uploads = inputs.request_raw(version.fields, request.POST, request.FILES)
+            try:
+                new = services.request_revise(document=req, actor=request.user, membership=request.membership,
+                                              title=title, raw=raw, uploads=uploads, request=request)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+                else:
+                    _flash(request, exc)
+            else:
+                messages.success(request, _("修订方案 %(n)s 已提交审批。") % {"n": new.number})
+                return redirect("workflows:request", pk=new.pk)
+    ctx = _form_context(request, template=req.template, version=version, values=values, errors=errors,
+                        title=title, branch_id=req.branch_id, post=request.POST if request.method == "POST" else None)
+    ctx.update({"req": req, "resubmit": True, "revise": True})
+    return render(request, "workflows/request_form.html", ctx)
+
+
+@tenant_view()
+@require_POST
+def request_sample(request, pk):
+    """存为样板 (S004-28): an approved request's values become a reusable model of its form."""
+    req = access_object(_reachable(request), pk=pk)
+    try:
+        sample = services.sample_save(document=req, actor=request.user, name=request.POST.get("name", ""),
+                                      request=request)
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("已存为样板“%(n)s”：新建申请时可从样板开始。") % {"n": sample.name})
+    return redirect("workflows:request", pk=req.pk)
 
 
 @tenant_view()

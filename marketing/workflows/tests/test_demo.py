@@ -17,7 +17,7 @@ def test_rich_demo_twice(org_a, django_capture_on_commit_callbacks):
         approvals_demo.seed(tenant=org_a.tenant, personas=org_a.users, rich=True)
         for _ in range(2):
             demo.seed(tenant=org_a.tenant, personas=org_a.users, rich=True)
-        assert FormTemplate.objects.filter(tenant=org_a.tenant).count() == 7
+        assert FormTemplate.objects.filter(tenant=org_a.tenant).count() == 10
         assert FormRequest.objects.filter(tenant=org_a.tenant).count() == 3
         assert FormAttachment.objects.filter(tenant=org_a.tenant).count() == 1
         sc1 = FormTemplate.objects.get(tenant=org_a.tenant, code="SC-001")

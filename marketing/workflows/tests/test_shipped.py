@@ -65,7 +65,8 @@ def test_S004_03_every_new_tenant_has_the_shipped_forms_published(settings):
                                    admin_username="gamma-admin", admin_password="Gamma!pass-2026")
     with tenant_scope(tenant):
         rows = FormTemplate.objects.filter(tenant=tenant).order_by("code")
-        assert [t.code for t in rows] == ["SC-001", "SC-002", "SC-003", "SC-005", "SC-006", "SC-007", "SC-008"]
+        assert [t.code for t in rows] == ["SC-001", "SC-002", "SC-003", "SC-005", "SC-006", "SC-007", "SC-008",
+                                          "YX-001", "YX-002", "YX-003"]
         assert all(t.versions.get().status == VersionStatus.PUBLISHED for t in rows)
         assert set(Position.objects.filter(tenant=tenant).values_list("name", flat=True)) >= {
             "产品市场部经理", "技术总监", "大客户部经理", "市场经理", "行政助理"}
@@ -77,7 +78,7 @@ def test_shipped_forms_are_idempotent_and_edits_survive(org_a):
         services.template_update(template=sc7, actor=org_a.users["admin"], name="市场活动（本公司）")
         assert ensure_shipped(tenant=org_a.tenant) == []
         sc7.refresh_from_db()
-        assert sc7.name == "市场活动（本公司）" and FormTemplate.objects.filter(tenant=org_a.tenant).count() == 7
+        assert sc7.name == "市场活动（本公司）" and FormTemplate.objects.filter(tenant=org_a.tenant).count() == 10
 
 
 SC001 = {"plan": "华东新品调研", "content": "竞品价格", "budget": "30000"}
