@@ -147,3 +147,80 @@ def test_S003_15_supervisor_cannot_copy_or_audit_or_leave_the_archive(org_a, cli
         "access_log": 403,
         "settings": 403,
     }
+
+
+# --- S002-07: an analyst (分析师) named on the visit and its proposal --------------------------
+
+
+def _visit_post(org, **extra):
+    data = {
+        "visited_on": "2026-05-10",
+        "visit_type": "visit",
+        "visited_by": org.users["sales"].pk,
+        "needs": "想了解批量采购价格",
+        "proposal": "三年期团购方案",
+    }
+    data.update(extra)
+    return data
+
+
+def test_S002_07_analyst_named_on_a_visit_and_its_proposal(org_a, client_as, cust_a):
+    """S002-07: a salesperson names the analyst who helped understand the needs and drafted the
+    proposal; the visit pages show them, and a change of analyst is audited."""
+    from customers.models import Visit
+    from marketing.models import AuditEvent
+
+    client = client_as(org_a.users["sales"])
+    url = reverse("customers:visit_create", args=[cust_a.pk])
+    assert 'name="analyst"' in client.get(url).content.decode()
+    response = client.post(url, _visit_post(org_a, analyst=org_a.users["mspec"].pk))
+    assert response.status_code == 302
+    with org_a.scope():
+        visit = Visit.objects.get(customer=cust_a)
+        assert (visit.analyst, visit.proposal) == (org_a.users["mspec"], "三年期团购方案")
+    detail = client.get(reverse("customers:detail", args=[cust_a.pk])).content.decode()
+    assert "分析师：甲市场专员" in detail
+    assert "分析师：甲市场专员" in client.get(reverse("customers:visits")).content.decode()
+    # optional: a visit without an analyst is fine, and the analyst can be changed
+    edit = client.post(
+        reverse("customers:visit_edit", args=[visit.pk]), _visit_post(org_a, analyst=org_a.users["design"].pk)
+    )
+    assert edit.status_code == 302
+    with org_a.scope():
+        visit.refresh_from_db()
+        assert visit.analyst == org_a.users["design"]
+        event = AuditEvent.objects.filter(verb="customers.visit_update").latest("id")
+        assert "analyst" in event.after and event.after["analyst"] != event.before["analyst"]
+    assert client.post(url, _visit_post(org_a, visited_on="2026-05-12")).status_code == 302
+    with org_a.scope():
+        assert Visit.objects.filter(customer=cust_a, analyst__isnull=True).count() == 1
+
+
+def test_S002_07_analyst_from_another_tenant_is_refused(org_a, org_b, client_as, cust_a):
+    """S002-07: the analyst is a member of the customer's tenant -- the form refuses another
+    tenant's user and nothing is saved; the service refuses it too."""
+    from django.core.exceptions import ValidationError
+
+    from customers import services
+    from customers.models import Visit
+
+    client = client_as(org_a.users["sales"])
+    url = reverse("customers:visit_create", args=[cust_a.pk])
+    page = client.get(url).content.decode()
+    assert "甲市场专员" in page and "乙市场专员" not in page
+    bad = client.post(url, _visit_post(org_a, analyst=org_b.users["mspec"].pk))
+    assert bad.status_code == 200 and "选择一个有效的选项" in bad.content.decode()
+    with org_a.scope():
+        assert not Visit.objects.filter(customer=cust_a).exists()
+        with pytest.raises(ValidationError) as exc:
+            services.visit_create(
+                customer=cust_a,
+                actor=org_a.users["sales"],
+                data={
+                    "visited_on": "2026-05-10",
+                    "visited_by": org_a.users["sales"],
+                    "analyst": org_b.users["mspec"],
+                },
+            )
+        assert exc.value.code == "analyst_not_member"
+        assert not Visit.objects.filter(customer=cust_a).exists()
