@@ -134,6 +134,20 @@ class BatchForm(forms.Form):
             tenant=tenant, status=PrintOrderStatus.ORDERED).select_related("product")
 
 
+class BatchReconcileForm(forms.Form):
+    """S000-09: the printer's quote and bill of one print batch."""
+
+    quote_amount = forms.DecimalField(label=_("印刷厂报价（元）"), min_value=Decimal("0"), max_digits=12,
+                                      decimal_places=2)
+    bill_amount = forms.DecimalField(label=_("印刷厂账单（元）"), min_value=Decimal("0"), max_digits=12,
+                                     decimal_places=2)
+
+
+class BatchSettleForm(forms.Form):
+    note = forms.CharField(label=_("核对说明"), max_length=200, required=False,
+                           help_text=_("账单与报价或内部台账不一致时必填"))
+
+
 class ReceiveForm(forms.Form):
     first_number = forms.CharField(label=_("合同编号起"), max_length=40)
     last_number = forms.CharField(label=_("合同编号止"), max_length=40, required=False,
