@@ -34,7 +34,8 @@ class ProductVersionForm(TenantModelForm):
 
     class Meta:
         model = ProductVersion
-        fields = ["branch", "name", "vehicle_type", "term_months", "mileage_limit", "price", "coverage", "reason"]
+        fields = ["branch", "name", "vehicle_type", "term_months", "mileage_limit", "price", "coverage", "reason",
+                  "estimated_unit_cost", "development_cost", "expected_sales"]
         widgets = {"coverage": forms.Textarea(attrs={"rows": 4}), "reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, tenant, membership, with_code: bool = False, **kwargs):

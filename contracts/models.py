@@ -100,6 +100,16 @@ class ProductVersion(TenantOwned):
     price = models.DecimalField(
         _("建议售价（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    # S001-20 (营销策划 2-2: 模拟定价、成本估算报告、投入产出比): optional cost estimate of the design.
+    estimated_unit_cost = models.DecimalField(
+        _("预估单位成本（元/份）"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text=_("每份合同的预估赔付、佣金等成本"),
+    )
+    development_cost = models.DecimalField(
+        _("开发与推广投入（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    expected_sales = models.PositiveIntegerField(_("预计销量（份）"), null=True, blank=True)
     clauses = models.FileField(_("合同条款"), upload_to=clauses_upload_to, blank=True)
     clauses_name = models.CharField(_("条款文件名"), max_length=200, blank=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请分公司"))
@@ -123,6 +133,32 @@ class ProductVersion(TenantOwned):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_VERSION_STATUSES
+
+    @property
+    def has_cost_estimate(self) -> bool:
+        return None not in (self.estimated_unit_cost, self.development_cost, self.expected_sales)
+
+    @property
+    def estimated_input(self) -> Decimal | None:
+        """投入: development and promotion plus unit cost × expected sales."""
+        if not self.has_cost_estimate:
+            return None
+        return self.development_cost + self.estimated_unit_cost * self.expected_sales
+
+    @property
+    def estimated_output(self) -> Decimal | None:
+        """产出: suggested price × expected sales."""
+        if not self.has_cost_estimate:
+            return None
+        return self.price * self.expected_sales
+
+    @property
+    def input_output_ratio(self) -> Decimal | None:
+        """投入产出比, shown as 1 : this figure (output per yuan put in), to two decimals."""
+        total_in = self.estimated_input
+        if not total_in:
+            return None
+        return (self.estimated_output / total_in).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def mileage_display(self) -> str:

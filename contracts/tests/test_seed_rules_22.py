@@ -131,3 +131,42 @@ def test_S000_09_only_contract_managers_of_the_tenant_settle(org_a, org_b, clien
     assert client_as(org_a.users["sales"]).post(reconcile, data).status_code == 403
     assert client_as(org_a.users["mspec"]).get(settle).status_code == 405
     assert _reload(org_a, batch).bill_amount is None
+
+
+# --- S001-20: the product design's cost estimate and input-output ratio -----------------------
+
+
+def test_S001_20_cost_estimate_and_input_output_ratio(org_a, client_as):
+    """S001-20: 模拟定价、成本估算、投入产出比. Price 2980.00 × 500 = 1,490,000.00 out; 200,000.00
+    development + 1,850.00 × 500 = 1,125,000.00 in; ratio 1,490,000 / 1,125,000 = 1.3244 -> 1.32."""
+    from contracts.tests.helpers import make_design
+
+    version = make_design(
+        org_a,
+        submit=False,
+        estimated_unit_cost=Decimal("1850.00"),
+        development_cost=Decimal("200000.00"),
+        expected_sales=500,
+    )
+    with org_a.scope():
+        from contracts.models import ProductVersion
+
+        version = ProductVersion.objects.get(pk=version.pk)
+    assert version.estimated_input == Decimal("1125000.00")
+    assert version.estimated_output == Decimal("1490000.00")
+    assert version.input_output_ratio == Decimal("1.32")
+    page = (
+        client_as(org_a.users["sales"])
+        .get(reverse("contracts:version_detail", args=[version.pk]))
+        .content.decode()
+    )
+    assert "投入产出比" in page and "1 : 1.32" in page and "¥1125000.00" in page
+    # without a full estimate there is no ratio (and the page shows none)
+    version.expected_sales = None
+    assert version.estimated_input is None and version.input_output_ratio is None
+    version.expected_sales, version.development_cost, version.estimated_unit_cost = (
+        10,
+        Decimal("0"),
+        Decimal("0"),
+    )
+    assert version.input_output_ratio is None  # nothing put in: no ratio rather than a division by zero
