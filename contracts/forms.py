@@ -34,7 +34,8 @@ class ProductVersionForm(TenantModelForm):
 
     class Meta:
         model = ProductVersion
-        fields = ["branch", "name", "vehicle_type", "term_months", "mileage_limit", "price", "coverage", "reason"]
+        fields = ["branch", "name", "vehicle_type", "term_months", "mileage_limit", "price", "coverage", "reason",
+                  "estimated_unit_cost", "development_cost", "expected_sales"]
         widgets = {"coverage": forms.Textarea(attrs={"rows": 4}), "reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, tenant, membership, with_code: bool = False, **kwargs):
@@ -132,6 +133,20 @@ class BatchForm(forms.Form):
             tenant=tenant, status__in=[ProductStatus.APPROVED, ProductStatus.ONLINE]).order_by("code")
         self.fields["print_order"].queryset = PrintOrder.objects.filter(
             tenant=tenant, status=PrintOrderStatus.ORDERED).select_related("product")
+
+
+class BatchReconcileForm(forms.Form):
+    """S000-09: the printer's quote and bill of one print batch."""
+
+    quote_amount = forms.DecimalField(label=_("印刷厂报价（元）"), min_value=Decimal("0"), max_digits=12,
+                                      decimal_places=2)
+    bill_amount = forms.DecimalField(label=_("印刷厂账单（元）"), min_value=Decimal("0"), max_digits=12,
+                                     decimal_places=2)
+
+
+class BatchSettleForm(forms.Form):
+    note = forms.CharField(label=_("核对说明"), max_length=200, required=False,
+                           help_text=_("账单与报价或内部台账不一致时必填"))
 
 
 class ReceiveForm(forms.Form):

@@ -4,7 +4,7 @@ list (产品体系报价表), and the numbered contract ledger (合同台账). E
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -100,6 +100,16 @@ class ProductVersion(TenantOwned):
     price = models.DecimalField(
         _("建议售价（元）"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    # S001-20 (营销策划 2-2: 模拟定价、成本估算报告、投入产出比): optional cost estimate of the design.
+    estimated_unit_cost = models.DecimalField(
+        _("预估单位成本（元/份）"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text=_("每份合同的预估赔付、佣金等成本"),
+    )
+    development_cost = models.DecimalField(
+        _("开发与推广投入（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    expected_sales = models.PositiveIntegerField(_("预计销量（份）"), null=True, blank=True)
     clauses = models.FileField(_("合同条款"), upload_to=clauses_upload_to, blank=True)
     clauses_name = models.CharField(_("条款文件名"), max_length=200, blank=True)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请分公司"))
@@ -123,6 +133,32 @@ class ProductVersion(TenantOwned):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_VERSION_STATUSES
+
+    @property
+    def has_cost_estimate(self) -> bool:
+        return None not in (self.estimated_unit_cost, self.development_cost, self.expected_sales)
+
+    @property
+    def estimated_input(self) -> Decimal | None:
+        """投入: development and promotion plus unit cost × expected sales."""
+        if not self.has_cost_estimate:
+            return None
+        return self.development_cost + self.estimated_unit_cost * self.expected_sales
+
+    @property
+    def estimated_output(self) -> Decimal | None:
+        """产出: suggested price × expected sales."""
+        if not self.has_cost_estimate:
+            return None
+        return self.price * self.expected_sales
+
+    @property
+    def input_output_ratio(self) -> Decimal | None:
+        """投入产出比, shown as 1 : this figure (output per yuan put in), to two decimals."""
+        total_in = self.estimated_input
+        if not total_in:
+            return None
+        return (self.estimated_output / total_in).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     @property
     def mileage_display(self) -> str:
@@ -347,6 +383,17 @@ class PrintBatch(TenantOwned):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                    verbose_name=_("登记人"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # S000-09 (市场专员: 核对内部台账与印刷厂报价，确认印刷厂结账): the printer's quote and bill are
+    # checked against the ledger's cost (unit cost × copies), then the settlement is confirmed.
+    # Unchecked (no bill) -> checked (quote and bill recorded, may be corrected) -> settled (final).
+    quote_amount = models.DecimalField(_("印刷厂报价（元）"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(Decimal("0"))])
+    bill_amount = models.DecimalField(_("印刷厂账单（元）"), max_digits=12, decimal_places=2, null=True, blank=True,
+                                      validators=[MinValueValidator(Decimal("0"))])
+    settled_at = models.DateTimeField(_("结账时间"), null=True, blank=True)
+    settled_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("确认结账人"))
+    settlement_note = models.CharField(_("核对说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("印刷批次")
@@ -371,6 +418,39 @@ class PrintBatch(TenantOwned):
     @property
     def copies(self) -> int:
         return self.end - self.start + 1
+
+    @property
+    def ledger_amount(self) -> Decimal:
+        """The internal ledger's cost of the batch (内部台账): unit cost × copies, to the fen."""
+        return (self.unit_cost * self.copies).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def bill_minus_quote(self) -> Decimal | None:
+        if self.bill_amount is None or self.quote_amount is None:
+            return None
+        return self.bill_amount - self.quote_amount
+
+    @property
+    def bill_minus_ledger(self) -> Decimal | None:
+        if self.bill_amount is None:
+            return None
+        return self.bill_amount - self.ledger_amount
+
+    @property
+    def quote_minus_ledger(self) -> Decimal | None:
+        if self.quote_amount is None:
+            return None
+        return self.quote_amount - self.ledger_amount
+
+    @property
+    def is_settled(self) -> bool:
+        return self.settled_at is not None
+
+    @property
+    def settlement_label(self) -> str:
+        if self.is_settled:
+            return _("已结账")
+        return _("待结账") if self.bill_amount is not None else _("未核对")
 
 
 class ContractState(models.TextChoices):

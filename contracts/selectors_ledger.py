@@ -86,7 +86,7 @@ def contract_list(*, membership: Membership):
 
 
 def batch_list(*, tenant):
-    return PrintBatch.objects.filter(tenant=tenant).select_related("product", "print_order")
+    return PrintBatch.objects.filter(tenant=tenant).select_related("product", "print_order", "settled_by")
 
 
 def print_orders(*, tenant):

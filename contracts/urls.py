@@ -57,6 +57,8 @@ urlpatterns: list = [
     path("batches/", ledger.batches, name="batches"),
     path("batches/export.xlsx", ledger.batch_export, name="batch_export"),
     object_path("batches/<int:pk>/", ledger.batch_detail, name="batch_detail", model=PrintBatch),
+    object_path("batches/<int:pk>/reconcile/", ledger.batch_reconcile, name="batch_reconcile", model=PrintBatch),
+    object_path("batches/<int:pk>/settle/", ledger.batch_settle, name="batch_settle", model=PrintBatch),
     path("print-orders/", ledger.print_order_list, name="print_orders"),
     path("print-orders/export.xlsx", ledger.print_order_export, name="print_order_export"),
     object_path("print-orders/<int:pk>/", ledger.print_order_detail, name="print_order_detail", model=PrintOrder),

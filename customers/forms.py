@@ -162,11 +162,13 @@ class ContactForm(TenantModelForm):
 
 class VisitForm(TenantModelForm):
     visited_by = _UserChoice(label=_("拜访人"), queryset=User.objects.none())
+    analyst = _UserChoice(label=_("分析师"), queryset=User.objects.none(), required=False,
+                          help_text=_("协助了解客户需求、拟定方案的分析师（可选）"))
 
     class Meta:
         model = Visit
         fields = [
-            "visited_on", "visit_type", "visited_by", "companions", "needs", "proposal", "outcome",
+            "visited_on", "visit_type", "visited_by", "companions", "analyst", "needs", "proposal", "outcome",
             "next_step", "next_date",
         ]
         widgets = {
@@ -186,6 +188,9 @@ class VisitForm(TenantModelForm):
             qs = qs | selectors.share_candidates(tenant=membership.tenant)
         self.fields["visited_by"].queryset = qs.distinct().order_by("full_name", "username")
         self.initial.setdefault("visited_by", membership.user_id)
+        # S002-07: any active member of this tenant can be named; another tenant's user is
+        # not a choice ("选择一个有效的选项"), and the service refuses it again.
+        self.fields["analyst"].queryset = selectors.analyst_choices(tenant=membership.tenant)
 
     def clean(self):
         data = super().clean()

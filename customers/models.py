@@ -243,6 +243,11 @@ class Visit(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("拜访人")
     )
     companions = models.CharField(_("同行人员"), max_length=100, blank=True)
+    # S002-07 (seed 002 4.1.3-4.1.4): an analyst helps understand the needs and drafts the proposal.
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("分析师"), help_text=_("协助了解客户需求、拟定方案的分析师（可选）"),
+    )
     visit_type = models.CharField(_("方式"), max_length=10, choices=VisitType.choices, default=VisitType.VISIT)
     needs = models.TextField(_("了解到的需求"), blank=True)
     proposal = models.TextField(_("方案"), blank=True)

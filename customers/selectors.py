@@ -126,7 +126,7 @@ def customer_detail(*, customer: Customer) -> dict:
     """Everything the detail page shows, in a fixed number of queries."""
     contacts = list(Contact.objects.filter(tenant_id=customer.tenant_id, customer=customer))
     visits = list(
-        Visit.objects.filter(tenant_id=customer.tenant_id, customer=customer).select_related("visited_by")[:50]
+        Visit.objects.filter(tenant_id=customer.tenant_id, customer=customer).select_related("visited_by", "analyst")[:50]
     )
     grants = list(
         CustomerUserObjectPermission.objects.filter(tenant_id=customer.tenant_id, content_object=customer)
@@ -174,10 +174,17 @@ def share_candidates(*, tenant) -> QuerySet[User]:
     return users_with_roles(tenant=tenant, roles=[Role.SALESPERSON])
 
 
+def analyst_choices(*, tenant) -> QuerySet[User]:
+    """Who can be named analyst (分析师) on a visit and its proposal (S002-07): active members."""
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(tenant=tenant, is_active=True).values("user_id"), is_active=True
+    ).order_by("full_name", "username")
+
+
 def visits(*, membership: Membership) -> QuerySet[Visit]:
     return (
         Visit.objects.filter(tenant_id=membership.tenant_id, customer__in=customer_reach(membership=membership))
-        .select_related("customer", "visited_by", "customer__branch")
+        .select_related("customer", "visited_by", "analyst", "customer__branch")
         .order_by("-visited_on", "-id")
     )
 

@@ -37,7 +37,7 @@ CONTACT_FIELDS = [
     "purchase_role", "notes",
 ]
 VISIT_FIELDS = [
-    "visited_on", "visited_by", "companions", "visit_type", "needs", "proposal", "outcome",
+    "visited_on", "visited_by", "companions", "analyst", "visit_type", "needs", "proposal", "outcome",
     "next_step", "next_date",
 ]
 # Personal values never go into the audit log: the audit names the field, not the value.
@@ -193,7 +193,18 @@ def contact_delete(*, contact: Contact, actor, request=None) -> None:
 
 
 @transaction.atomic
+def _check_analyst(tenant_id, analyst) -> None:
+    """S002-07: the analyst named on a visit is an active member of the customer's tenant."""
+    if analyst is None:
+        return
+    from marketing.models import Membership
+
+    if not Membership.objects.filter(tenant_id=tenant_id, user_id=analyst.pk, is_active=True).exists():
+        raise ValidationError(_("分析师必须是本公司的在职成员。"), code="analyst_not_member")
+
+
 def visit_create(*, customer: Customer, actor, data: dict, request=None) -> Visit:
+    _check_analyst(customer.tenant_id, data.get("analyst"))
     visit = Visit(tenant_id=customer.tenant_id, customer=customer, **{k: data[k] for k in VISIT_FIELDS if k in data})
     visit._history_user = actor
     visit.save()
@@ -204,6 +215,8 @@ def visit_create(*, customer: Customer, actor, data: dict, request=None) -> Visi
 @transaction.atomic
 def visit_update(*, visit: Visit, actor, data: dict, request=None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk, tenant_id=visit.tenant_id)
+    if "analyst" in data and data["analyst"] is not None and data["analyst"].pk != visit.analyst_id:
+        _check_analyst(visit.tenant_id, data["analyst"])
     before = model_snapshot(visit, VISIT_FIELDS)
     for key in VISIT_FIELDS:
         if key in data:

@@ -295,9 +295,13 @@ def visit_create(request, pk):
     form = VisitForm(request.POST or None, membership=request.membership, customer=customer,
                      initial={"visited_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        services.visit_create(customer=customer, actor=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, _("拜访记录已添加。"))
-        return redirect("customers:detail", pk=customer.pk)
+        try:
+            services.visit_create(customer=customer, actor=request.user, data=form.cleaned_data, request=request)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("拜访记录已添加。"))
+            return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/form.html", {"form": form, "title": _("添加拜访记录"), "c": customer})
 
 

@@ -15,6 +15,7 @@ class Role(models.TextChoices):
     GM_ASSISTANT = "gm_assistant", _("总经理助理")
     MARKETING_DIRECTOR = "marketing_director", _("市场营销总监")
     MARKETING_SPECIALIST = "marketing_specialist", _("市场专员")
+    MARKETING_SUPERVISOR = "marketing_supervisor", _("市场主管")
     FINANCE = "finance", _("财务")
     OPERATIONS = "operations", _("运营")
     PRODUCT_DESIGN = "product_design", _("产品设计部")
@@ -334,6 +335,20 @@ CAPABILITY_LABELS: dict[str, str] = {
     Cap.RECEIVABLES_MANAGE: _("导入应收账款并认定呆账/坏账"),
 }
 
+
+# Seed 003 档案 (4)(8), S003-15: the marketing supervisor (市场主管) organises customer management
+# and keeps the archive current (不断更新调整, 跟踪记录): reads and edits every customer, builds the
+# archive cards from questionnaires (import), reassigns owners. Not in 档案 (3)'s copy rights: no
+# export or print, no access log, nothing outside the archive. Appended so the table stays as it was.
+CAPABILITIES[Role.MARKETING_SUPERVISOR] = frozenset(
+    {
+        Cap.BRANCHES_ALL,
+        Cap.CUSTOMERS_VIEW_ALL,
+        Cap.CUSTOMERS_EDIT,
+        Cap.CUSTOMERS_IMPORT,
+        Cap.WORKFLOWS_REQUEST,
+    }
+)
 
 # --- which capabilities exist ----------------------------------------------------------------
 # The table above may name a capability before anything implements it (contracts.request while

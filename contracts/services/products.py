@@ -24,7 +24,8 @@ from ..models import (
     VersionStatus,
 )
 
-VERSION_FIELDS = ["name", "coverage", "vehicle_type", "term_months", "mileage_limit", "price", "branch", "reason"]
+VERSION_FIELDS = ["name", "coverage", "vehicle_type", "term_months", "mileage_limit", "price", "branch", "reason",
+                  "estimated_unit_cost", "development_cost", "expected_sales"]
 
 
 def _check_branch(*, membership, branch) -> None:

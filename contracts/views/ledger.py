@@ -18,9 +18,10 @@ from marketing.tenancy import access_object
 from .. import exports, imports
 from .. import selectors_ledger as selectors
 from ..filters import ContractFilter
-from ..forms import BatchForm, MoveForm, ReceiveForm, UploadForm
+from ..forms import BatchForm, BatchReconcileForm, BatchSettleForm, MoveForm, ReceiveForm, UploadForm
 from ..models import ContractImportJob, ContractState, ImportKind, PrintOrder, PrintOrderStatus
 from ..services import ledger as services
+from ..services import printing
 from ._common import form_errors, show_errors, xlsx_response
 
 VIEW_CAPS = (Cap.CONTRACTS_REQUEST, Cap.CONTRACTS_MANAGE, Cap.CONTRACTS_VIEW_ALL)
@@ -132,7 +133,45 @@ def batch_detail(request, pk):
 
     states = dict(batch.contracts.values_list("state").annotate(n=Count("pk")).order_by())
     return render(request, "contracts/batch_detail.html", {
-        "b": batch, "states": [(label, states.get(value, 0)) for value, label in ContractState.choices]})
+        "b": batch, "states": [(label, states.get(value, 0)) for value, label in ContractState.choices],
+        "reconcile_form": BatchReconcileForm(initial={"quote_amount": batch.quote_amount,
+                                                      "bill_amount": batch.bill_amount}),
+        "settle_form": BatchSettleForm()})
+
+
+@tenant_view(Cap.CONTRACTS_MANAGE)
+@require_POST
+def batch_reconcile(request, pk):
+    """S000-09: record the printer's quote and bill against the ledger's cost."""
+    batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
+    form = BatchReconcileForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("contracts:batch_detail", pk=batch.pk)
+    try:
+        printing.batch_reconcile(batch=batch, actor=request.user, request=request, **form.cleaned_data)
+        messages.success(request, _("报价与账单已登记。"))
+    except ValidationError as exc:
+        show_errors(request, exc)
+    return redirect("contracts:batch_detail", pk=batch.pk)
+
+
+@tenant_view(Cap.CONTRACTS_MANAGE)
+@require_POST
+def batch_settle(request, pk):
+    """S000-09: confirm the printer's settlement (已结账)."""
+    batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
+    form = BatchSettleForm(request.POST)
+    form.is_valid()
+    try:
+        printing.batch_settle(batch=batch, actor=request.user, note=form.cleaned_data.get("note", ""),
+                              request=request)
+        messages.success(request, _("已确认印刷厂结账。"))
+    except ValidationError as exc:
+        show_errors(request, exc)
+    return redirect("contracts:batch_detail", pk=batch.pk)
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
