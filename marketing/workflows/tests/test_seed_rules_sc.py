@@ -327,3 +327,17 @@ def test_S004_30_S004_31_sc008_review_assign_plan_approve(org_a):
         ("市场经理制定培训计划", "ops"),
         ("产品市场部经理审批培训计划", "mdirector"),
     ]
+
+
+def test_S003_01_marketing_staff_director_supervisor_salespeople(org_a):
+    """S003-01: 市场部总监 and 业务员 are roles; 市场主管 is a position (岗位) that signs where the seed says so
+    (the departure handover), falling back to the marketing director while nobody holds it."""
+    from marketing.people.approvals import DEFAULT_CHAIN
+    from marketing.roles import Role
+
+    assert (Role.MARKETING_DIRECTOR.label, Role.SALESPERSON.label) == ("市场营销总监", "销售")
+    step = next(s for s in DEFAULT_CHAIN if s.position == "市场主管")
+    assert (step.name, step.role) == ("市场部主管签字", Role.MARKETING_DIRECTOR)
+    with org_a.scope():
+        position = approvals.position_create(tenant=org_a.tenant, actor=org_a.users["admin"], name="市场主管")
+    assert position.name == "市场主管"
