@@ -66,6 +66,7 @@ class Check(models.TextChoices):
 
     NONE = "", _("无")
     REGION_TARGET = "region_target", _("大区目标不得低于所辖分公司目标之和")
+    EVERY_PERSON = "every_person", _("任务表须为来源规则的每位填报人分配任务")
 
 
 class SubmissionRule(TenantOwned):

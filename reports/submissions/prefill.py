@@ -57,6 +57,11 @@ def visit_rows(*, membership: Membership, day: dt.date) -> list[dict]:
 
 
 def compiled(*, rule: SubmissionRule, period: dt.date) -> dict:
+    """Another rule's last period, compiled: every submission's text fields, figures and table
+    rows (S002-14: each person's key work *and* intended-customer visits) as one text in the
+    rule's first text field; and, when the source is one per person, a table of the rule with
+    a person column starts with one row per submitter, columns filled from the submitter's
+    fields of the same code (S002-11: the month's tasks start from each person's plan)."""
     source = SubmissionRule.objects.filter(tenant=rule.tenant, code=rule.source_code).first()
     if source is None:
         return {}
@@ -64,20 +69,88 @@ def compiled(*, rule: SubmissionRule, period: dt.date) -> dict:
     before = cadence.previous_periods(source, period + dt.timedelta(days=1), cal, 1)
     if not before:
         return {}
-    subs = (
+    subs = list(
         Submission.objects.filter(tenant=rule.tenant, rule=source, period=before[0])
         .exclude(status=SubmissionStatus.DRAFT)
         .select_related("submitter", "branch")
         .order_by("branch__sort_order", "submitter__username")
     )
-    text_fields = [f for f in source.fields if f.get("type") in (FieldType.TEXT, FieldType.TEXTAREA)]
+    people = people_labels(tenant=rule.tenant, ids=_person_ids(source, subs))
+    names = _customer_names(rule.tenant, customer_ids_in(source, [s.data for s in subs]))
     lines = [_("%(rule)s %(day)s 共 %(n)d 份：") % {"rule": source.name, "day": before[0], "n": len(subs)}]
     for sub in subs:
         who = sub.branch.name if sub.branch_id else sub.submitter.display_name
-        body = "；".join(str(sub.data.get(f["key"]) or "") for f in text_fields).strip("；")
-        lines.append(f"· {who}：{body}")
+        parts = [p for p in (_field_text(spec, sub.data.get(spec["key"]), people, names) for spec in source.fields) if p]
+        lines.append(f"· {who}：{'；'.join(parts)}")
+    out: dict = {}
     first_text = next((f["key"] for f in rule.fields if f.get("type") in (FieldType.TEXT, FieldType.TEXTAREA)), None)
-    return {first_text: "\n".join(lines)} if first_text else {}
+    if first_text:
+        out[first_text] = "\n".join(lines)
+    if source.scope == SubmitterScope.PERSON:
+        for spec in rule.fields:
+            cols = spec.get("columns") or []
+            person = next((c["key"] for c in cols if c.get("type") == FieldType.PERSON), None)
+            if spec.get("type") != FieldType.TABLE or person is None:
+                continue
+            out[spec["key"]] = [
+                {c["key"]: (sub.submitter_id if c["key"] == person else _scalar(sub.data.get(c["key"]))) for c in cols}
+                for sub in subs
+            ]
+    return out
+
+
+def _scalar(value):
+    return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+
+
+def _person_ids(rule: SubmissionRule, subs) -> set[int]:
+    ids: set[int] = set()
+    for sub in subs:
+        for spec in rule.fields or []:
+            if spec.get("type") == FieldType.PERSON and isinstance(sub.data.get(spec["key"]), int):
+                ids.add(sub.data[spec["key"]])
+            if spec.get("type") == FieldType.TABLE:
+                cols = [c["key"] for c in spec.get("columns", []) if c.get("type") == FieldType.PERSON]
+                ids |= {row[c] for row in sub.data.get(spec["key"]) or [] for c in cols if isinstance(row.get(c), int)}
+    return ids
+
+
+def _customer_names(tenant, ids: set[int]) -> dict[int, str]:
+    """Compiled text is read by people whose customer reach is unknown here: names masked."""
+    if not ids:
+        return {}
+    from customers.models import Customer
+
+    return {pk: mask_name(name) for pk, name in Customer.objects.filter(tenant=tenant, pk__in=ids).values_list("pk", "name")}
+
+
+def _value_text(kind, value, people, names) -> str:
+    if value in (None, ""):
+        return ""
+    if kind == FieldType.PERSON:
+        return people.get(value, "") if isinstance(value, int) else ""
+    if kind == FieldType.CUSTOMER:
+        return names.get(value, "＊＊") if isinstance(value, int) else ""
+    return str(value)
+
+
+def _field_text(spec: dict, value, people, names) -> str:
+    """One field of a compiled submission: text as written, figures with their label, a table
+    as its label and rows (columns joined by "，", rows by "、"); attachments are left out."""
+    kind = spec.get("type")
+    if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+        return str(value or "").strip()
+    if kind == FieldType.TABLE:
+        rows = []
+        for row in value or []:
+            cells = [_value_text(c.get("type"), (row or {}).get(c["key"]), people, names) for c in spec.get("columns", [])]
+            if any(cells):
+                rows.append("，".join(c for c in cells if c))
+        return f"{spec.get('label', '')}：{'、'.join(rows)}" if rows else ""
+    if kind == FieldType.ATTACHMENT:
+        return ""
+    text = _value_text(kind, value, people, names)
+    return f"{spec.get('label', '')}：{text}" if text else ""
 
 
 def customer_ids_in(rule: SubmissionRule, data_list) -> set[int]:
