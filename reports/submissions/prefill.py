@@ -234,3 +234,47 @@ def plan_done_counts(*, rule: SubmissionRule, period: dt.date, submissions) -> d
         ).values_list("visited_by_id", "customer_id")
     )
     return {pk: (len(c), sum(1 for cid in c if (owners[pk], cid) in done)) for pk, c in planned.items()}
+
+
+def task_progress(*, submission: Submission) -> list[dict]:
+    """S002-01: how the month's tasks are being carried out. For a plan whose rule assigns a
+    task to every person (``Check.EVERY_PERSON``), one row per task row: the person, the task,
+    its target, and the person's own figures in the planned month (the month after the
+    period, as the plan is made for next month): visits, customers visited, contracts signed,
+    plans and reports handed in and how many of them late -- the staff statistics
+    (``reports.statistics.staff_statistics``), so the two cannot disagree. Collections are per
+    branch in finance's sheet, so no personal 完成率 is invented."""
+    from marketing.models import Branch
+    from reports.statistics import Period, staff_statistics
+
+    from .models import Check
+    from .services import target_month
+
+    rule = submission.rule
+    if rule.submit_check != Check.EVERY_PERSON:
+        return []
+    table = next((f for f in rule.fields if f.get("type") == FieldType.TABLE
+                  and any(c.get("type") == FieldType.PERSON for c in f.get("columns", []))), None)
+    if table is None:
+        return []
+    person = next(c["key"] for c in table["columns"] if c.get("type") == FieldType.PERSON)
+    rows = [r for r in submission.data.get(table["key"]) or [] if isinstance(r, dict) and isinstance(r.get(person), int)]
+    if not rows:
+        return []
+    start = target_month(submission.period)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    stats = staff_statistics(tenant=submission.tenant, branches=Branch.objects.filter(tenant=submission.tenant),
+                             period=Period("month", start, end))
+    figures = {s.user.pk: s for s in stats["rows"]}
+    names = people_labels(tenant=submission.tenant, ids={r[person] for r in rows})
+    out = []
+    for r in rows:
+        s = figures.get(r[person])
+        out.append({
+            "person": r[person], "name": names.get(r[person], ""), "task": r.get("key_work", ""),
+            "target": r.get("target", ""), "month": f"{start:%Y-%m}",
+            "visits": s.visits if s else 0, "customers_visited": s.customers_visited if s else 0,
+            "contracts_signed": s.contracts_signed if s else 0, "submissions": s.submissions if s else 0,
+            "late": s.late if s else 0,
+        })
+    return out

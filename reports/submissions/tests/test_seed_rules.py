@@ -375,3 +375,165 @@ def test_S002_11_month_plan_and_tasks_from_each_salespersons_monthly_plan(org_a)
         sub = save(org_a, "mdirector", "monthly_plan_report", period, full, at(2026, 11, 27, 11))
         assert sub.status == SubmissionStatus.SUBMITTED
         assert [t["salesperson"] for t in sub.data["tasks"]] == [sales.pk, sales2.pk, allroles.pk]
+
+
+def test_S002_01_manager_makes_monthly_and_weekly_plans_and_monitors_execution(org_a, client_as):
+    """S002-01: the department manager (the marketing director, who checks the salespeople's
+    plans) makes the monthly and weekly work plans and monitors their execution: the monthly
+    plan's tasks show, per person, what they did in the planned month."""
+    from django.urls import reverse
+
+    with org_a.scope():
+        for code, cad in (("monthly_plan_report", Cadence.MONTHLY), ("weekly_plan_report", Cadence.WEEKLY)):
+            r = rule(org_a, code)
+            assert (r.cadence, r.submitter_roles, r.reviewer_roles) == (
+                cad,
+                ["marketing_director"],
+                ["general_manager"],
+            )
+        _monthly_plans(org_a, dt.date(2026, 11, 25))
+        period = dt.date(2026, 11, 27)
+        initial = prefill.initial_for(
+            rule=rule(org_a, "monthly_plan_report"),
+            period=period,
+            branch=None,
+            membership=m_of(org_a, "mdirector"),
+        )
+        allroles = org_a.users["allroles"]
+        data = {
+            **initial,
+            "tasks": [
+                *initial["tasks"],
+                {"salesperson": allroles.pk, "key_work": "大客户", "target": "10000"},
+            ],
+        }
+        plan = save(org_a, "mdirector", "monthly_plan_report", period, data, at(2026, 11, 27, 11))
+        weekly = save(
+            org_a,
+            "mdirector",
+            "weekly_plan_report",
+            dt.date(2026, 11, 23),
+            {"summary": "本周重点：续保"},
+            at(2026, 11, 23, 10),
+        )
+        assert (plan.status, weekly.status) == (SubmissionStatus.SUBMITTED, SubmissionStatus.SUBMITTED)
+        # December, the planned month: 甲一销售 visits 2 customers 3 times and hands in two weekly
+        # plans, one late; a November visit and a January one do not count.
+        toyota, yuyao = _customers(org_a)
+        sales = org_a.users["sales"]
+        for customer, day in (
+            (toyota, dt.date(2026, 12, 2)),
+            (yuyao, dt.date(2026, 12, 3)),
+            (toyota, dt.date(2026, 12, 9)),
+            (toyota, dt.date(2026, 11, 30)),
+            (yuyao, dt.date(2027, 1, 4)),
+        ):
+            Visit.objects.create(tenant=org_a.tenant, customer=customer, visited_on=day, visited_by=sales)
+        save(
+            org_a,
+            "sales",
+            "weekly_plan",
+            dt.date(2026, 12, 4),
+            {"key_work": "续保", "visits": []},
+            at(2026, 12, 4, 11),
+        )
+        save(
+            org_a,
+            "sales",
+            "weekly_plan",
+            dt.date(2026, 12, 11),
+            {"key_work": "续保", "visits": []},
+            at(2026, 12, 11, 15),
+        )
+        progress = prefill.task_progress(submission=plan)
+        assert [
+            (
+                t["name"],
+                t["task"],
+                t["target"],
+                t["month"],
+                t["visits"],
+                t["customers_visited"],
+                t["contracts_signed"],
+                t["submissions"],
+                t["late"],
+            )
+            for t in progress
+        ] == [
+            ("甲一销售", "续保回访 20 家", "80000", "2026-12", 3, 2, 0, 2, 1),
+            ("甲二销售", "新签 5 家修理厂", "50000.50", "2026-12", 0, 0, 0, 0, 0),
+            ("甲全能", "大客户", "10000", "2026-12", 0, 0, 0, 0, 0),
+        ]
+        assert prefill.task_progress(submission=weekly) == []  # a plan without a task table
+    page = client_as(org_a.users["gm"]).get(reverse("submissions:detail", args=[plan.pk])).content.decode()
+    assert "任务执行情况 · 2026-12" in page
+    assert '<td>甲一销售</td><td>续保回访 20 家</td><td class="num">80000</td><td class="num">3</td>' in page
+
+
+def test_S001_05_director_follows_up_monthly_weekly_and_daily_plans(org_a):
+    """S001-05: the department's monthly, weekly and daily work plans are followed up by the
+    director: the salespeople's 月工作方案表 and 周工作计划表 and the regional managers' daily
+    客户拜访/跟踪状况表 are reviewed by the director, who sees every submitter's status, gets
+    the digest, and accepts or sends back."""
+    with org_a.scope():
+        director = m_of(org_a, "mdirector")
+        codes = {
+            "monthly_work_plan": Cadence.MONTHLY,
+            "weekly_plan": Cadence.WEEKLY,
+            "visit_sheet": Cadence.DAILY,
+        }
+        followed = [r.code for r in selectors.rules_for(membership=director) if r.code in codes]
+        assert sorted(followed) == sorted(codes)
+        for code, cad in codes.items():
+            r = rule(org_a, code)
+            assert (
+                r.cadence == cad
+                and "marketing_director" in r.reviewer_roles
+                and "marketing_director" in r.digest_roles
+            )
+        month, week, day = dt.date(2026, 11, 25), dt.date(2026, 11, 20), dt.date(2026, 11, 20)
+        monthly = save(
+            org_a,
+            "sales",
+            "monthly_work_plan",
+            month,
+            {"key_work": "续保", "target": "80000", "visits": []},
+            at(2026, 11, 25, 9),
+        )
+        weekly = save(
+            org_a, "sales2", "weekly_plan", week, {"key_work": "新签", "visits": []}, at(2026, 11, 20, 13)
+        )
+        daily = save(
+            org_a, "rm", "visit_sheet", day, {"visits": [], "notes": "走访甲一、甲二"}, at(2026, 11, 20, 21)
+        )
+        assert statuses(org_a, "monthly_work_plan", month, at(2026, 11, 26, 9), viewer="mdirector") == {
+            "甲全能": "未交",
+            "甲一销售": "已交",
+            "甲二销售": "未交",
+        }
+        assert statuses(org_a, "weekly_plan", week, at(2026, 11, 21, 9), viewer="mdirector") == {
+            "甲全能": "未交",
+            "甲一销售": "未交",
+            "甲二销售": "迟交",
+        }
+        assert statuses(org_a, "visit_sheet", day, at(2026, 11, 21, 9), viewer="mdirector") == {
+            "甲全能": "未交",
+            "甲一区经理": "已交",
+        }
+        services.submission_review(membership=director, submission=monthly, accept=True)
+        services.submission_review(
+            membership=director, submission=weekly, accept=False, comment="写清拜访对象"
+        )
+        services.submission_review(membership=director, submission=daily, accept=True)
+        assert (
+            statuses(org_a, "monthly_work_plan", month, at(2026, 11, 26, 9), viewer="mdirector")["甲一销售"]
+            == "已审阅"
+        )
+        assert (
+            statuses(org_a, "weekly_plan", week, at(2026, 11, 21, 9), viewer="mdirector")["甲二销售"]
+            == "退回重写"
+        )
+        assert (
+            statuses(org_a, "visit_sheet", day, at(2026, 11, 21, 9), viewer="mdirector")["甲一区经理"]
+            == "已审阅"
+        )
