@@ -272,3 +272,93 @@ def test_S001_18_region_sales_and_collection_targets_tracked_to_completion(org_a
             ("甲一区", "155000.00", "150000.00", "103.3%"),
             ("甲二区", "30000.00", "80000.00", "37.5%"),
         ]
+
+
+def test_S001_24_monthly_sales_indicator_statistics_report(org_a, client_as):
+    """S001-24: the monthly sales-indicator statistics report (销售指标的月度统计报表): per branch
+    and for the company, the month's collections against the month's target with 完成率,
+    contracts signed, new customers and visits; on the page and as an xlsx for marketing."""
+    import io
+    import zoneinfo
+
+    import time_machine
+    from openpyxl import load_workbook
+
+    from contracts.tests.helpers import approved_product, dispatched, make_batch, numbers_of, receive, sign
+    from customers.models import Customer, Visit
+    from marketing.models import Branch
+    from reports.statistics import pct, period_for, sales_statistics
+
+    sh = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+    def on(day):
+        return time_machine.travel(dt.datetime(2026, 11, day, 9, 0, tzinfo=sh), tick=False)
+
+    with on(2):
+        product = approved_product(org_a)
+        make_batch(org_a, product)
+        _req, batch = dispatched(org_a, product, 4)
+    numbers = numbers_of(org_a, batch)
+    with on(4):
+        receive(org_a, numbers[0], numbers[2])
+    with on(6):
+        sign(org_a, numbers[0])
+        sign(org_a, numbers[1])
+    with org_a.scope():
+        a1, a2 = org_a.branches["A1"], org_a.branches["A2"]
+        MonthlyTarget.objects.create(
+            tenant=org_a.tenant, branch=a1, month=D(2026, 11, 1), amount=Decimal("120000")
+        )
+        MonthlyTarget.objects.create(
+            tenant=org_a.tenant, branch=a2, month=D(2026, 11, 1), amount=Decimal("80000")
+        )
+        MonthlyTarget.objects.create(
+            tenant=org_a.tenant, branch=a1, month=D(2026, 12, 1), amount=Decimal("999")
+        )
+        for branch, day, amount in (
+            (a1, D(2026, 11, 3), "45000.25"),
+            (a1, D(2026, 11, 30), "30000"),
+            (a2, D(2026, 11, 16), "90000"),
+            (a1, D(2026, 12, 1), "5000"),
+        ):
+            Collection.objects.create(tenant=org_a.tenant, branch=branch, day=day, amount=Decimal(amount))
+        c = Customer.objects.create(
+            tenant=org_a.tenant, name="宁波丰田4S", branch=a1, owner=org_a.users["sales"]
+        )
+        Customer.objects.filter(pk=c.pk).update(created_at=dt.datetime(2026, 11, 10, 10, 0, tzinfo=sh))
+        for day in (D(2026, 11, 10), D(2026, 11, 24), D(2026, 10, 31)):
+            Visit.objects.create(
+                tenant=org_a.tenant, customer=c, visited_on=day, visited_by=org_a.users["sales"]
+            )
+        sheet = sales_statistics(
+            tenant=org_a.tenant,
+            branches=Branch.objects.filter(tenant=org_a.tenant),
+            period=period_for("month", D(2026, 11, 18)),
+        )
+        got = [
+            (r.branch.code, r.collections, r.target, pct(r.ratio), r.signed, r.new_customers, r.visits)
+            for r in sheet["rows"]
+        ]
+        assert got == [
+            ("A1", Decimal("75000.25"), Decimal("120000"), "62.5%", 2, 1, 2),
+            ("A2", Decimal("90000"), Decimal("80000"), "112.5%", 0, 0, 0),
+            ("A3", Decimal("0"), None, "", 0, 0, 0),
+        ]
+        total = sheet["total"]
+        assert (total.collections, total.target, pct(sheet["total_ratio"]), total.signed) == (
+            Decimal("165000.25"),
+            Decimal("200000"),
+            "82.5%",
+            2,
+        )
+    client = client_as(org_a.users["mspec"])
+    page = client.get("/reports/statistics/?kind=month&day=2026-11-18").content.decode()
+    assert "销售情况月统计表" in page and "75,000.25" in page and "62.5%" in page and "82.5%" in page
+    wb = load_workbook(
+        io.BytesIO(client.get("/reports/statistics/?kind=month&day=2026-11-18&format=xlsx").content)
+    )
+    ws = wb["销售情况月统计表"]
+    assert ws["A1"].value == "甲公司 销售情况月统计表 2026-11（金额单位：元）"
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert rows[0][:8] == ("甲一区", "甲一分公司", 75000.25, 120000, 75000.25 / 120000, 2, 1, 2)
+    assert rows[-1][0] == "合计" and rows[-1][2] == 165000.25 and rows[-1][4] == 165000.25 / 200000
