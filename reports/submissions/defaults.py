@@ -8,7 +8,8 @@ every salesperson, compiled from their monthly plans), S002-14 (the weekly plans
 the other plans of issue #22: S001-02 / S002-02 (年度销售、毛利、费用计划与年度工作计划),
 S001-12 (季度、年度销售计划), S004-17 (年度、月份生产计划), S001-14 (大区目标与工作计划,
 checked against its branches' targets), S002-04 (每日工作日志, prefilled from the day's visits),
-S002-12 (承诺书, reviewed and sent back when it does not pass)."""
+S002-12 (承诺书, reviewed and sent back when it does not pass), S001-17 (销售计划日/周/月报 of the
+regional manager, prefilled with the region's figures)."""
 
 from __future__ import annotations
 
@@ -143,6 +144,30 @@ DEFAULT_RULES: list[dict] = [
             {"key": "notes", "label": "补充说明", "type": "textarea", "required": False, "help": ""},
         ],
     },
+    *[
+        {
+            "code": f"region_sales_{suffix}", "name": name, "sort_order": order,
+            "description": description + "由所辖分公司的回款与目标预填（财务回款表、月度目标）。",
+            "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": cad,
+            "weekdays": [4], "month_day": 31, "deadline_time": dt.time(22, 0), "shift_to_working_day": True,
+            "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+            "prefill": Prefill.REGION_FIGURES, "remind_minutes_before": 60,
+            "fields": [
+                {"key": "period_collections", "label": label, "type": "money", "required": True, "help": ""},
+                {"key": "mtd_collections", "label": "本月累计回款（元）", "type": "money", "required": True, "help": ""},
+                {"key": "month_target", "label": "本月目标（元）", "type": "money", "required": False, "help": ""},
+                {"key": "rate", "label": "完成率", "type": "text", "required": False,
+                 "help": "有目标分公司的本月累计回款 ÷ 其目标之和"},
+                {"key": "progress", "label": "计划执行情况与问题", "type": "textarea", "required": True, "help": ""},
+                {"key": "next", "label": "下一步安排（含应收账款催收）", "type": "textarea", "required": False, "help": ""},
+            ],
+        }
+        for suffix, name, order, cad, label, description in (
+            ("daily", "销售计划日报（大区）", 61, Cadence.DAILY, "当日回款（元）", "大区经理每个工作日 22:00 前报本区域销售计划执行情况；"),
+            ("weekly", "销售计划周报（大区）", 62, Cadence.WEEKLY, "本周回款（元）", "大区经理每周五 22:00 前报本区域销售计划执行情况；"),
+            ("monthly", "销售计划月报（大区）", 63, Cadence.MONTHLY, "本月回款（元）", "大区经理每月最后一天 22:00 前报本区域销售计划执行情况；"),
+        )
+    ],
     {
         "code": "annual_plan", "name": "年度销售计划、毛利计划和费用计划", "sort_order": 80,
         "description": "市场营销总监每年 12 月 26 日前拟订下一年度的销售、毛利和费用计划，报总经理审阅。",

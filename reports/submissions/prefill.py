@@ -32,7 +32,54 @@ def initial_for(*, rule: SubmissionRule, period: dt.date, branch, membership: Me
         return {"visits": visit_rows(membership=membership, day=period)}
     if rule.prefill == Prefill.COMPILED and rule.source_code:
         return compiled(rule=rule, period=period)
+    if rule.prefill == Prefill.REGION_FIGURES:
+        return region_figures(rule=rule, period=period, membership=membership)
     return {}
+
+
+REGION_FIGURE_KEYS = ("period_collections", "mtd_collections", "month_target", "rate")
+
+
+def region_figures(*, rule: SubmissionRule, period: dt.date, membership: Membership) -> dict:
+    """S001-17: a regional manager's daily / weekly / monthly sales-plan report starts from the
+    figures of the branches they cover, as finance's collections sheet and the month's targets
+    hold them on the period's date: the period's collections (the day; the week from Monday;
+    the month), the month's collections to date, the month's target and 完成率 (collections of
+    the branches that have a target ÷ their targets, as in the daily summary, S000-20). Only
+    the fields the rule has are filled."""
+    from decimal import Decimal
+
+    from django.db.models import Q, Sum
+
+    from reports.models import Collection, MonthlyTarget
+    from reports.summary import pct
+
+    from .models import Cadence
+
+    wanted = {f["key"] for f in rule.fields} & set(REGION_FIGURE_KEYS)
+    if not wanted:
+        return {}
+    branches = visible_branches(membership=membership).filter(is_active=True).values("pk")
+    month_start = period.replace(day=1)
+    start = {Cadence.DAILY: period, Cadence.WEEKLY: period - dt.timedelta(days=period.weekday())}.get(
+        rule.cadence, month_start)
+    targets = dict(MonthlyTarget.objects.filter(tenant=rule.tenant, branch__in=branches, month=month_start, amount__gt=0)
+                   .values_list("branch_id", "amount"))
+    zero = Decimal("0")
+    sums = Collection.objects.filter(
+        tenant=rule.tenant, branch__in=branches, day__gte=min(start, month_start), day__lte=period
+    ).aggregate(
+        in_period=Sum("amount", filter=Q(day__gte=start)), mtd=Sum("amount", filter=Q(day__gte=month_start)),
+        mtd_targeted=Sum("amount", filter=Q(day__gte=month_start, branch_id__in=list(targets))),
+    )
+    target = sum(targets.values(), zero)
+    figures = {
+        "period_collections": f"{sums['in_period'] or zero:.2f}",
+        "mtd_collections": f"{sums['mtd'] or zero:.2f}",
+        "month_target": f"{target:.2f}" if targets else "",
+        "rate": pct((sums["mtd_targeted"] or zero) / target) if targets else "",
+    }
+    return {k: v for k, v in figures.items() if k in wanted}
 
 
 def visit_rows(*, membership: Membership, day: dt.date) -> list[dict]:

@@ -537,3 +537,98 @@ def test_S001_05_director_follows_up_monthly_weekly_and_daily_plans(org_a):
             statuses(org_a, "visit_sheet", day, at(2026, 11, 21, 9), viewer="mdirector")["甲一区经理"]
             == "已审阅"
         )
+
+
+def test_S001_17_regional_managers_daily_weekly_monthly_sales_plan_reports(org_a):
+    """S001-17: the regional manager files daily, weekly and monthly sales-plan reports
+    (销售计划的日(周、月)报), each starting from the figures of the branches they cover: the
+    period's collections, the month to date, the month's target and 完成率; the director
+    follows them up."""
+    from decimal import Decimal
+
+    from reports.models import Collection, MonthlyTarget
+
+    with org_a.scope():
+        a1, a2, a3 = (org_a.branches[c] for c in ("A1", "A2", "A3"))
+        MonthlyTarget.objects.create(
+            tenant=org_a.tenant, branch=a1, month=dt.date(2026, 11, 1), amount=Decimal("100000")
+        )
+        MonthlyTarget.objects.create(
+            tenant=org_a.tenant, branch=a3, month=dt.date(2026, 11, 1), amount=Decimal("200000")
+        )
+        for branch, day, amount in (
+            (a1, 2, "40000"),
+            (a1, 16, "10000"),
+            (a1, 18, "20000.50"),
+            (a1, 20, "5000"),
+            (a2, 20, "3000"),
+            (a3, 20, "99999"),
+            (a1, 30, "25000"),
+        ):
+            Collection.objects.create(
+                tenant=org_a.tenant, branch=branch, day=dt.date(2026, 11, day), amount=Decimal(amount)
+            )
+        rm, cal = m_of(org_a, "rm"), WorkCalendar(org_a.tenant)
+        expected = {
+            # the day: 5,000 + 3,000; the rate counts A1 only (A2 has no target): 75,000.50 / 100,000
+            "daily": (
+                dt.date(2026, 11, 20),
+                at(2026, 11, 20, 22),
+                {
+                    "period_collections": "8000.00",
+                    "mtd_collections": "78000.50",
+                    "month_target": "100000.00",
+                    "rate": "75.0%",
+                },
+            ),
+            # Monday 16 to Friday 20
+            "weekly": (
+                dt.date(2026, 11, 20),
+                at(2026, 11, 20, 22),
+                {
+                    "period_collections": "38000.50",
+                    "mtd_collections": "78000.50",
+                    "month_target": "100000.00",
+                    "rate": "75.0%",
+                },
+            ),
+            # the month's last day: A1 100,000.50 of 100,000
+            "monthly": (
+                dt.date(2026, 11, 30),
+                at(2026, 11, 30, 22),
+                {
+                    "period_collections": "103000.50",
+                    "mtd_collections": "103000.50",
+                    "month_target": "100000.00",
+                    "rate": "100.0%",
+                },
+            ),
+        }
+        for suffix, (period, due, figures) in expected.items():
+            r = rule(org_a, f"region_sales_{suffix}")
+            assert r.submitter_roles == ["regional_manager"] and r.reviewer_roles == ["marketing_director"]
+            assert cadence.is_period(r, period, cal) and cadence.due_at(r, period, cal) == due
+            initial = prefill.initial_for(rule=r, period=period, branch=None, membership=rm)
+            assert initial == figures
+            sub = save(
+                org_a,
+                "rm",
+                f"region_sales_{suffix}",
+                period,
+                {**initial, "progress": "按计划推进", "next": ""},
+                due - dt.timedelta(hours=1),
+            )
+            assert (
+                statuses(org_a, f"region_sales_{suffix}", period, due, viewer="mdirector")["甲一区经理"]
+                == "已交"
+            )
+            assert (
+                services.submission_review(
+                    membership=m_of(org_a, "mdirector"), submission=sub, accept=True
+                ).status
+                == SubmissionStatus.ACCEPTED
+            )
+        assert cadence.period_label(rule(org_a, "region_sales_monthly"), dt.date(2026, 11, 30)) == "2026-11"
+        assert not cadence.is_period(
+            rule(org_a, "region_sales_daily"), dt.date(2026, 11, 21), cal
+        )  # a Saturday
