@@ -2,11 +2,14 @@
 
 Seed-rule ids: S000-29 (行动计划表), S000-30 (案例分享), S000-31 / S001-11 (月度考核目标),
 S003-23 / S003-24 (周工作计划表 Fri 12:00 → GM Mon 11:00), S004-14 (月度销售计划 by the 26th),
-S001-16 (客户拜访/跟踪状况表 by 22:00), S002-03 / S002-05 (个人拜访方案); the long cadences and
+S001-16 (客户拜访/跟踪状况表 by 22:00), S002-03 / S002-05 (个人拜访方案), S002-18 (周工作方案表 =
+周工作计划表), S002-19 (月工作方案表), S002-01 / S002-11 (the director's monthly plan and tasks for
+every salesperson, compiled from their monthly plans), S002-14 (the weekly plans compiled); the long cadences and
 the other plans of issue #22: S001-02 / S002-02 (年度销售、毛利、费用计划与年度工作计划),
 S001-12 (季度、年度销售计划), S004-17 (年度、月份生产计划), S001-14 (大区目标与工作计划,
 checked against its branches' targets), S002-04 (每日工作日志, prefilled from the day's visits),
-S002-12 (承诺书, reviewed and sent back when it does not pass)."""
+S002-12 (承诺书, reviewed and sent back when it does not pass), S001-17 (销售计划日/周/月报 of the
+regional manager, prefilled with the region's figures)."""
 
 from __future__ import annotations
 
@@ -87,6 +90,36 @@ DEFAULT_RULES: list[dict] = [
         "fields": [{"key": "summary", "label": "汇总与意见", "type": "textarea", "required": True, "help": ""}],
     },
     {
+        "code": "monthly_work_plan", "name": "月工作方案表", "sort_order": 46,
+        "description": "销售每月 25 日前按销售考核指标提交下月工作方案（重点工作、目标回款、意向客户拜访）；"
+                       "营销总监和本分公司总经理检查，写得不适宜的退回重新书写。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.SALESPERSON], "cadence": Cadence.MONTHLY,
+        "month_day": 25, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR, Role.BRANCH_GM], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "fields": [
+            {"key": "key_work", "label": "下月重点工作", "type": "textarea", "required": True, "help": ""},
+            {"key": "target", "label": "下月目标回款（元）", "type": "money", "required": True, "help": ""},
+            {"key": "visits", "label": "意向客户拜访", "type": "table", "required": False, "help": "",
+             "columns": _t(("customer", "客户", "text"), ("purpose", "目的", "text"), ("day", "计划日期", "date"))},
+        ],
+    },
+    {
+        "code": "monthly_plan_report", "name": "月度销售方案及任务分配（报总经理）", "sort_order": 47,
+        "description": "营销总监根据每位销售的月工作方案制定下月销售方案及任务，在战略经营会上分配到每个人，"
+                       "每月 27 日前报总经理；由 25 日的月工作方案汇编预填，任务表每位销售一行。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.MARKETING_DIRECTOR], "cadence": Cadence.MONTHLY,
+        "month_day": 27, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "reviewer_roles": [Role.GENERAL_MANAGER], "digest_roles": [Role.GENERAL_MANAGER],
+        "digest_delay_minutes": 0, "prefill": Prefill.COMPILED, "source_code": "monthly_work_plan",
+        "submit_check": "every_person",
+        "fields": [
+            {"key": "summary", "label": "下月销售方案", "type": "textarea", "required": True, "help": ""},
+            {"key": "tasks", "label": "任务分配", "type": "table", "required": True, "help": "每位销售一行",
+             "columns": _t(("salesperson", "销售", "person"), ("key_work", "任务", "text"),
+                           ("target", "目标回款", "money"))},
+        ],
+    },
+    {
         "code": "monthly_sales_plan", "name": "月度销售计划（SC-004）", "sort_order": 50,
         "description": "每月 26 日汇总下月销售计划，经产品市场部审核（签否则退回重写）后报总经理。",
         "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": Cadence.MONTHLY,
@@ -111,6 +144,30 @@ DEFAULT_RULES: list[dict] = [
             {"key": "notes", "label": "补充说明", "type": "textarea", "required": False, "help": ""},
         ],
     },
+    *[
+        {
+            "code": f"region_sales_{suffix}", "name": name, "sort_order": order,
+            "description": description + "由所辖分公司的回款与目标预填（财务回款表、月度目标）。",
+            "scope": SubmitterScope.PERSON, "submitter_roles": [Role.REGIONAL_MANAGER], "cadence": cad,
+            "weekdays": [4], "month_day": 31, "deadline_time": dt.time(22, 0), "shift_to_working_day": True,
+            "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+            "prefill": Prefill.REGION_FIGURES, "remind_minutes_before": 60,
+            "fields": [
+                {"key": "period_collections", "label": label, "type": "money", "required": True, "help": ""},
+                {"key": "mtd_collections", "label": "本月累计回款（元）", "type": "money", "required": True, "help": ""},
+                {"key": "month_target", "label": "本月目标（元）", "type": "money", "required": False, "help": ""},
+                {"key": "rate", "label": "完成率", "type": "text", "required": False,
+                 "help": "有目标分公司的本月累计回款 ÷ 其目标之和"},
+                {"key": "progress", "label": "计划执行情况与问题", "type": "textarea", "required": True, "help": ""},
+                {"key": "next", "label": "下一步安排（含应收账款催收）", "type": "textarea", "required": False, "help": ""},
+            ],
+        }
+        for suffix, name, order, cad, label, description in (
+            ("daily", "销售计划日报（大区）", 61, Cadence.DAILY, "当日回款（元）", "大区经理每个工作日 22:00 前报本区域销售计划执行情况；"),
+            ("weekly", "销售计划周报（大区）", 62, Cadence.WEEKLY, "本周回款（元）", "大区经理每周五 22:00 前报本区域销售计划执行情况；"),
+            ("monthly", "销售计划月报（大区）", 63, Cadence.MONTHLY, "本月回款（元）", "大区经理每月最后一天 22:00 前报本区域销售计划执行情况；"),
+        )
+    ],
     {
         "code": "annual_plan", "name": "年度销售计划、毛利计划和费用计划", "sort_order": 80,
         "description": "市场营销总监每年 12 月 26 日前拟订下一年度的销售、毛利和费用计划，报总经理审阅。",

@@ -52,6 +52,7 @@ class Prefill(models.TextChoices):
     LAST_VERSION = "last", _("从上一期带入（跟踪执行）")
     VISITS = "visits", _("从当日客户拜访记录生成")
     COMPILED = "compiled", _("汇编来源规则上一期的全部报表")
+    REGION_FIGURES = "region", _("本人所辖分公司的回款、目标与完成率")
 
 
 class Feed(models.TextChoices):
@@ -66,6 +67,7 @@ class Check(models.TextChoices):
 
     NONE = "", _("无")
     REGION_TARGET = "region_target", _("大区目标不得低于所辖分公司目标之和")
+    EVERY_PERSON = "every_person", _("任务表须为来源规则的每位填报人分配任务")
 
 
 class SubmissionRule(TenantOwned):

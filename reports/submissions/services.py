@@ -109,6 +109,8 @@ def submission_save(
         raise ValidationError(_("该报表正在审批中，请先在审批记录中撤回后再修改（您的输入已保留）。"), code="in_approval")
     if submit and rule.submit_check == Check.REGION_TARGET:
         check_region_target(membership=membership, period=period, data=data)
+    if submit and rule.submit_check == Check.EVERY_PERSON:
+        check_every_person(rule=rule, data=data)
     was_accepted = sub.status == SubmissionStatus.ACCEPTED
     before = {"status": sub.status, "revision": sub.revision, "data": sub.data}
     if sub.status == SubmissionStatus.ACCEPTED:
@@ -282,6 +284,29 @@ def check_region_target(*, membership: Membership, period: dt.date, data: dict) 
             _("本区域 %(month)s 目标 ¥%(region)s 低于所辖分公司目标之和 ¥%(total)s（%(detail)s）。") % {
                 "month": f"{month:%Y-%m}", "region": f"{region:,.2f}", "total": f"{total:,.2f}", "detail": detail},
             code="region_below_branches",
+        )
+
+
+def check_every_person(*, rule: SubmissionRule, data: dict) -> None:
+    """S002-11: the month's tasks are assigned to every person: each active submitter of the
+    source rule (every salesperson) needs a row with a task in the rule's task table (the
+    first table with a person column)."""
+    from .models import FieldType
+
+    source = SubmissionRule.objects.filter(tenant=rule.tenant, code=rule.source_code).first()
+    table = next((f for f in rule.fields if f.get("type") == FieldType.TABLE
+                  and any(c.get("type") == FieldType.PERSON for c in f.get("columns", []))), None)
+    if source is None or table is None:
+        return
+    person = next(c["key"] for c in table["columns"] if c.get("type") == FieldType.PERSON)
+    others = [c["key"] for c in table["columns"] if c["key"] != person]
+    tasked = {row.get(person) for row in data.get(table["key"]) or []
+              if isinstance(row, dict) and any(str(row.get(k) or "").strip() for k in others)}
+    missing = [u for _b, u in selectors.expected_submitters(rule=source) if u is not None and u.pk not in tasked]
+    if missing:
+        raise ValidationError(
+            _("以下人员尚未分配任务：%(names)s。") % {"names": "、".join(u.display_name for u in missing)},
+            code="person_without_task",
         )
 
 

@@ -249,6 +249,7 @@ def detail(request, pk: int):
         "can_edit": selectors.may_edit(m, sub) and not (flow and flow.status == FlowStatus.IN_PROGRESS),
         "progress": [{**r, "label": labels["customers"].get(r["customer"], "＊＊")}
                      for r in prefill.plan_progress(submission=sub)] if rule.code == "visit_plan" else [],
+        "tasks": prefill.task_progress(submission=sub),  # S002-01: the month's tasks and how they go
         "period_label": cadence.period_label(rule, sub.period),
         "status": selectors.row_status(sub, sub.due_at, timezone.now()),
     })
