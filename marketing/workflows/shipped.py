@@ -137,6 +137,9 @@ SHIPPED = [
         "steps": [
             StepSpec(name="总经理批准", role=GM, condition="nature == 特殊"),  # S004-25
             _pos("产品市场部经理", "产品市场部经理批准", condition="nature == 常规"),  # S004-25
+            # S004-27 / S001-22: once approved the activity is carried out; the market manager records
+            # it and evaluates its effect (the step's comment and attachments) before the request closes.
+            _pos("市场经理", "活动记录与效果评估", kind=StepKind.RECORD),
         ],
     },
     {
@@ -152,6 +155,10 @@ SHIPPED = [
             _pos("产品市场部经理", "产品市场部经理审核并安排"),  # S004-30
             _pos("市场经理", "市场经理制定培训计划", kind=StepKind.RECORD),  # S004-31
             _pos("产品市场部经理", "产品市场部经理审批培训计划"),  # S004-31
+            # S004-32: after the training the trainees' 培训调查表 are collected and summarised (analysis,
+            # improvements) by the market manager, and the summary goes to the product-marketing manager.
+            _pos("市场经理", "收集培训调查表并总结", kind=StepKind.RECORD),
+            _pos("产品市场部经理", "产品市场部经理审阅培训总结"),
         ],
     },
     # Seed 001 (营销中心岗位职责): forms the department's duties name, codes YX-…

@@ -284,7 +284,8 @@ def test_S004_24_sc007_activity_types(org_a):
 
 
 @pytest.mark.parametrize(
-    ("nature", "route"), [("特殊", [("总经理批准", "gm")]), ("常规", [("产品市场部经理批准", "mdirector")])]
+    ("nature", "route"), [("特殊", [("总经理批准", "gm"), ("活动记录与效果评估", "mspec")]),
+                          ("常规", [("产品市场部经理批准", "mdirector"), ("活动记录与效果评估", "mspec")])]
 )
 def test_S004_25_S001_21_sc007_special_to_gm_routine_to_product_marketing_manager(org_a, nature, route):
     """S004-25: special → GM, routine → 产品市场部经理 (fallback 市场营销总监: S001-21, the budgeted activity is
@@ -292,6 +293,7 @@ def test_S004_25_S001_21_sc007_special_to_gm_routine_to_product_marketing_manage
     assert _chain(org_a, "SC-007") == [
         ("总经理批准", "", "approve", "tenant", "nature == 特殊"),
         ("产品市场部经理批准", "产品市场部经理", "approve", "tenant", "nature == 常规"),
+        ("活动记录与效果评估", "市场经理", "record", "tenant", ""),
     ]
     assert _fields(org_a, "SC-007")["budget"] == ("活动预算", "money", False)
     req = _file(org_a, "SC-007", {**SC007, "nature": nature, "budget": "8000"})
@@ -319,6 +321,8 @@ def test_S004_30_S004_31_sc008_review_assign_plan_approve(org_a):
         ("产品市场部经理审核并安排", "产品市场部经理", "approve", "tenant", ""),
         ("市场经理制定培训计划", "市场经理", "record", "tenant", ""),
         ("产品市场部经理审批培训计划", "产品市场部经理", "approve", "tenant", ""),
+        ("收集培训调查表并总结", "市场经理", "record", "tenant", ""),
+        ("产品市场部经理审阅培训总结", "产品市场部经理", "approve", "tenant", ""),
     ]
     _staff(org_a, "市场经理", "ops")
     req = _file(org_a, "SC-008", {"service": "培训", "audience": "顾问", "needs": "话术"})
@@ -326,6 +330,8 @@ def test_S004_30_S004_31_sc008_review_assign_plan_approve(org_a):
         ("产品市场部经理审核并安排", "mdirector"),
         ("市场经理制定培训计划", "ops"),
         ("产品市场部经理审批培训计划", "mdirector"),
+        ("收集培训调查表并总结", "ops"),
+        ("产品市场部经理审阅培训总结", "mdirector"),
     ]
 
 
@@ -341,3 +347,60 @@ def test_S003_01_marketing_staff_director_supervisor_salespeople(org_a):
     with org_a.scope():
         position = approvals.position_create(tenant=org_a.tenant, actor=org_a.users["admin"], name="市场主管")
     assert position.name == "市场主管"
+
+
+def _comments(org, req) -> list[tuple[str, str]]:
+    from marketing.approvals.models import ApprovalTask, TaskStatus
+
+    with org.scope():
+        return list(
+            ApprovalTask.objects.filter(
+                flow__document_type=f"form:{req.template_id}", flow__object_id=req.pk, status=TaskStatus.APPROVED
+            )
+            .order_by("step__position")
+            .values_list("step__name", "comment")
+        )
+
+
+def test_S004_27_S001_22_sc007_activity_recorded_and_evaluated_before_it_closes(org_a):
+    """S004-27: once the plan is approved it is carried out and recorded (活动记录); S001-22: the effect is
+    evaluated. The approved activity stays 审批中 until the 市场经理 files the record with its evaluation."""
+    from marketing.workflows.models import RequestStatus
+
+    from .helpers import approve, pending_people
+
+    _staff(org_a, "市场经理", "ops")
+    req = _file(org_a, "SC-007", {**SC007, "nature": "常规", "budget": "8000"})
+    approve(org_a, req, "mdirector")
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.SUBMITTED and pending_people(org_a, req) == {"ops"}
+    approve(org_a, req, "ops", comment="到场 42 人，意向客户 9 家，签约 2 家；费用 7,600 元")
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.APPROVED
+    assert _comments(org_a, req)[-1] == ("活动记录与效果评估", "到场 42 人，意向客户 9 家，签约 2 家；费用 7,600 元")
+
+
+def test_S004_32_sc008_survey_summary_reported_to_the_product_marketing_manager(org_a):
+    """S004-32: after the training the 培训调查表 are collected and summarised (analysis, improvements) by the
+    market manager, and the summary is reported to (approved by) the product-marketing manager."""
+    from marketing.workflows.models import RequestStatus
+
+    from .helpers import approve, pending_people
+
+    _staff(org_a, "市场经理", "ops")
+    req = _file(org_a, "SC-008", {"service": "培训", "audience": "顾问", "needs": "话术"})
+    for persona in ("mdirector", "ops", "mdirector"):
+        approve(org_a, req, persona)
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.SUBMITTED and pending_people(org_a, req) == {"ops"}
+    approve(org_a, req, "ops", comment="回收调查表 18 份，满意度 4.6/5；改进：增加案例演练")
+    assert pending_people(org_a, req) - {"allroles"} == {"mdirector"}  # the fallback role (all-roles walker aside)
+    approve(org_a, req, "mdirector", comment="总结已阅")
+    with org_a.scope():
+        req.refresh_from_db()
+    assert req.status == RequestStatus.APPROVED
+    assert [name for name, _c in _comments(org_a, req)][-2:] == ["收集培训调查表并总结", "产品市场部经理审阅培训总结"]
+    assert _comments(org_a, req)[-2][1] == "回收调查表 18 份，满意度 4.6/5；改进：增加案例演练"

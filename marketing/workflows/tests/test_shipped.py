@@ -133,7 +133,8 @@ SC007 = {"activity": "技术交流会", "period": ["2026-04-10", "2026-04-11"]}
 
 
 def test_S004_25_sc007_special_activity_goes_to_the_general_manager(org_a):
-    assert _walk(org_a, _file(org_a, "SC-007", {**SC007, "nature": "特殊"})) == [("总经理批准", "gm")]
+    assert _walk(org_a, _file(org_a, "SC-007", {**SC007, "nature": "特殊"})) == [("总经理批准", "gm"),
+                                                                             ("活动记录与效果评估", "mspec")]
 
 
 def test_S004_25_sc007_routine_activity_goes_to_the_product_marketing_manager_position(org_a):
@@ -141,10 +142,12 @@ def test_S004_25_sc007_routine_activity_goes_to_the_product_marketing_manager_po
     with org_a.scope():
         position = Position.objects.get(tenant=org_a.tenant, name="产品市场部经理")
         approvals.position_assign(position=position, actor=org_a.users["admin"], user=org_a.users["exec"])
-    assert _walk(org_a, _file(org_a, "SC-007", {**SC007, "nature": "常规"})) == [("产品市场部经理批准", "exec")]
+    assert _walk(org_a, _file(org_a, "SC-007", {**SC007, "nature": "常规"})) == [("产品市场部经理批准", "exec"),
+                                                                             ("活动记录与效果评估", "mspec")]
 
 
 def test_S004_29_30_31_sc008_training(org_a):
     req = _file(org_a, "SC-008", {"service": "培训", "audience": "4S 店顾问", "needs": "新品话术"})
     assert _walk(org_a, req) == [("产品市场部经理审核并安排", "mdirector"), ("市场经理制定培训计划", "mspec"),
-                                 ("产品市场部经理审批培训计划", "mdirector")]
+                                 ("产品市场部经理审批培训计划", "mdirector"), ("收集培训调查表并总结", "mspec"),
+                                 ("产品市场部经理审阅培训总结", "mdirector")]
