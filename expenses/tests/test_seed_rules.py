@@ -275,7 +275,32 @@ def test_S001_37_out_of_town_guests_only(org_a, v):
         assert refused(apply, org_a, v, guest_list=mixed, companion_count=0) == "local_guest"
         assert apply(org_a, v, guest_list=guests(city="北京")).status == ApplicationStatus.SUBMITTED
         # A2 is in 杭州: a 上海 guest is out of town there
-        assert apply(org_a, v, persona="sales2", branch="A2", guest_list=guests(city="上海")).pk
+        hz = venue(org_a, name="杭州饭店", city="杭州市")  # "杭州市" and "杭州" are one city
+        assert apply(org_a, hz, persona="sales2", branch="A2", guest_list=guests(city="上海")).pk
+
+
+def test_S001_37_hospitality_on_a_business_trip_is_outside_the_scheme(org_a, v):
+    """S001-37: 外出联系业务中发生的招待费不在此范畴 -- a venue in another city than the branch's is
+    refused at application, and a claim at such a venue is entirely personal."""
+    hz = venue(org_a, name="杭州饭店", city="杭州")
+    with at(TUESDAY):
+        with pytest.raises(ValidationError) as exc:
+            apply(org_a, hz)  # A1 (上海) entertaining in 杭州
+        assert exc.value.code == "venue_elsewhere"
+        assert exc.value.messages == [
+            "所选场所在杭州，不在本分公司所在地（上海）：外出联系业务中发生的招待费不在招待费范围内。"
+        ]
+        with pytest.raises(ValidationError) as exc:
+            emergency(org_a, hz)
+        assert exc.value.code == "venue_elsewhere"
+        app = approved_app(org_a, v)
+        app2 = approved_app(org_a, v)
+    with at(WED, 21):
+        home = claim(org_a, app, [line("dish", "300.00", 3)])
+        away = claim(org_a, app2, [line("dish", "300.00", 3)], venue=hz)
+    assert shares(home) == (D("300.00"), D("300.00"), D("0.00"))
+    assert shares(away) == (D("300.00"), D("0.00"), D("300.00"))
+    assert away.blanket_reason == "外出联系业务中发生的招待费不在招待费范围内：全部由个人自理"
 
 
 def test_S001_39_designated_venues_only(org_a, org_b, v):
