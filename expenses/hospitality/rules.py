@@ -53,10 +53,23 @@ class Split:
     notes: list[str] = field(default_factory=list)
 
 
-def blanket_reason(*, application, venue, diners: int, diners_note: str) -> str:
+def _city(name) -> str:
+    name = (name or "").strip()
+    return name[:-1] if len(name) > 1 and name.endswith("市") else name
+
+
+def away_from_branch(*, venue_city, branch_city) -> bool:
+    """A venue in another city than the branch's (both known): hospitality on a business trip,
+    outside the regulation (外出联系业务中发生的招待费不在此范畴). "郑州" and "郑州市" are one city."""
+    venue_city, branch_city = _city(venue_city), _city(branch_city)
+    return bool(venue_city and branch_city and venue_city != branch_city)
+
+
+def blanket_reason(*, application, venue, diners: int, diners_note: str, branch_city: str = "") -> str:
     """Why the whole bill falls on the salesperson, or "" when the paperwork is complete.
     ``application`` is an object with ``status`` and ``expected_diners`` (or None); ``venue`` a
-    venue with ``is_active`` (or None for a place that is not designated)."""
+    venue with ``is_active`` and ``city`` (or None for a place that is not designated);
+    ``branch_city`` the claim's branch's city."""
     if application is None:
         return _("无招待申请：未完善招待手续，全部由个人自理")
     if application.status == "lapsed":
@@ -65,6 +78,8 @@ def blanket_reason(*, application, venue, diners: int, diners_note: str) -> str:
         return _("招待申请未获批准：全部由个人自理")
     if venue is None or not venue.is_active:
         return _("非定点招待场所：全部由个人自理")
+    if away_from_branch(venue_city=getattr(venue, "city", ""), branch_city=branch_city):
+        return _("外出联系业务中发生的招待费不在招待费范围内：全部由个人自理")
     if diners > application.expected_diners and not (diners_note or "").strip():
         return _("就餐 %(d)s 人超出批准的 %(a)s 人且未说明：全部由个人自理") % {
             "d": diners, "a": application.expected_diners}

@@ -177,6 +177,11 @@ def _check_common(*, tenant, membership, data, policy):
     venue = data.get("venue")
     if venue is None or venue.tenant_id != tenant.pk or not venue.is_active:
         _refuse(_("请选择公司指定的定点招待场所（以定点招待为原则）。"), "venue_not_designated")
+    if rules.away_from_branch(venue_city=venue.city, branch_city=branch.city):
+        # S001-37: 外出联系业务中发生的招待费不在此范畴 -- the regulation covers guests received
+        # where the branch is; a venue in another city is hospitality on a business trip.
+        _refuse(_("所选场所在%(v)s，不在本分公司所在地（%(b)s）：外出联系业务中发生的招待费不在招待费范围内。"),
+                "venue_elsewhere", v=venue.city, b=branch.city)
     meals, lodging = bool(data.get("meals")), bool(data.get("lodging"))
     if not meals and not lodging:
         _refuse(_("招待费只限客户用餐和住宿：请至少选择用餐或住宿。"), "nothing_requested")
@@ -536,7 +541,7 @@ def recompute(claim: HospitalityClaim, lines: list[ClaimLine] | None = None) -> 
     # product's primary language whatever the language of the person who saved the claim.
     with translation.override(settings.LANGUAGE_CODE):
         blanket = rules.blanket_reason(application=app, venue=claim.venue, diners=claim.diners,
-                                       diners_note=claim.diners_note)
+                                       diners_note=claim.diners_note, branch_city=claim.branch.city)
         values = [rules.Line(kind=ln.kind, amount=ln.amount, quantity=ln.quantity) for ln in lines]
         split = rules.compute_split(
             lines=values, diners=claim.diners, extra_dishes=claim.policy.extra_dishes,

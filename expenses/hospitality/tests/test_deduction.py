@@ -30,6 +30,7 @@ def charged(org_a):
     assessed but after the business day; A1 submitted-only 100.00 (not yet assessed); A2 (sales2)
     WED 150.00 company; a February meal of 999.00 in A1 (another month)."""
     v = venue(org_a)
+    hz = venue(org_a, name="杭州饭店", city="杭州")  # A2's city (a venue elsewhere is a business trip)
     with at(dt.date(2026, 2, 24)):
         feb = approved_app(org_a, v, visit_date=dt.date(2026, 2, 25))
     with at(dt.date(2026, 2, 25), 21):
@@ -39,7 +40,7 @@ def charged(org_a):
         thu = approved_app(org_a, v, visit_date=THU)
         fri = approved_app(org_a, v, visit_date=FRI)
         pending = approved_app(org_a, v, visit_date=THU)
-        a2 = approved_app(org_a, v, approver="bgm2", persona="sales2", branch="A2")
+        a2 = approved_app(org_a, hz, approver="bgm2", persona="sales2", branch="A2")
     with at(WED, 21):
         # 2 diners -> 3 dishes; 5 for 580.00 -> 232.00 personal, 348.00 company
         approve(org_a, claim(org_a, wed, [line("dish", "580.00", 5)]), "finance")

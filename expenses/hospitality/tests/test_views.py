@@ -19,9 +19,10 @@ WED = TUESDAY + dt.timedelta(days=1)
 @pytest.fixture
 def world(org_a, org_b):
     v = venue(org_a)
+    hz = venue(org_a, name="杭州饭店", city="杭州")  # A2's city
     with at(TUESDAY):
         a1 = approved_app(org_a, v)
-        a2 = approved_app(org_a, v, approver="bgm2", persona="sales2", branch="A2", guest_list=[
+        a2 = approved_app(org_a, hz, approver="bgm2", persona="sales2", branch="A2", guest_list=[
             {"name": "=HYPERLINK(\"http://x\")", "title": "", "company": "=1+1", "city": "北京"}])
     with at(WED, 21):
         c1 = claim(org_a, a1, [line("dish", "580.00", 5), line("drink", "88.00")])
