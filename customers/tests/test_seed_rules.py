@@ -369,3 +369,19 @@ def test_S001_08_sales_channels_register(org_a, client_as):
         ]
     body = client_as(org_a.users["mdirector"]).get(reverse("partners:list")).content.decode()
     assert "恒通汽车销售" in body
+
+
+def test_S002_08_customer_details_reach_the_manager_and_the_revisit_follows(org_a, client_as, cust_a):
+    """S002-08: what the salesperson found (needs, proposal) is reported to the department manager --
+    the 营销部经理 (marketing director) reads it on the customer's page -- and the salesperson revisits with the proposal."""
+    _visit(org_a, cust_a)
+    _visit(org_a, cust_a, visited_on=dt.date(2026, 5, 8), needs="确认方案", proposal="三年延保（修订）",
+           outcome="签约意向", next_step="", next_date=None)
+    with org_a.scope():
+        rows = list(Visit.objects.filter(customer=cust_a).order_by("visited_on").values_list(
+            "visited_on", "proposal", "next_date"))
+    assert rows == [(dt.date(2026, 5, 1), "三年延保", dt.date(2026, 5, 8)),
+                    (dt.date(2026, 5, 8), "三年延保（修订）", None)]
+    page = client_as(org_a.users["mdirector"]).get(reverse("customers:detail", args=[cust_a.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "需要延保方案" in html and "三年延保（修订）" in html

@@ -321,7 +321,8 @@ def test_S004_28_revised_activity_plan_is_the_next_version_approved_again(org_a)
     assert (second.number, second.revision, second.revision_of_id) == (f"{first.number}-v2", 2, first.pk)
     assert second.values["place"] == "新会展中心" and second.values["budget"] == "21000.00"
     assert second.status == RequestStatus.SUBMITTED and _walk(org_a, second) == [
-        ("产品市场部经理批准", "mdirector")
+        ("产品市场部经理批准", "mdirector"),
+        ("活动记录与效果评估", "allroles"),  # S004-27: the record closes the request
     ]
     with org_a.scope():
         first.refresh_from_db()
@@ -358,7 +359,7 @@ def test_S004_28_revised_activity_plan_is_the_next_version_approved_again(org_a)
             tenant=org_a.tenant, verb="workflows.request_revise", object_id=str(second.pk)
         )
         assert event.before["number"] == first.number and event.after["revision"] == 2
-    assert _walk(org_a, third) == [("总经理批准", "gm")]  # the revision is routed on its own values
+    assert _walk(org_a, third) == [("总经理批准", "gm"), ("活动记录与效果评估", "allroles")]  # the revision is routed on its own values
 
 
 def test_S004_28_finished_activity_saved_as_a_model_and_a_new_one_started_from_it(org_a, client_as):
