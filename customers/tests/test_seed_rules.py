@@ -385,3 +385,32 @@ def test_S002_08_customer_details_reach_the_manager_and_the_revisit_follows(org_
     page = client_as(org_a.users["mdirector"]).get(reverse("customers:detail", args=[cust_a.pk]))
     html = page.content.decode()
     assert page.status_code == 200 and "需要延保方案" in html and "三年延保（修订）" in html
+
+
+def test_S001_09_customers_selected_adjusted_evaluated_monitored(org_a, client_as, cust_a):
+    """S001-09: customer resources are managed -- selected (a new record starts as 目标客户), adjusted
+    (stage moves only along the allowed path; the owner is reassigned, audited), evaluated (the tenant's
+    labels, e.g. A类, filter the list) and monitored (every change is in the record's history)."""
+    from django.core.exceptions import ValidationError
+
+    from customers.models import Stage
+    from marketing.models import AuditEvent
+
+    assert cust_a.stage == Stage.TARGET
+    with org_a.scope():
+        with pytest.raises(ValidationError) as exc:  # target -> signed skips the negotiation
+            services.customer_update(customer=cust_a, actor=org_a.users["sales"], data={"stage": Stage.SIGNED})
+        assert exc.value.code == "bad_stage_transition"
+        services.customer_update(customer=cust_a, actor=org_a.users["sales"], data={"stage": Stage.NEGOTIATING})
+        services.customer_reassign(customer=cust_a, actor=org_a.users["mdirector"], owner=org_a.users["sales2"])
+        tag = services.tags_get_or_create(tenant=org_a.tenant, names=["A类"])[0]
+        services.customer_update(customer=cust_a, actor=org_a.users["mdirector"], data={}, tags=[tag])
+        other = make_customer(org_a, name="上海其他客户")
+        cust_a.refresh_from_db()
+        assert (cust_a.stage, cust_a.owner_id) == (Stage.NEGOTIATING, org_a.users["sales2"].pk)
+        audit = AuditEvent.objects.filter(tenant=org_a.tenant, verb="customers.customer_reassign").get()
+        assert (audit.before, audit.after) == ({"owner": org_a.users["sales"].pk}, {"owner": org_a.users["sales2"].pk})
+        changes = {(c["field"], c["old"], c["new"]) for e in customer_history(customer=cust_a) for c in e.get("changes", [])}
+    page = client_as(org_a.users["mdirector"]).get(reverse("customers:list"), {"tag": tag.pk})
+    assert [c.pk for c in page.context["page"]] == [cust_a.pk] and other.pk != cust_a.pk
+    assert any(f == "阶段" for f, _o, _n in changes), changes
