@@ -240,6 +240,27 @@ def request_create(*, template: FormTemplate, actor: User, membership, title: st
     uploads = uploads or {}
     if sample is not None and (sample.template_id != template.pk or sample.tenant_id != template.tenant_id):
         _refuse(_("样板不属于该表单。"), "bad_sample")
+    template, tenant, version, title = _open_filing(template, title)
+    if branch is not None:
+        from marketing.selectors import visible_branches
+
+        if not visible_branches(membership=membership).filter(pk=branch.pk).exists():
+            raise ValidationError({"branch": [_("请选择您所属的分公司。")]}, code="invalid_values")
+    values = _check_values(version, raw, uploads, tenant, membership)
+    template.request_seq += 1
+    template.save(update_fields=["request_seq"])
+    return _file_request(
+        tenant=tenant, template=template, version=version, actor=actor, uploads=uploads, request=request,
+        verb="workflows.request_submit", before=None,
+        audit={"sample": {"id": sample.pk, "name": sample.name}} if sample is not None else {},
+        number=f"{template.code}-{template.request_seq:04d}", title=title[:120], branch=branch, values=values,
+        sample=sample,
+    )
+
+
+def _open_filing(template: FormTemplate, title: str):
+    """The checks every new filing on ``template`` passes (the template locked): active,
+    published, titled. Returns (template, tenant, published version, stripped title)."""
     template = _lock_template(template)
     tenant = Tenant.objects.get(pk=template.tenant_id)
     if not template.is_active:
@@ -250,27 +271,19 @@ def request_create(*, template: FormTemplate, actor: User, membership, title: st
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("请填写标题。")]}, code="invalid_values")
-    if branch is not None:
-        from marketing.selectors import visible_branches
+    return template, tenant, version, title
 
-        if not visible_branches(membership=membership).filter(pk=branch.pk).exists():
-            raise ValidationError({"branch": [_("请选择您所属的分公司。")]}, code="invalid_values")
-    values = _check_values(version, raw, uploads, tenant, membership)
-    template.request_seq += 1
-    template.save(update_fields=["request_seq"])
-    now = timezone.now()
-    req = FormRequest.objects.create(
-        tenant=tenant, template=template, version=version, number=f"{template.code}-{template.request_seq:04d}",
-        title=title[:120], applicant=actor, branch=branch, values=values, submitted_at=now, sample=sample,
-    )
+
+def _file_request(*, tenant, template, version, actor, uploads, request, verb, before, audit, **fields):
+    """Create the request, store its files, audit ``verb`` and start its approval."""
+    req = FormRequest.objects.create(tenant=tenant, template=template, version=version, applicant=actor,
+                                     submitted_at=timezone.now(), **fields)
     stored = _store_files(req, version, uploads, actor)
     if stored:
-        req.values = {**values, **stored}
+        req.values = {**req.values, **stored}
         req.save(update_fields=["values"])
-    after = {"number": req.number, "version": version.number, "values": req.values}
-    if sample is not None:
-        after["sample"] = {"id": sample.pk, "name": sample.name}
-    audit_record(tenant=tenant, actor=actor, verb="workflows.request_submit", obj=req, request=request, after=after)
+    audit_record(tenant=tenant, actor=actor, verb=verb, obj=req, request=request, before=before,
+                 after={"number": req.number, "version": version.number, "values": req.values, **audit})
     approval_start(document=req, actor=actor, request=request)
     return req
 
@@ -299,33 +312,16 @@ def request_revise(*, document: FormRequest, actor: User, membership, title: str
         _refuse(_("该方案已有更新的修订版本（%(n)s），请在最新版本上修订。"), "not_latest", n=latest.number)
     if doc.status != RequestStatus.APPROVED:
         _refuse(_("只有已通过的方案可以修订；审批中的请撤回后修改。"), "not_approved")
-    template = _lock_template(doc.template)
-    tenant = Tenant.objects.get(pk=template.tenant_id)
-    if not template.is_active:
-        _refuse(_("该表单已停用。"), "inactive")
-    version = published_version(template)
-    if version is None:
-        _refuse(_("该表单尚未发布。"), "not_published")
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": [_("请填写标题。")]}, code="invalid_values")
+    template, tenant, version, title = _open_filing(doc.template, title)
     uploads = uploads or {}
     values = _check_values(version, raw, uploads, tenant, membership)
     number = latest.revision + 1
-    req = FormRequest.objects.create(
-        tenant=tenant, template=template, version=version, number=f"{root.number}-v{number}"[:40],
-        title=title[:120], applicant=actor, branch=doc.branch, values=values, submitted_at=timezone.now(),
-        revision_of=root, revision=number, sample=doc.sample,
+    return _file_request(
+        tenant=tenant, template=template, version=version, actor=actor, uploads=uploads, request=request,
+        verb="workflows.request_revise", before={"number": doc.number, "revision": doc.revision, "values": doc.values},
+        audit={"revision": number}, number=f"{root.number}-v{number}"[:40], title=title[:120], branch=doc.branch,
+        values=values, revision_of=root, revision=number, sample=doc.sample,
     )
-    stored = _store_files(req, version, uploads, actor)
-    if stored:
-        req.values = {**values, **stored}
-        req.save(update_fields=["values"])
-    audit_record(tenant=tenant, actor=actor, verb="workflows.request_revise", obj=req, request=request,
-                 before={"number": doc.number, "revision": doc.revision, "values": doc.values},
-                 after={"number": req.number, "revision": number, "version": version.number, "values": req.values})
-    approval_start(document=req, actor=actor, request=request)
-    return req
 
 
 # --- reusable models (样板) ---------------------------------------------------------------------
@@ -358,14 +354,6 @@ def sample_save(*, document: FormRequest, actor: User, name: str, request=None) 
     audit_record(tenant=doc.tenant, actor=actor, verb="workflows.sample_save", obj=sample, request=request,
                  after={"name": name, "source": doc.number, "values": values})
     return sample
-
-
-@transaction.atomic
-def sample_delete(*, sample: FormSample, actor: User, request=None) -> None:
-    sample = FormSample.objects.select_for_update().get(pk=sample.pk)
-    audit_record(tenant=sample.tenant, actor=actor, verb="workflows.sample_delete", obj=sample, request=request,
-                 before={"name": sample.name, "values": sample.values})
-    sample.delete()
 
 
 def carry_values(values: dict, from_fields: list[dict], version: FormVersion) -> dict:
