@@ -170,3 +170,22 @@ def test_S001_20_cost_estimate_and_input_output_ratio(org_a, client_as):
         Decimal("0"),
     )
     assert version.input_output_ratio is None  # nothing put in: no ratio rather than a division by zero
+
+
+def test_S000_09_a_stale_tab_cannot_settle_on_figures_changed_since(org_a, client_as, batch):
+    """S000-09: the settle form carries the batch's row version; after someone else corrects the bill,
+    the old tab's 确认结账 is refused with the note kept, and the batch stays unsettled."""
+    from marketing.concurrency import VERSION_FIELD
+
+    client = client_as(org_a.users["mspec"])
+    page = client.get(reverse("contracts:batch_detail", args=[batch.pk]))
+    seen = page.context["settle_form"].fields[VERSION_FIELD].initial
+    with org_a.scope():
+        printing.batch_reconcile(batch=batch, actor=org_a.users["mspec"], quote_amount=Decimal("170.00"),
+                                 bill_amount=Decimal("999.00"))
+    response = client.post(reverse("contracts:batch_settle", args=[batch.pk]),
+                           {"note": "按报价结算", VERSION_FIELD: seen})
+    assert response.status_code == 200
+    form = response.context["settle_form"]
+    assert form.data["note"] == "按报价结算" and "未保存" in response.content.decode()
+    assert _reload(org_a, batch).settled_at is None

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketing.concurrency import guard_version, versioned
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -129,49 +130,66 @@ def batch_export(request):
 @tenant_view(Cap.CONTRACTS_MANAGE)
 def batch_detail(request, pk):
     batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
+    return _batch_page(request, batch)
+
+
+def _batch_page(request, batch, *, reconcile_form=None, settle_form=None):
+    """The batch page; after a refused settlement step it shows the bound form with its errors
+    (the input is kept). Both forms carry the batch's row version: a stale tab cannot settle on
+    figures someone else changed since it was opened (S000-09)."""
     from django.db.models import Count
 
     states = dict(batch.contracts.values_list("state").annotate(n=Count("pk")).order_by())
+    if reconcile_form is None:
+        reconcile_form = versioned(BatchReconcileForm(initial={"quote_amount": batch.quote_amount,
+                                                               "bill_amount": batch.bill_amount}), batch)
     return render(request, "contracts/batch_detail.html", {
         "b": batch, "states": [(label, states.get(value, 0)) for value, label in ContractState.choices],
-        "reconcile_form": BatchReconcileForm(initial={"quote_amount": batch.quote_amount,
-                                                      "bill_amount": batch.bill_amount}),
-        "settle_form": BatchSettleForm()})
+        "reconcile_form": reconcile_form, "settle_form": settle_form or versioned(BatchSettleForm(), batch)})
+
+
+def _settlement_step(request, pk, form_class, run, done: str, form_key: str):
+    """POST of one settlement form: validate, run the service under the row-version guard,
+    redirect on success, re-render with the input and the errors otherwise."""
+    batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
+    form = versioned(form_class(request.POST), batch)
+    if form.is_valid():
+        try:
+            with guard_version(form, batch) as current:
+                run(current, form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                form_errors(form, exc)
+            else:  # about the batch, not a field: shown at the top even where the form is not
+                show_errors(request, exc)
+        else:
+            messages.success(request, done)
+            return redirect("contracts:batch_detail", pk=batch.pk)
+    batch.refresh_from_db()
+    return _batch_page(request, batch, **{form_key: form})
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
 @require_POST
 def batch_reconcile(request, pk):
     """S000-09: record the printer's quote and bill against the ledger's cost."""
-    batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
-    form = BatchReconcileForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-        return redirect("contracts:batch_detail", pk=batch.pk)
-    try:
-        printing.batch_reconcile(batch=batch, actor=request.user, request=request, **form.cleaned_data)
-        messages.success(request, _("报价与账单已登记。"))
-    except ValidationError as exc:
-        show_errors(request, exc)
-    return redirect("contracts:batch_detail", pk=batch.pk)
+    return _settlement_step(
+        request, pk, BatchReconcileForm,
+        lambda batch, data: printing.batch_reconcile(batch=batch, actor=request.user, request=request,
+                                                     quote_amount=data["quote_amount"],
+                                                     bill_amount=data["bill_amount"]),
+        _("报价与账单已登记。"), "reconcile_form")
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
 @require_POST
 def batch_settle(request, pk):
     """S000-09: confirm the printer's settlement (已结账)."""
-    batch = access_object(selectors.batch_list(tenant=request.tenant), pk=pk)
-    form = BatchSettleForm(request.POST)
-    form.is_valid()
-    try:
-        printing.batch_settle(batch=batch, actor=request.user, note=form.cleaned_data.get("note", ""),
-                              request=request)
-        messages.success(request, _("已确认印刷厂结账。"))
-    except ValidationError as exc:
-        show_errors(request, exc)
-    return redirect("contracts:batch_detail", pk=batch.pk)
+    return _settlement_step(
+        request, pk, BatchSettleForm,
+        lambda batch, data: printing.batch_settle(batch=batch, actor=request.user, note=data["note"],
+                                                  request=request),
+        _("已确认印刷厂结账。"), "settle_form")
 
 
 @tenant_view(Cap.CONTRACTS_MANAGE)
