@@ -192,7 +192,6 @@ def contact_delete(*, contact: Contact, actor, request=None) -> None:
     contact.delete()
 
 
-@transaction.atomic
 def _check_analyst(tenant_id, analyst) -> None:
     """S002-07: the analyst named on a visit is an active member of the customer's tenant."""
     if analyst is None:
@@ -203,6 +202,7 @@ def _check_analyst(tenant_id, analyst) -> None:
         raise ValidationError(_("分析师必须是本公司的在职成员。"), code="analyst_not_member")
 
 
+@transaction.atomic
 def visit_create(*, customer: Customer, actor, data: dict, request=None) -> Visit:
     _check_analyst(customer.tenant_id, data.get("analyst"))
     visit = Visit(tenant_id=customer.tenant_id, customer=customer, **{k: data[k] for k in VISIT_FIELDS if k in data})
