@@ -117,6 +117,17 @@ class SubmissionRule(TenantOwned):
     def __str__(self) -> str:
         return self.name
 
+    def person_table(self) -> tuple[dict | None, str | None]:
+        """The rule's task table -- its first table with a person column -- and that column's key
+        ((None, None) when there is none): one row per person (S002-11, S002-01)."""
+        for spec in self.fields or []:
+            if spec.get("type") != FieldType.TABLE:
+                continue
+            person = next((c["key"] for c in spec.get("columns", []) if c.get("type") == FieldType.PERSON), None)
+            if person is not None:
+                return spec, person
+        return None, None
+
 
 class SubmissionStatus(models.TextChoices):
     """DRAFT -> SUBMITTED (submit); SUBMITTED -> ACCEPTED | RETURNED (review);

@@ -300,11 +300,9 @@ def task_progress(*, submission: Submission) -> list[dict]:
     rule = submission.rule
     if rule.submit_check != Check.EVERY_PERSON:
         return []
-    table = next((f for f in rule.fields if f.get("type") == FieldType.TABLE
-                  and any(c.get("type") == FieldType.PERSON for c in f.get("columns", []))), None)
+    table, person = rule.person_table()
     if table is None:
         return []
-    person = next(c["key"] for c in table["columns"] if c.get("type") == FieldType.PERSON)
     rows = [r for r in submission.data.get(table["key"]) or [] if isinstance(r, dict) and isinstance(r.get(person), int)]
     if not rows:
         return []

@@ -291,14 +291,10 @@ def check_every_person(*, rule: SubmissionRule, data: dict) -> None:
     """S002-11: the month's tasks are assigned to every person: each active submitter of the
     source rule (every salesperson) needs a row with a task in the rule's task table (the
     first table with a person column)."""
-    from .models import FieldType
-
     source = SubmissionRule.objects.filter(tenant=rule.tenant, code=rule.source_code).first()
-    table = next((f for f in rule.fields if f.get("type") == FieldType.TABLE
-                  and any(c.get("type") == FieldType.PERSON for c in f.get("columns", []))), None)
+    table, person = rule.person_table()
     if source is None or table is None:
         return
-    person = next(c["key"] for c in table["columns"] if c.get("type") == FieldType.PERSON)
     others = [c["key"] for c in table["columns"] if c["key"] != person]
     tasked = {row.get(person) for row in data.get(table["key"]) or []
               if isinstance(row, dict) and any(str(row.get(k) or "").strip() for k in others)}
