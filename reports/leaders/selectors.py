@@ -116,13 +116,7 @@ def build_scope(*, membership, month: dt.date, today: dt.date, region_id: int | 
 
 def _month_figures(scope: Scope) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     """Collections of the month up to ``as_of`` and the month's target, per branch id (two queries)."""
-    ids = scope.branch_ids
-    mtd = dict(Collection.objects.filter(tenant=scope.tenant, branch_id__in=ids, day__gte=scope.month,
-                                         day__lte=scope.as_of)
-               .values("branch_id").annotate(t=Coalesce(Sum("amount"), _Z)).values_list("branch_id", "t"))
-    targets = dict(MonthlyTarget.objects.filter(tenant=scope.tenant, branch_id__in=ids, month=scope.month)
-                   .values_list("branch_id", "amount"))
-    return mtd, targets
+    return _period_figures(scope, scope.month)
 
 
 def _col(key, label, kind="text"):
