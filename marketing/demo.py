@@ -151,7 +151,10 @@ def seed_apps(*, tenant: Tenant, personas: dict[str, User], rich: bool) -> list[
     """Let each app add its demo content. Returns the apps that did."""
     done = []
     # The approval engine (marketing.approvals) seeds first: other apps' chains may name its positions.
-    for app in ["marketing.approvals", *APPS_WITH_NAV]:
+    # The monthly meeting (reports.meetings) seeds last: its pack is compiled from every other
+    # app's demo data (receivables included), so a pack compiled earlier would show them empty.
+    order = [a for a in APPS_WITH_NAV if a != "reports.meetings"] + ["reports.meetings"]
+    for app in ["marketing.approvals", *order]:
         if app == "marketing":
             continue
         try:
