@@ -30,11 +30,12 @@ def _template(org, code):
         return FormTemplate.objects.get(tenant=org.tenant, code=code)
 
 
-def _file(org, code, values, applicant="sales", branch="A1"):
+def _file(org, code, values, applicant="sales", branch="A1", uploads=None, title="申请"):
     user = org.users[applicant]
     with org.scope():
         return services.request_create(template=_template(org, code), actor=user, membership=membership_of(user),
-                                       title="申请", branch=org.branches[branch], raw=values)
+                                       title=title, branch=org.branches[branch] if branch else None, raw=values,
+                                       uploads=uploads or {})
 
 
 def _walk(org, req) -> list[tuple[str, str]]:

@@ -12,55 +12,11 @@ from marketing.demo import membership_of
 from marketing.models import AuditEvent
 from marketing.workflows import services
 from marketing.workflows.models import FormRequest, FormTemplate, RequestStatus, VersionStatus
-from marketing.workflows.setup import ensure_shipped
 
-from .helpers import approve, pdf, pending, pending_people, reject
+from .helpers import pdf, pending_people, reject
+from .test_shipped import _file, _template, _walk, shipped  # noqa: F401 (autouse fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def shipped(org_a, org_b):
-    for org in (org_a, org_b):
-        with org.scope():
-            ensure_shipped(tenant=org.tenant, actor=org.users["admin"])
-
-
-def _template(org, code):
-    with org.scope():
-        return FormTemplate.objects.get(tenant=org.tenant, code=code)
-
-
-def _file(org, code, values, applicant="sales", branch="A1", uploads=None, title="申请"):
-    user = org.users[applicant]
-    with org.scope():
-        return services.request_create(
-            template=_template(org, code),
-            actor=user,
-            membership=membership_of(user),
-            title=title,
-            branch=org.branches[branch] if branch else None,
-            raw=values,
-            uploads=uploads or {},
-        )
-
-
-def _walk(org, req) -> list[tuple[str, str]]:
-    """(step, persona) of each step until the request is approved, each approved by the first
-    assignee who is not the all-roles walker; the walker's presence is not a signer of the seed."""
-    names = {u.pk: k for k, u in org.users.items()}
-    route = []
-    for _ in range(20):
-        tasks = pending(org, req)
-        if not tasks:
-            break
-        task = next((t for t in tasks if names.get(t.assignee_id) != "allroles"), tasks[0])
-        route.append((task.step.name, names[task.assignee_id]))
-        approve(org, req, names[task.assignee_id])
-    with org.scope():
-        req.refresh_from_db()
-    assert req.status == RequestStatus.APPROVED
-    return route
 
 
 def test_issue22_forms_ship_to_new_tenants_and_existing_ones_by_the_button(org_a, client_as):
