@@ -236,29 +236,23 @@ def _value(field, value, *, tenant, membership):
         if len(ids) != 1 or not Branch.objects.filter(tenant=tenant, pk=ids[0]).exists():
             raise _Bad(_("请选择本公司的分公司。"))
         return ids[0]
-    if kind == FieldType.CUSTOMER:
-        from customers.models import Customer
+    if kind in (FieldType.CUSTOMER, FieldType.PARTNER):
+        # One record the filer may see (their customer reach / the partners they may read), or
+        # any of the tenant's when no member is given (a service call without a reader).
+        if kind == FieldType.CUSTOMER:
+            from customers.models import Customer as model
+            from customers.selectors import customer_list as visible
 
+            message = _("请选择您可查看的客户。")
+        else:
+            from customers.partners.models import Partner as model
+            from customers.partners.selectors import partners_visible as visible
+
+            message = _("请选择您可查看的合作伙伴。")
         ids = _ids(value)
-        qs = Customer.objects.filter(tenant=tenant)
-        if membership is not None:
-            from customers.selectors import customer_list
-
-            qs = customer_list(membership=membership)
+        qs = visible(membership=membership) if membership is not None else model.objects.filter(tenant=tenant)
         if len(ids) != 1 or not qs.filter(pk=ids[0]).exists():
-            raise _Bad(_("请选择您可查看的客户。"))
-        return ids[0]
-    if kind == FieldType.PARTNER:
-        from customers.partners.models import Partner
-
-        ids = _ids(value)
-        qs = Partner.objects.filter(tenant=tenant)
-        if membership is not None:
-            from customers.partners.selectors import partners_visible
-
-            qs = partners_visible(membership=membership)
-        if len(ids) != 1 or not qs.filter(pk=ids[0]).exists():
-            raise _Bad(_("请选择您可查看的合作伙伴。"))
+            raise _Bad(message)
         return ids[0]
     if kind == FieldType.ATTACHMENT:
         # Values are [{"id", "name"}] of stored files (the service stores new uploads first).

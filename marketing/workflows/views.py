@@ -302,6 +302,14 @@ def request_detail(request, pk):
     })
 
 
+def _field_errors(request, exc: ValidationError) -> dict:
+    """A refused filing: errors per field for the form, anything else flashed."""
+    if hasattr(exc, "error_dict"):
+        return {k: " ".join(v) for k, v in exc.message_dict.items()}
+    _flash(request, exc)
+    return {}
+
+
 @tenant_view()
 def request_revise(request, pk):
     """修订方案 (S004-28): the applicant of an approved plan files its next revision."""
@@ -321,10 +329,7 @@ def request_revise(request, pk):
                 new = services.request_revise(document=req, actor=request.user, membership=request.membership,
                                               title=title, raw=raw, uploads=uploads, request=request)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
-                else:
-                    _flash(request, exc)
+                errors = _field_errors(request, exc)
             else:
                 messages.success(request, _("修订方案 %(n)s 已提交审批。") % {"n": new.number})
                 return redirect("workflows:request", pk=new.pk)
@@ -365,10 +370,7 @@ def request_resubmit(request, pk):
                 services.request_resubmit(document=req, actor=request.user, membership=request.membership,
                                           title=title, raw=raw, uploads=uploads, request=request)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
-                else:
-                    _flash(request, exc)
+                errors = _field_errors(request, exc)
             else:
                 messages.success(request, _("已重新提交审批。"))
                 return redirect("workflows:request", pk=req.pk)
