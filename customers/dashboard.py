@@ -5,7 +5,17 @@ from marketing.pagecache import short_lived
 from marketing.roles import Cap
 
 from . import selectors
-from .models import AccessRequestStatus, CustomerAccessRequest, Stage
+from .models import AccessRequestStatus, CustomerAccessRequest, StageKind
+from .stages import stage_set
+
+
+def _stage_summary(membership) -> dict:
+    """Customers in reach: all, past the entry stage and still open, won (the tenant's stages)."""
+    counts = selectors.stage_counts(membership=membership)
+    stages = stage_set(membership.tenant)
+    started = [c for c in stages.codes(StageKind.OPEN) if c != stages.initial]
+    return {"total": sum(counts.values()), "started": sum(counts.get(c, 0) for c in started),
+            "won": sum(counts.get(c, 0) for c in stages.codes(StageKind.WON))}
 
 
 def home_cards(request) -> list[dict]:
@@ -15,12 +25,10 @@ def home_cards(request) -> list[dict]:
     cards = []
     if selectors.can_use_archive(membership):
         # A GROUP BY over the whole archive: kept a minute (marketing/pagecache.py).
-        counts = short_lived(request, "customers.stage_counts", lambda: selectors.stage_counts(membership=membership))
-        total = sum(counts.values())
+        counts = short_lived(request, "customers.stage_summary", lambda: _stage_summary(membership))
         cards.append({
-            "title": _("我可查看的客户"), "value": total,
-            "hint": _("洽谈中 %(n)s · 已签约 %(s)s") % {
-                "n": counts.get(Stage.NEGOTIATING, 0), "s": counts.get(Stage.SIGNED, 0)},
+            "title": _("我可查看的客户"), "value": counts["total"],
+            "hint": _("洽谈中 %(n)s · 已签约 %(s)s") % {"n": counts["started"], "s": counts["won"]},
             "url": reverse("customers:list"), "tone": "default",
         })
     if selectors.can_use_archive(membership) and (

@@ -22,6 +22,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from marketing.exports import CJK_FONT, as_text, cjk_font
 
 from .crypto import mask_phone
+from .stages import stage_set
 
 FONT = CJK_FONT
 
@@ -50,9 +51,11 @@ def customers_xlsx(*, customers, made_for: str, made_at: str) -> bytes:
     for col, title in enumerate(headers, start=1):
         _text_cell(ws, 2, col, title).font = Font(bold=True)
     row = 3
+    stages = None
     for c in customers:
+        stages = stages or stage_set(c.tenant_id)
         values = [
-            c.name, c.get_industry_display(), c.get_stage_display(), c.branch.name, c.owner.display_name,
+            c.name, c.get_industry_display(), stages.label(c.stage), c.branch.name, c.owner.display_name,
             mask_phone(c.phone), c.address,
             "；".join(f"{s.get('name', '')} {s.get('stake', '')}%" for s in c.shareholders or []),
             c.characteristics, c.business_situation, "、".join(t.name for t in c.tags.all()),
@@ -168,7 +171,7 @@ def customer_card_pdf(*, customer, contacts, visits, made_for: str, made_at: str
     story = [_p(_("客户档案卡：%(name)s") % {"name": customer.name}, st["title"]), _p(stamp, st["stamp"]), Spacer(1, 4)]
     shareholders = "；".join(f"{s.get('name', '')} {s.get('stake', '')}%" for s in customer.shareholders or [])
     story.append(_grid([
-        [_("行业"), customer.get_industry_display(), _("阶段"), customer.get_stage_display()],
+        [_("行业"), customer.get_industry_display(), _("阶段"), customer.stage_label],
         [_("分公司"), customer.branch.name, _("负责销售"), customer.owner.display_name],
         [_("电话"), customer.phone, _("地址"), customer.address],
         [_("主要股东及股份"), shareholders, _("标签"), customer.tag_names],

@@ -8,7 +8,8 @@ from marketing.selectors import visible_branches
 
 from . import selectors
 from .crypto import normalize_phone, phone_hash
-from .models import AccessAction, Contact, Customer, CustomerAccessLog, Industry, Stage, Tag, VisitType
+from .models import AccessAction, Contact, Customer, CustomerAccessLog, Industry, Tag, VisitType
+from .stages import stage_set
 
 
 def _branch_choices(membership):
@@ -27,7 +28,7 @@ class CustomerFilter(TenantFilterSet):
     branch = django_filters.ModelChoiceFilter(label=_("分公司"), queryset=Branch.objects.none())
     owner = django_filters.ModelChoiceFilter(label=_("负责销售"), queryset=User.objects.none())
     industry = django_filters.ChoiceFilter(label=_("行业"), choices=Industry.choices)
-    stage = django_filters.ChoiceFilter(label=_("阶段"), choices=Stage.choices)
+    stage = django_filters.ChoiceFilter(label=_("阶段"), choices=[])
     tag = django_filters.ModelChoiceFilter(label=_("标签"), field_name="tags", queryset=Tag.objects.none())
     followup = django_filters.ChoiceFilter(
         label=_("回访"), method="by_followup",
@@ -42,6 +43,8 @@ class CustomerFilter(TenantFilterSet):
             "pk", "full_name", "username"
         )
         self.filters["tag"].queryset = selectors.tags(tenant=membership.tenant)
+        # Every stage of the tenant, retired ones too: customers may still sit in them.
+        self.filters["stage"].extra["choices"] = [(s.code, s.display) for s in stage_set(membership.tenant)]
         self.phone_searched = False
 
     def by_followup(self, queryset, name, value):

@@ -15,7 +15,8 @@ from marketing.selectors import visible_branches
 
 from . import selectors
 from .crypto import normalize_phone
-from .models import Complaint, Contact, Customer, Stage, Tag, Visit
+from .models import Complaint, Contact, Customer, Tag, Visit
+from .stages import stage_set
 
 PHONE_RE = re.compile(r"^\+?[0-9\- ()]{5,24}$")
 
@@ -74,6 +75,7 @@ class CustomerForm(TenantModelForm):
     )
     new_tags = forms.CharField(label=_("新标签"), required=False, max_length=120, help_text=_("用逗号分隔"))
     owner = _UserChoice(label=_("负责销售"), queryset=User.objects.none())
+    stage = forms.ChoiceField(label=_("阶段"), choices=[])
 
     class Meta:
         model = Customer
@@ -102,6 +104,15 @@ class CustomerForm(TenantModelForm):
             self.fields["branch"].queryset = branches
         self.fields["owner"].queryset = selectors.owner_choices(membership=membership)
         self.fields["tags"].queryset = selectors.tags(tenant=membership.tenant)
+        self.stages = stage_set(membership.tenant)
+        current = self.instance.stage if self.instance.pk else ""
+        self.fields["stage"].choices = self.stages.choices(keep=current)
+        if not self.instance.pk:
+            self.initial.setdefault("stage", self.stages.initial)
+        else:
+            moves = [self.stages.label(c) for c, _label in self.fields["stage"].choices
+                     if c != current and self.stages.may_move(current, c)]
+            self.fields["stage"].help_text = _("可改为：%(list)s") % {"list": "、".join(moves) or "—"}
         if not self.instance.pk:
             self.initial.setdefault("owner", membership.user_id)
             only = list(self.fields["branch"].queryset[:2])
@@ -119,8 +130,10 @@ class CustomerForm(TenantModelForm):
     def clean(self):
         cleaned = super().clean()
         was = self.instance.stage if self.instance.pk else ""
-        if cleaned.get("stage") == Stage.LOST and was != Stage.LOST and not (cleaned.get("lost_reason") or "").strip():
-            self.add_error("lost_reason", _("标为“已流失”时请写明失败原因。"))  # S002-10
+        new = cleaned.get("stage")
+        if new and self.stages.needs_reason(was, new) and not (cleaned.get("lost_reason") or "").strip():
+            self.add_error("lost_reason", _("标为“%(stage)s”时请写明失败原因。") % {  # S002-10
+                "stage": self.stages.label(new)})
         return cleaned
 
     def clean_shareholders_text(self):
@@ -132,7 +145,8 @@ class CustomerForm(TenantModelForm):
 
     def service_data(self) -> dict:
         data = {k: self.cleaned_data[k] for k in (
-            "name", "industry", "stage", "branch", "phone", "address", "characteristics", "business_situation",
+            "name", "industry", "stage", "lost_reason", "branch", "phone", "address", "characteristics",
+            "business_situation",
         )}
         data["shareholders"] = self.cleaned_data["shareholders_text"]
         if "owner" in self.cleaned_data:

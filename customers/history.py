@@ -11,15 +11,18 @@ from django.utils.translation import gettext as _
 
 from .crypto import mask_phone, mask_text
 from .models import Contact, Customer, Visit
+from .stages import stage_set
 
 MASKED = {"phone": mask_phone, "address": mask_text, "family": lambda v: mask_text(v, keep=0)}
 SKIP = {"id", "tenant", "history_id", "history_date", "history_change_reason", "history_type", "history_user",
         "created_at", "customer"}
 
 
-def _display(model, field_name: str, value, users: dict, branches: dict):
+def _display(model, field_name: str, value, users: dict, branches: dict, stages=None):
     if value in (None, ""):
         return "—"
+    if model is Customer and field_name == "stage" and stages is not None:
+        return stages.label(value)
     field = model._meta.get_field(field_name)
     if field.choices:
         return str(dict(field.choices).get(value, value))
@@ -34,7 +37,7 @@ def _display(model, field_name: str, value, users: dict, branches: dict):
     return str(value)
 
 
-def _entries(model, history_qs, kind: str, users: dict, branches: dict) -> list[dict]:
+def _entries(model, history_qs, kind: str, users: dict, branches: dict, stages=None) -> list[dict]:
     fields = [f for f in model.history.model._meta.fields if f.name not in SKIP and not f.name.endswith("_ptr")]
     names = [f.attname if f.is_relation else f.name for f in fields]
     out: list[dict] = []
@@ -54,8 +57,8 @@ def _entries(model, history_qs, kind: str, users: dict, branches: dict) -> list[
                 continue
             changes.append({
                 "field": str(model._meta.get_field(f.name).verbose_name),
-                "old": _display(model, f.name, old, users, branches) if before else "",
-                "new": _display(model, f.name, new, users, branches),
+                "old": _display(model, f.name, old, users, branches, stages) if before else "",
+                "new": _display(model, f.name, new, users, branches, stages),
             })
         previous[h.id] = values
         if h.history_type == "~" and not changes:
@@ -83,7 +86,7 @@ def customer_history(*, customer: Customer) -> list[dict]:
     users = {u.pk: u.display_name for u in User.objects.filter(pk__in=[i for i in user_ids if i])}
     branches = dict(Branch.objects.filter(tenant_id=tenant_id).values_list("pk", "name"))
     entries = (
-        _entries(Customer, _ListQS(rows[0]), _("客户"), users, branches)
+        _entries(Customer, _ListQS(rows[0]), _("客户"), users, branches, stage_set(customer.tenant))
         + _entries(Contact, _ListQS(rows[1]), _("联系人"), users, branches)
         + _entries(Visit, _ListQS(rows[2]), _("拜访"), users, branches)
     )

@@ -24,7 +24,8 @@ from marketing.xlsx import Limits, XlsxError, read_rows
 from . import services
 from .crypto import phone_hash
 from .forms import clean_phone_value, parse_shareholders
-from .models import Customer, ImportBatch, Industry, Stage
+from .models import Customer, ImportBatch, Industry
+from .stages import stage_set
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ COLUMNS = [
     ("name", "客户名称"), ("industry", "行业"), ("stage", "阶段"), ("branch", "分公司"), ("owner", "负责销售"),
     ("phone", "电话"), ("address", "地址"), ("shareholders", "主要股东及股份"),
     ("characteristics", "客户特点"), ("business_situation", "经营状况"), ("tags", "标签"),
+    ("lost_reason", "失败/流失原因"),
 ]
 REQUIRED = {"name", "branch", "owner"}
 
@@ -43,7 +45,7 @@ def template_xlsx() -> bytes:
     ws = wb.active
     ws.append([label for _key, label in COLUMNS])
     ws.append(["上海某某汽车销售服务有限公司", "4S店/汽车经销商", "目标客户", "SH", "huan_sales_hz", "021-12345678",
-               "上海市闵行区某某路 1 号", "张三 60%；李四 40%", "", "", "重点,4S"])
+               "上海市闵行区某某路 1 号", "张三 60%；李四 40%", "", "", "重点,4S", ""])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -60,8 +62,7 @@ def _lookup_tables(tenant):
         if u.full_name:
             owners.setdefault(u.full_name.lower(), u.pk)
     industries = {str(label): value for value, label in Industry.choices} | {v: v for v in Industry.values}
-    stages = {str(label): value for value, label in Stage.choices} | {v: v for v in Stage.values}
-    return branches, owners, industries, stages
+    return branches, owners, industries, stage_set(tenant)
 
 
 def _cell(value) -> str:
@@ -95,6 +96,7 @@ def _parse(*, tenant, rows) -> list[dict]:
             _("表头缺少必填列：%(cols)s。请使用导入模板。") % {"cols": "、".join(missing)}, code="bad_header"
         )
     branches, owners, industries, stages = _lookup_tables(tenant)
+    stage_codes = stages.lookup_labels()
     parsed: list[dict] = []
     for number, raw in enumerate(rows, start=2):
         values = {key: _cell(raw[i]) if i < len(raw) else "" for key, i in index.items()}
@@ -115,9 +117,11 @@ def _parse(*, tenant, rows) -> list[dict]:
         industry = industries.get(values.get("industry") or str(Industry.DEALER_4S.label))
         if industry is None:
             errors.append(_("行业“%(v)s”无法识别") % {"v": values.get("industry")})
-        stage = stages.get(values.get("stage") or str(Stage.TARGET.label))
+        stage = stage_codes.get(values["stage"].lower()) if values.get("stage") else stages.initial
         if stage is None:
             errors.append(_("阶段“%(v)s”无法识别") % {"v": values.get("stage")})
+        elif stages.needs_reason("", stage) and not values.get("lost_reason"):
+            errors.append(_("阶段“%(v)s”须填写失败/流失原因") % {"v": values.get("stage")})  # S002-10
         phone = values.get("phone", "")
         try:
             phone = clean_phone_value(phone)
@@ -132,6 +136,7 @@ def _parse(*, tenant, rows) -> list[dict]:
             "branch": branch, "owner": owner, "industry": industry, "stage": stage, "phone": phone,
             "address": values.get("address", "")[:200], "shareholders": shareholders,
             "characteristics": values.get("characteristics", ""), "business_situation": values.get("business_situation", ""),
+            "lost_reason": values.get("lost_reason", ""),
             "tags": [t.strip() for t in values.get("tags", "").replace("，", ",").replace("、", ",").split(",") if t.strip()],
         })
         parsed.append(row)
@@ -211,7 +216,7 @@ def import_confirm(*, batch: ImportBatch, actor, request=None) -> int:
             tenant=batch.tenant, name=r["name"], industry=r["industry"], stage=r["stage"], branch_id=r["branch"],
             owner_id=r["owner"], phone=r["phone"], phone_hash=phone_hash(r["phone"]), address=r["address"],
             shareholders=r["shareholders"], characteristics=r["characteristics"],
-            business_situation=r["business_situation"], tag_names="、".join(names)[:300],
+            business_situation=r["business_situation"], lost_reason=r.get("lost_reason", ""), tag_names="、".join(names)[:300],
         ))
     created = bulk_create_with_history(objs, Customer, batch_size=500, default_user=actor)
     through = Customer.tags.through

@@ -48,7 +48,9 @@ class Industry(models.TextChoices):
 
 
 class Stage(models.TextChoices):
-    """Sales stage. Allowed moves:
+    """The starting sales stages every tenant gets (codes stored in ``Customer.stage``); a
+    tenant admin can rename, reorder, retire them and add others (``CustomerStage``,
+    ``customers/stages.py``). Starting moves:
     TARGET -> NEGOTIATING | LOST; NEGOTIATING -> SIGNED | LOST | TARGET;
     SIGNED -> LOST (the cooperation ends); LOST -> TARGET (won back)."""
 
@@ -64,6 +66,41 @@ STAGE_TRANSITIONS: dict[str, set[str]] = {
     Stage.SIGNED: {Stage.LOST},
     Stage.LOST: {Stage.TARGET},
 }
+
+
+class StageKind(models.TextChoices):
+    """What a stage means to the product: an open stage is still being worked; a won stage
+    counts as signed; entering a lost stage needs the reason (S002-10)."""
+
+    OPEN = "open", _("进行中")
+    WON = "won", _("成交")
+    LOST = "lost", _("失败/流失")
+
+
+class CustomerStage(TenantOwned):
+    """One tenant's sales stage (客户进展阶段). A tenant without rows uses ``Stage``; the first
+    change an admin makes writes the four starting rows, then edits them."""
+
+    code = models.SlugField(_("代码"), max_length=20)
+    label = models.CharField(_("名称"), max_length=30)
+    label_en = models.CharField(_("英文名称"), max_length=40, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=StageKind.choices, default=StageKind.OPEN)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True,
+                                    help_text=_("停用的阶段不能再选，已在此阶段的客户保留，可改到其他阶段。"))
+    # Codes of the stages a customer may move to from this one.
+    next_codes = models.JSONField(_("可转入的阶段"), default=list, blank=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("客户阶段")
+        verbose_name_plural = _("客户阶段")
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="customer_stage_code_unique")]
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class Tag(TenantOwned):
@@ -93,7 +130,8 @@ class Customer(TenantOwned):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("负责销售")
     )
-    stage = models.CharField(_("阶段"), max_length=20, choices=Stage.choices, default=Stage.TARGET)
+    # A code of the tenant's stages (customers/stages.py), checked by the services.
+    stage = models.CharField(_("阶段"), max_length=20, default=Stage.TARGET)
     lost_reason = models.TextField(_("失败/流失原因"), blank=True,
                                    help_text=_("标为“已流失”时必须写明原因，以便分析后再次拜访。"))
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("标签"))
@@ -121,6 +159,18 @@ class Customer(TenantOwned):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def stage_label(self) -> str:
+        from .stages import stage_set
+
+        return stage_set(self.tenant).label(self.stage)
+
+    @property
+    def stage_tone(self) -> str:
+        from .stages import stage_set
+
+        return stage_set(self.tenant).tone(self.stage)
 
 
 def active_grant_q(now=None) -> Q:

@@ -16,14 +16,13 @@ from marketing.audit import audit_record, changed_fields, model_snapshot
 from marketing.notifications.models import register_kind
 
 from .crypto import phone_hash
+from .stages import stage_set
 from .models import (
-    STAGE_TRANSITIONS,
     Complaint,
     ComplaintStatus,
     Contact,
     Customer,
     CustomerUserObjectPermission,
-    Stage,
     Tag,
     Visit,
 )
@@ -56,20 +55,25 @@ def _audit_change(*, obj, actor, verb, before, after, request, secret=frozenset(
     )
 
 
-def _check_stage(old: str, new: str) -> None:
-    if old != new and new not in STAGE_TRANSITIONS.get(old, set()):
-        raise ValidationError(
-            _("客户阶段不能从“%(old)s”直接改为“%(new)s”。"),
-            code="bad_stage_transition",
-            params={"old": Customer(stage=old).get_stage_display(), "new": Customer(stage=new).get_stage_display()},
-        )
+def _check_stage(tenant, old: str, new: str) -> None:
+    stages = stage_set(tenant)
+    if old == new:
+        return
+    if old == "":  # a new record: any active stage
+        allowed = new in {s.code for s in stages.active}
+    else:
+        allowed = stages.may_move(old, new)
+    if not allowed:
+        raise ValidationError(_("客户阶段不能从“%(old)s”直接改为“%(new)s”。"), code="bad_stage_transition",
+                              params={"old": stages.label(old) if old else "—", "new": stages.label(new)})
 
 
-def _check_lost_reason(old: str, new: str, reason: str) -> None:
+def _check_lost_reason(tenant, old: str, new: str, reason: str) -> None:
     """S002-10: a deal that fails is analysed before the next visit -- the reason is required."""
-    if new == Stage.LOST and old != Stage.LOST and not (reason or "").strip():
-        raise ValidationError({"lost_reason": ValidationError(_("标为“已流失”时请写明失败原因。"),
-                                                              code="lost_reason_required")})
+    if stage_set(tenant).needs_reason(old, new) and not (reason or "").strip():
+        raise ValidationError({"lost_reason": ValidationError(
+            _("标为“%(stage)s”时请写明失败原因。"), code="lost_reason_required",
+            params={"stage": stage_set(tenant).label(new)})})
 
 
 def _save_tags(customer: Customer, tags) -> None:
@@ -80,7 +84,11 @@ def _save_tags(customer: Customer, tags) -> None:
 
 @transaction.atomic
 def customer_create(*, tenant, actor, data: dict, tags=(), request=None) -> Customer:
-    _check_lost_reason("", data.get("stage", ""), data.get("lost_reason", ""))
+    data = dict(data)
+    if not data.get("stage"):
+        data["stage"] = stage_set(tenant).initial
+    _check_stage(tenant, "", data["stage"])
+    _check_lost_reason(tenant, "", data["stage"], data.get("lost_reason", ""))
     customer = Customer(tenant=tenant, **{k: data[k] for k in CUSTOMER_FIELDS if k in data})
     customer.phone_hash = phone_hash(customer.phone)
     tags = sorted(tags, key=lambda t: t.name)
@@ -101,8 +109,8 @@ def customer_update(*, customer: Customer, actor, data: dict, tags=None, request
     customer = Customer.objects.select_for_update().get(pk=customer.pk, tenant_id=customer.tenant_id)
     before = model_snapshot(customer, CUSTOMER_FIELDS + ["tag_names"])
     if "stage" in data:
-        _check_stage(customer.stage, data["stage"])
-        _check_lost_reason(customer.stage, data["stage"], data.get("lost_reason", customer.lost_reason))
+        _check_stage(customer.tenant, customer.stage, data["stage"])
+        _check_lost_reason(customer.tenant, customer.stage, data["stage"], data.get("lost_reason", customer.lost_reason))
     for key in CUSTOMER_FIELDS:
         if key in data:
             setattr(customer, key, data[key])

@@ -37,15 +37,21 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 def access_customer(request, pk):
     """The one door to a single customer: tenant + reach, else 404."""
-    return access_object(
+    return _with_tenant(request, access_object(
         selectors.customer_reach(membership=request.membership).select_related("branch", "owner"), pk=pk
-    )
+    ))
 
 
 def access_customer_for_edit(request, pk):
-    return access_object(
+    return _with_tenant(request, access_object(
         selectors.customer_edit_reach(membership=request.membership).select_related("branch", "owner"), pk=pk
-    )
+    ))
+
+
+def _with_tenant(request, customer):
+    # The request's own tenant object (same row): its stage set is read once per request.
+    customer.tenant = request.tenant
+    return customer
 
 
 def _stamp(request) -> tuple[str, str]:

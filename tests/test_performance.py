@@ -214,7 +214,7 @@ def test_home_card_aggregates_are_per_user_and_roles(org_a, client_as):
             request = RequestFactory().get("/")
             request.user, request.membership = org_a.users[key], membership_of(org_a.users[key])
             request.tenant = org_a.tenant
-            keys.add(pagecache._key(request, "customers.stage_counts"))
+            keys.add(pagecache._key(request, "customers.stage_summary"))
     assert len(keys) == 3
 
 
@@ -289,8 +289,8 @@ def test_name_search_is_case_insensitive_everywhere(org_a, client_as):
 
 
 @pytest.mark.parametrize(("kind", "value", "tone"), [
-    ("customer_stage", "signed", "ok"), ("customer_stage", "negotiating", "info"), ("customer_stage", "lost", "muted"),
-    ("customer_stage", "target", "warn"), ("expense_status", "submitted", "info"), ("expense_status", "archived", "warn"),
+    ("customer_stage", "won", "ok"), ("customer_stage", "open", "info"), ("customer_stage", "lost", "muted"),
+    ("customer_stage", "entry", "warn"), ("expense_status", "submitted", "info"), ("expense_status", "archived", "warn"),
     ("expense_status", "paid", "ok"), ("expense_status", "rejected", "bad"), ("expense_status", "draft", "muted"),
 ])
 def test_status_pill_tag_keeps_the_tones_of_the_old_includes(kind, value, tone):
@@ -309,8 +309,8 @@ def test_status_pill_tag_keeps_the_tones_of_the_old_includes(kind, value, tone):
 OLD_CUSTOMER_ROWS = """{% load i18n platform %}{% for c in page %}
     <tr>
       <td><a href="{% url 'customers:detail' c.pk %}{% if searched %}?via=search{% endif %}">{{ c.name }}</a>
-        <div class="show-sm small muted">{{ c.get_stage_display }} · {{ c.branch.name }} · {{ c.owner.display_name }}</div></td>
-      <td class="hide-sm">{% pill "customer_stage" c.stage c.get_stage_display %}</td>
+        <div class="show-sm small muted">{{ c.stage_label }} · {{ c.branch.name }} · {{ c.owner.display_name }}</div></td>
+      <td class="hide-sm">{% pill "customer_stage" c.stage_tone c.stage_label %}</td>
       <td class="hide-sm">{{ c.get_industry_display }}</td>
       <td class="hide-sm nowrap">{{ c.branch.name }}</td>
       <td class="hide-sm nowrap">{{ c.owner.display_name }}</td>

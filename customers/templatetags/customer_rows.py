@@ -9,6 +9,7 @@ from marketing.fastrender import choice_labels, date, display, esc, url_maker
 from marketing.templatetags.platform import pill
 
 from ..models import Customer
+from ..stages import stage_set
 
 register = template.Library()
 
@@ -50,14 +51,18 @@ def _rows_with_tags(page) -> list[tuple[Customer, list[str]]]:
     return [(c, names[c.pk]) for c in customers]
 
 
-@register.simple_tag
-def customer_rows(page, searched):
+@register.simple_tag(takes_context=True)
+def customer_rows(context, page, searched):
     detail = url_maker("customers:detail")
     via = "?via=search" if searched else ""
-    stages, industries = choice_labels(Customer, "stage"), choice_labels(Customer, "industry")
+    industries = choice_labels(Customer, "industry")
+    stages = None
     out = []
     for c, tag_names in _rows_with_tags(page):
-        stage = display(stages, c.stage)
+        if stages is None:
+            request = context.get("request")
+            stages = stage_set(getattr(request, "tenant", None) or c.tenant_id)
+        stage = esc(stages.label(c.stage))
         branch = esc(c.branch.name)
         owner = esc(c.owner.display_name)
         phone = c.phone_masked
@@ -65,7 +70,7 @@ def customer_rows(page, searched):
         out.append(
             f'<tr><td><a href="{detail(c.pk)}{via}">{esc(c.name)}</a>'
             f'<div class="show-sm small muted">{stage} · {branch} · {owner}</div></td>'
-            f'<td class="hide-sm">{pill("customer_stage", c.stage, mark_safe(stage))}</td>'  # noqa: S308 -- escaped
+            f'<td class="hide-sm">{pill("customer_stage", stages.tone(c.stage), mark_safe(stage))}</td>'  # noqa: S308 -- escaped
             f'<td class="hide-sm">{display(industries, c.industry)}</td>'
             f'<td class="hide-sm nowrap">{branch}</td><td class="hide-sm nowrap">{owner}</td>'
             f'<td class="hide-sm mono nowrap">{esc(phone) if phone else "—"}</td>'

@@ -40,7 +40,8 @@ def audit_changes(event) -> list[tuple[str, object, object]]:
 
 # Status pills of list rows, one tag instead of one template include per row (issue 10).
 PILL_TONES = {
-    "customer_stage": ({"signed": "ok", "negotiating": "info", "lost": "muted"}, "warn"),
+    # keyed by customers.stages.StageSet.tone: won, open, lost; a tenant's entry stage is "entry"
+    "customer_stage": ({"won": "ok", "open": "info", "lost": "muted"}, "warn"),
     "expense_status": ({"submitted": "info", "archived": "warn", "paid": "ok", "rejected": "bad"}, "muted"),
 }
 

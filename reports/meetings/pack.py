@@ -99,10 +99,12 @@ def _salespeople(tenant, month: dt.date, end: dt.date, branch_names: dict[int, s
 
 
 def _customers(tenant, month: dt.date, end: dt.date, branch_names: dict[int, str]) -> list[dict]:
-    from customers.models import Customer, Stage, Visit
+    from customers.models import Customer, StageKind, Visit
+    from customers.stages import stage_set
 
+    stages = stage_set(tenant)
     last = Visit.objects.filter(customer=OuterRef("pk"), visited_on__lte=end).order_by("-visited_on", "-pk")
-    qs = (Customer.objects.filter(tenant=tenant).exclude(stage=Stage.LOST)
+    qs = (Customer.objects.filter(tenant=tenant).exclude(stage__in=stages.codes(StageKind.LOST))
           .annotate(month_visits=Count("visits", filter=Q(visits__visited_on__gte=month, visits__visited_on__lte=end)),
                     last_visit=Max("visits__visited_on", filter=Q(visits__visited_on__lte=end)),
                     last_outcome=Subquery(last.values("outcome")[:1]),
@@ -110,7 +112,6 @@ def _customers(tenant, month: dt.date, end: dt.date, branch_names: dict[int, str
           .values("pk", "name", "branch_id", "owner__full_name", "owner__username", "stage", "month_visits",
                   "last_visit", "last_outcome", "last_next")
           .order_by("branch__region__sort_order", "branch__sort_order", "branch__code", "name", "pk"))
-    stages = dict(Stage.choices)
     rows = []
     for c in qs:
         progress = " / ".join(p for p in (c["last_outcome"] or "", c["last_next"] or "") if p)
@@ -118,7 +119,7 @@ def _customers(tenant, month: dt.date, end: dt.date, branch_names: dict[int, str
             "customer_id": c["pk"], "name": c["name"], "branch_id": c["branch_id"],
             "branch": branch_names.get(c["branch_id"], ""),
             "owner": c["owner__full_name"] or c["owner__username"] or "",
-            "stage": str(stages.get(c["stage"], c["stage"])), "visits": c["month_visits"],
+            "stage": stages.label(c["stage"]), "visits": c["month_visits"],
             "last_visit": c["last_visit"].isoformat() if c["last_visit"] else "",
             "last_progress": progress[:300], "no_progress": c["month_visits"] == 0,
         })
