@@ -15,7 +15,7 @@ from marketing.selectors import visible_branches
 
 from . import selectors
 from .crypto import normalize_phone
-from .models import Complaint, Contact, Customer, Tag, Visit
+from .models import Complaint, Contact, Customer, StageKind, Tag, Visit
 from .stages import stage_set
 
 PHONE_RE = re.compile(r"^\+?[0-9\- ()]{5,24}$")
@@ -309,3 +309,38 @@ class ComplaintForm(TenantModelForm):
 class ComplaintCloseForm(forms.Form):
     outcome = forms.CharField(label=_("处理结果"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     closed_on = forms.DateField(label=_("办结日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class StageForm(forms.Form):
+    """One of the tenant's sales stages (customers/stages.py)."""
+
+    label = forms.CharField(label=_("名称"), max_length=30)
+    label_en = forms.CharField(label=_("英文名称"), max_length=40, required=False,
+                               help_text=_("英文界面显示的名称；不填则显示中文名称。"))
+    kind = forms.ChoiceField(label=_("类型"), choices=StageKind.choices,
+                             help_text=_("进入“失败/流失”类阶段时须写明原因；“成交”类计入已签约。"))
+    position = forms.IntegerField(label=_("顺序"), min_value=0, max_value=999,
+                                  help_text=_("数字小的排在前面；第一个启用的“进行中”阶段是新客户的起点。"))
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+    next_codes = forms.MultipleChoiceField(label=_("可以改到的阶段"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    previous = forms.MultipleChoiceField(label=_("可以从哪些阶段改到本阶段"), required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, stages, stage=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = [(s.code, s.display) for s in stages if stage is None or s.code != stage.code]
+        self.fields["next_codes"].choices = others
+        self.fields["previous"].choices = others
+        if stage is not None and not self.is_bound:
+            self.initial.update({
+                "label": str(stage.label), "label_en": stage.label_en, "kind": stage.kind,
+                "position": stage.position, "is_active": stage.active, "next_codes": sorted(stage.next),
+                "previous": sorted(s.code for s in stages if stage.code in s.next), "revision": stage.revision,
+            })
+        elif stage is None and not self.is_bound:
+            self.initial.setdefault("position", max((s.position for s in stages), default=0) + 10)
+
+    def service_data(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("label", "label_en", "kind", "position", "is_active", "next_codes")}

@@ -16,4 +16,5 @@ NAV_ITEMS = [
     NavItem(SECTION, _("导入档案"), "customers:import", (Cap.CUSTOMERS_IMPORT,), order=520),
     NavItem(SECTION, _("查阅申请"), "customers:requests", (Cap.CUSTOMERS_REQUEST_ACCESS, Cap.CUSTOMERS_ACCESS_LOG), order=530),
     NavItem(SECTION, _("访问日志"), "customers:access_log", (Cap.CUSTOMERS_ACCESS_LOG,), order=540),
+    NavItem(SECTION, _("客户阶段"), "customers:stages", (Cap.TENANT_MANAGE,), order=550),
 ]

@@ -16,7 +16,6 @@ from marketing.audit import audit_record, changed_fields, model_snapshot
 from marketing.notifications.models import register_kind
 
 from .crypto import phone_hash
-from .stages import stage_set
 from .models import (
     Complaint,
     ComplaintStatus,
@@ -26,6 +25,7 @@ from .models import (
     Tag,
     Visit,
 )
+from .stages import stage_set
 
 CUSTOMER_FIELDS = [
     "name", "shareholders", "address", "phone", "characteristics", "business_situation",

@@ -2,7 +2,7 @@ from django.urls import path
 
 from marketing.tenancy import object_path
 
-from . import views, views_admin, views_complaints
+from . import views, views_admin, views_complaints, views_stages
 from .models import (
     Complaint,
     Contact,
@@ -21,6 +21,9 @@ urlpatterns = [
     path("visits/", views.visit_list, name="visits"),
     path("visits/export/", views.visit_export, name="visit_export"),
     path("reassign/", views.customer_reassign_bulk, name="reassign_bulk"),
+    path("stages/", views_stages.stage_list, name="stages"),
+    path("stages/new/", views_stages.stage_edit, name="stage_create"),
+    path("stages/<slug:code>/edit/", views_stages.stage_edit, name="stage_edit"),
     path("complaints/", views_complaints.complaint_list, name="complaints"),
     path("complaints/export/", views_complaints.complaint_export, name="complaint_export"),
     object_path("<int:pk>/complaints/new/", views_complaints.complaint_create, name="complaint_create", model=Customer),
