@@ -76,6 +76,34 @@ def _check_lost_reason(tenant, old: str, new: str, reason: str) -> None:
             params={"stage": stage_set(tenant).label(new)})})
 
 
+def check_shareholders(rows) -> list[dict]:
+    """S003-11: the main shareholders and their stakes -- each a name and a stake above 0 and at
+    most 100 %, together at most 100 %; whatever the caller (form, import, API). Returns the
+    rows normalised (stakes as two-decimal strings)."""
+    from decimal import Decimal, InvalidOperation
+
+    if rows in (None, ""):
+        return []
+    if not isinstance(rows, list):
+        raise ValidationError(_("股东信息格式不对。"), code="bad_shareholder")
+    out, total = [], Decimal("0")
+    for number, row in enumerate(rows, start=1):
+        name = str((row or {}).get("name", "")).strip() if isinstance(row, dict) else ""
+        try:
+            stake = Decimal(str(row.get("stake"))).quantize(Decimal("0.01")) if isinstance(row, dict) else None
+        except (InvalidOperation, TypeError, ValueError):
+            stake = None
+        if not name:
+            raise ValidationError(_("第 %(n)s 位股东没有名称。"), code="bad_shareholder", params={"n": number})
+        if stake is None or not Decimal("0") < stake <= Decimal("100"):
+            raise ValidationError(_("第 %(n)s 行股份必须在 0 到 100 之间。"), code="bad_stake", params={"n": number})
+        total += stake
+        out.append({"name": name[:60], "stake": str(stake)})
+    if total > Decimal("100"):
+        raise ValidationError(_("股份合计 %(t)s%% 超过 100%%。"), code="stake_total", params={"t": total})
+    return out
+
+
 def _save_tags(customer: Customer, tags) -> None:
     tags = sorted(tags, key=lambda t: t.name)
     customer.tags.set(tags)
@@ -89,6 +117,8 @@ def customer_create(*, tenant, actor, data: dict, tags=(), request=None) -> Cust
         data["stage"] = stage_set(tenant).initial
     _check_stage(tenant, "", data["stage"])
     _check_lost_reason(tenant, "", data["stage"], data.get("lost_reason", ""))
+    if "shareholders" in data:
+        data["shareholders"] = check_shareholders(data["shareholders"])
     customer = Customer(tenant=tenant, **{k: data[k] for k in CUSTOMER_FIELDS if k in data})
     customer.phone_hash = phone_hash(customer.phone)
     tags = sorted(tags, key=lambda t: t.name)
@@ -111,6 +141,8 @@ def customer_update(*, customer: Customer, actor, data: dict, tags=None, request
     if "stage" in data:
         _check_stage(customer.tenant, customer.stage, data["stage"])
         _check_lost_reason(customer.tenant, customer.stage, data["stage"], data.get("lost_reason", customer.lost_reason))
+    if "shareholders" in data:
+        data = dict(data, shareholders=check_shareholders(data["shareholders"]))
     for key in CUSTOMER_FIELDS:
         if key in data:
             setattr(customer, key, data[key])

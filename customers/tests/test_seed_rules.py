@@ -195,6 +195,34 @@ def test_S003_11_shareholders_are_parsed_with_stakes_and_capped_at_100():
     assert [e.code for e in exc.value.error_list] == ["stake_total"]
 
 
+def test_S003_11_the_service_refuses_stakes_over_100_whoever_calls_it(org_a, cust_a):
+    """S003-11: the stake rules hold in the service too (not only in the form's parser): a
+    caller that writes shareholders directly cannot store more than 100 %, a stake of 0 or a
+    nameless shareholder; good rows are stored normalised."""
+    from django.core.exceptions import ValidationError
+
+    from customers.models import Customer
+
+    sales = org_a.users["sales"]
+    with org_a.scope():
+        for rows, code in (([{"name": "甲", "stake": "60"}, {"name": "乙", "stake": "41"}], "stake_total"),
+                           ([{"name": "甲", "stake": "0"}], "bad_stake"),
+                           ([{"name": "甲", "stake": "abc"}], "bad_stake"),
+                           ([{"name": " ", "stake": "10"}], "bad_shareholder"),
+                           ("张三 60%", "bad_shareholder")):
+            with pytest.raises(ValidationError) as exc:
+                services.customer_update(customer=cust_a, actor=sales, data={"shareholders": rows})
+            assert exc.value.code == code, rows
+        with pytest.raises(ValidationError):
+            services.customer_create(tenant=org_a.tenant, actor=sales, data={
+                "name": "超额股东", "branch": org_a.branches["A1"], "owner": sales,
+                "shareholders": [{"name": "甲", "stake": 100.5}]})
+        services.customer_update(customer=cust_a, actor=sales, data={"shareholders": [
+            {"name": " 张三 ", "stake": 60}, {"name": "李四", "stake": "39.999"}]})
+        assert Customer.objects.get(pk=cust_a.pk).shareholders == [
+            {"name": "张三", "stake": "60.00"}, {"name": "李四", "stake": "40.00"}]
+
+
 def test_S003_12_contact_fields(org_a, cust_a):
     """S003-12: each decision maker / influencer has name, gender, age (birth year), education,
     phone, address, personality and hobbies, family situation and other useful information."""
