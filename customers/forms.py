@@ -4,6 +4,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -334,8 +335,10 @@ class StageForm(forms.Form):
         self.fields["next_codes"].choices = others
         self.fields["previous"].choices = others
         if stage is not None and not self.is_bound:
+            with translation.override("zh-hans"):  # the name is kept in Chinese; English beside it
+                label = str(stage.label)
             self.initial.update({
-                "label": str(stage.label), "label_en": stage.label_en, "kind": stage.kind,
+                "label": label, "label_en": stage.label_en, "kind": stage.kind,
                 "position": stage.position, "is_active": stage.active, "next_codes": sorted(stage.next),
                 "previous": sorted(s.code for s in stages if stage.code in s.next), "revision": stage.revision,
             })

@@ -114,8 +114,10 @@ class StageSet:
 
 
 def starting_stages() -> list[StageInfo]:
+    with translation.override("en"):
+        english = {code: str(code.label) for code in Stage}
     return [
-        StageInfo(code=str(code), label=code.label, label_en="", kind=str(DEFAULT_KINDS.get(code, StageKind.OPEN)),
+        StageInfo(code=str(code), label=code.label, label_en=english[code], kind=str(DEFAULT_KINDS.get(code, StageKind.OPEN)),
                   position=(i + 1) * 10, active=True, next=frozenset(str(c) for c in STAGE_TRANSITIONS[code]))
         for i, code in enumerate(Stage)
     ]
@@ -147,11 +149,9 @@ def ensure_default_stages(*, tenant) -> None:
     """Write the starting stages as the tenant's rows (idempotent)."""
     if CustomerStage.objects.filter(tenant=tenant).exists():
         return
-    with translation.override("en"):
-        english = {s.code: str(s.label) for s in starting_stages()}
     with translation.override("zh-hans"):
         CustomerStage.objects.bulk_create([
-            CustomerStage(tenant=tenant, code=s.code, label=str(s.label), label_en=english[s.code], kind=s.kind,
+            CustomerStage(tenant=tenant, code=s.code, label=str(s.label), label_en=s.label_en, kind=s.kind,
                           position=s.position, next_codes=sorted(s.next))
             for s in starting_stages()
         ])
