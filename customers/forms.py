@@ -4,9 +4,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from marketing.forms import TenantModelForm
