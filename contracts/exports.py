@@ -255,11 +255,15 @@ def versions_xlsx(versions) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "产品设计审批"
-    header(ws, ["产品代码", "版本", "名称", "申请分公司", "申请人", "期限（月）", "里程上限", "建议售价", "状态", "提交时间"])
+    header(ws, ["产品代码", "版本", "名称", "申请分公司", "申请人", "期限（月）", "里程上限", "建议售价", "状态", "提交时间",
+                "预估单位成本", "开发与推广投入", "预计销量", "预计投入", "预计产出", "投入产出比"])
     for row, v in enumerate(versions, start=2):
         put(ws, row, [v.product.code, v.number, v.name, v.branch.name, v.applicant.display_name, v.term_months,
                       v.mileage_display, v.price, v.get_status_display(),
-                      v.submitted_at.strftime("%Y-%m-%d %H:%M") if v.submitted_at else ""])
+                      v.submitted_at.strftime("%Y-%m-%d %H:%M") if v.submitted_at else "",
+                      # S001-20: the cost estimate and its input-output ratio, blank when not given
+                      v.estimated_unit_cost, v.development_cost, v.expected_sales, v.estimated_input,
+                      v.estimated_output, v.input_output_ratio])
     return save(wb)
 
 
@@ -267,10 +271,15 @@ def batches_xlsx(batches) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "印刷批次"
-    header(ws, ["合同编号起", "合同编号止", "产品", "份数", "印刷厂", "单价", "入库日期", "印刷单"], {1: 18, 2: 18})
+    header(ws, ["合同编号起", "合同编号止", "产品", "份数", "印刷厂", "单价", "入库日期", "印刷单",
+                "台账金额", "印刷厂报价", "印刷厂账单", "账单−报价", "结账", "确认结账人", "核对说明"], {1: 18, 2: 18})
     for row, b in enumerate(batches, start=2):
+        # S000-09: the ledger's cost beside the printer's quote and bill, and the settlement
         put(ws, row, [b.first_number, b.last_number, b.product.code, b.copies, b.printer, b.unit_cost,
-                      _d(b.received_on), b.print_order.number if b.print_order else ""])
+                      _d(b.received_on), b.print_order.number if b.print_order else "",
+                      b.ledger_amount, b.quote_amount, b.bill_amount, b.bill_minus_quote,
+                      b.settled_at.strftime("%Y-%m-%d %H:%M") if b.settled_at else "未结账",
+                      b.settled_by.display_name if b.settled_by else "", b.settlement_note])
     return save(wb)
 
 

@@ -81,20 +81,21 @@ def visits_xlsx(*, visits, made_for: str, made_at: str) -> bytes:
     stamp = _("机密 · 仅供 %(user)s 使用 · 导出时间 %(time)s") % {"user": made_for, "time": made_at}
     _text_cell(ws, 1, 1, stamp).font = Font(bold=True, color="B91C1C")
     headers = [_("日期"), _("客户名称"), _("分公司"), _("方式"), _("拜访人"), _("同行人员"), _("了解到的需求"),
-               _("方案"), _("结果"), _("下一步"), _("下次跟进日期")]
+               _("方案"), _("结果"), _("下一步"), _("下次跟进日期"), _("分析师")]
     for col, title in enumerate(headers, start=1):
         _text_cell(ws, 2, col, title).font = Font(bold=True)
     row = 3
     for v in visits:
         values = [f"{v.visited_on:%Y-%m-%d}", v.customer.name, v.customer.branch.name, v.get_visit_type_display(),
                   v.visited_by.display_name, v.companions, v.needs, v.proposal, v.outcome, v.next_step,
-                  f"{v.next_date:%Y-%m-%d}" if v.next_date else ""]
+                  f"{v.next_date:%Y-%m-%d}" if v.next_date else "",
+                  v.analyst.display_name if v.analyst_id else ""]  # S002-07
         for col, value in enumerate(values, start=1):
             _text_cell(ws, row, col, str(value))
         row += 1
     _text_cell(ws, row + 1, 1, stamp)
     ws.oddFooter.center.text = stamp
-    for col, width in zip("ABCDEFGHIJK", [12, 28, 12, 10, 10, 12, 30, 30, 24, 20, 14], strict=True):
+    for col, width in zip("ABCDEFGHIJKL", [12, 28, 12, 10, 10, 12, 30, 30, 24, 20, 14, 10], strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)

@@ -189,3 +189,43 @@ def test_S000_09_a_stale_tab_cannot_settle_on_figures_changed_since(org_a, clien
     form = response.context["settle_form"]
     assert form.data["note"] == "按报价结算" and "未保存" in response.content.decode()
     assert _reload(org_a, batch).settled_at is None
+
+
+def _sheet(response):
+    import io
+
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def test_S000_09_the_batch_export_carries_quote_bill_and_settlement(org_a, client_as, batch):
+    """S000-09: the print-batch export shows the ledger's 174.50 beside the printer's quote
+    170.00 and bill 174.50 (difference 4.50), who settled and the note."""
+    actor = org_a.users["mspec"]
+    with org_a.scope():
+        printing.batch_reconcile(batch=batch, actor=actor, quote_amount=Decimal("170.00"),
+                                 bill_amount=Decimal("174.50"))
+    client = client_as(actor)
+    [row] = _sheet(client.get(reverse("contracts:batch_export")))
+    assert (row["台账金额"], row["印刷厂报价"], row["印刷厂账单"], row["账单−报价"], row["结账"]) == (
+        174.5, 170.0, 174.5, 4.5, "未结账")
+    with org_a.scope():
+        printing.batch_settle(batch=batch, actor=actor, note="报价未含覆膜")
+    [row] = _sheet(client.get(reverse("contracts:batch_export")))
+    assert row["结账"] != "未结账" and (row["确认结账人"], row["核对说明"]) == (actor.display_name, "报价未含覆膜")
+
+
+def test_S001_20_the_design_export_carries_the_cost_estimate(org_a, client_as):
+    """S001-20: the product-design export lists the estimate: 1,125,000.00 in, 1,490,000.00
+    out, ratio 1.32; a design without an estimate leaves those cells empty."""
+    from contracts.tests.helpers import make_design
+
+    make_design(org_a, submit=False, estimated_unit_cost=Decimal("1850.00"),
+                development_cost=Decimal("200000.00"), expected_sales=500)
+    rows = _sheet(client_as(org_a.users["sales"]).get(reverse("contracts:design_export")))
+    estimated = [r for r in rows if r["预计销量"] == 500]
+    assert [(r["预计投入"], r["预计产出"], r["投入产出比"]) for r in estimated] == [(1125000.0, 1490000.0, 1.32)]

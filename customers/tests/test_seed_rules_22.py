@@ -224,3 +224,19 @@ def test_S002_07_analyst_from_another_tenant_is_refused(org_a, org_b, client_as,
             )
         assert exc.value.code == "analyst_not_member"
         assert not Visit.objects.filter(customer=cust_a).exists()
+
+
+def test_S002_07_the_visit_export_names_the_analyst(org_a, client_as, cust_a):
+    """S002-07: the visit export has an 分析师 column (empty for a visit without one)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    client = client_as(org_a.users["sales"])
+    url = reverse("customers:visit_create", args=[cust_a.pk])
+    assert client.post(url, _visit_post(org_a, analyst=org_a.users["mspec"].pk)).status_code == 302
+    assert client.post(url, _visit_post(org_a, visited_on="2026-05-12")).status_code == 302
+    response = client_as(org_a.users["mdirector"]).get(reverse("customers:visit_export"))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    column = rows[1].index("分析师")
+    assert sorted((r[column] or "") for r in rows[2:] if r[1] == cust_a.name) == ["", "甲市场专员"]

@@ -120,6 +120,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Server-side binding + prepared statements (docs/performance.md "Prepared statements"):
+    # a query psycopg has seen DB_PREPARE_THRESHOLD times on a connection is planned once and
+    # reused; with persistent connections (DB_CONN_MAX_AGE) that saves PostgreSQL's planning
+    # on every page. Behind a transaction-pooling PgBouncer set DB_PREPARE_THRESHOLD=off.
+    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "off").strip().lower()
+    if _prepare not in ("", "off", "none", "0"):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": int(_prepare)}
+        )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL + a busy timeout let the web process, the worker and beat share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
