@@ -44,6 +44,7 @@ def seed(*, tenant, personas, rich: bool) -> None:
     _file(activity, user, membership, "春季新品技术交流会", {
         "activity": "技术交流会", "nature": "常规", "period": ["2026-04-10", "2026-04-11"], "place": "本地会展中心",
         "budget": "18000"}, {"plan": [SimpleUploadedFile("策划书.pdf", PDF, content_type="application/pdf")]})
+    _sample(activity, user)
     if not rich:
         return
     _signoff_list(tenant, admin)
@@ -53,6 +54,21 @@ def seed(*, tenant, personas, rich: bool) -> None:
     _file(material, user, membership, "新品折页", {
         "material": "折页", "format": "A4 三折", "content": "新品卖点与价格", "due": "2026-03-20",
         "printing": "需要印刷", "quantity": "5000", "print_budget": "6500"})
+
+
+def _sample(template, user) -> None:
+    """A 活动样板 (S004-28) in every demo tenant, so its pages have an object in both. Written
+    directly: the demo request is still in approval, and ``sample_save`` (rightly) takes only
+    approved requests."""
+    from .models import FormSample
+
+    source = FormRequest.objects.filter(template=template, title="春季新品技术交流会").first()
+    if source is None or FormSample.objects.filter(template=template).exists():
+        return
+    files = {f["key"] for f in source.version.fields if f["type"] == "attachment"}
+    FormSample.objects.create(tenant=template.tenant, template=template, name="技术交流会样板", version=source.version,
+                              values={k: v for k, v in source.values.items() if k not in files}, source=source,
+                              created_by=user)
 
 
 def _signoff_list(tenant, admin) -> None:

@@ -356,6 +356,50 @@ def sample_save(*, document: FormRequest, actor: User, name: str, request=None) 
     return sample
 
 
+def may_manage_sample(sample: FormSample, actor: User) -> bool:
+    """Who renames or deletes a model: whoever saved it, or a form administrator."""
+    from marketing.models import Membership
+    from marketing.roles import Cap
+
+    if sample.created_by_id == actor.pk:
+        return True
+    member = Membership.objects.filter(tenant_id=sample.tenant_id, user=actor, is_active=True).first()
+    return bool(member and member.can(Cap.WORKFLOWS_CONFIGURE))
+
+
+@transaction.atomic
+def sample_rename(*, sample: FormSample, actor: User, name: str, request=None) -> FormSample:
+    """Rename a model (活动样板, S004-28); names stay unique per form."""
+    sample = FormSample.objects.select_for_update().get(pk=sample.pk, tenant_id=sample.tenant_id)
+    if not may_manage_sample(sample, actor):
+        _refuse(_("只有样板的创建人或表单管理员可以修改样板。"), "not_allowed")
+    name = (name or "").strip()[:60]
+    if not name:
+        raise ValidationError({"name": [_("请填写样板名称。")]}, code="invalid_values")
+    if name == sample.name:
+        return sample
+    _lock_template(sample.template)
+    if FormSample.objects.filter(template_id=sample.template_id, name=name).exclude(pk=sample.pk).exists():
+        _refuse(_("样板“%(n)s”已存在。"), "duplicate_sample", n=name)
+    before = sample.name
+    sample.name = name
+    sample.save(update_fields=["name"])
+    audit_record(tenant=sample.tenant, actor=actor, verb="workflows.sample_rename", obj=sample, request=request,
+                 before={"name": before}, after={"name": name})
+    return sample
+
+
+@transaction.atomic
+def sample_delete(*, sample: FormSample, actor: User, request=None) -> None:
+    """Delete a model. Requests started from it keep their values (their link is cleared)."""
+    sample = FormSample.objects.select_for_update().get(pk=sample.pk, tenant_id=sample.tenant_id)
+    if not may_manage_sample(sample, actor):
+        _refuse(_("只有样板的创建人或表单管理员可以删除样板。"), "not_allowed")
+    audit_record(tenant=sample.tenant, actor=actor, verb="workflows.sample_delete", obj=sample, request=request,
+                 before={"name": sample.name, "values": sample.values})
+    sample.delete()
+
+
 def carry_values(values: dict, from_fields: list[dict], version: FormVersion) -> dict:
     """Values filed on ``from_fields`` that a new request on ``version`` starts from: the
     fields that still exist with the same type (the form may have changed since), files not."""

@@ -3,7 +3,7 @@ from django.urls import path
 from marketing.tenancy import object_path
 
 from . import views
-from .models import FormAttachment, FormRequest, FormTemplate
+from .models import FormAttachment, FormRequest, FormSample, FormTemplate
 
 app_name = "workflows"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     object_path("templates/<int:pk>/new/", views.request_new, name="request_new", model=FormTemplate),
     object_path("templates/<int:pk>/requests/", views.request_list, name="requests", model=FormTemplate),
     object_path("templates/<int:pk>/requests.xlsx", views.request_export, name="export", model=FormTemplate),
+    object_path("templates/<int:pk>/samples/", views.sample_list, name="samples", model=FormTemplate),
+    object_path("samples/<int:pk>/", views.sample_change, name="sample_change", model=FormSample),
     object_path("requests/<int:pk>/", views.request_detail, name="request", model=FormRequest),
     object_path("requests/<int:pk>/resubmit/", views.request_resubmit, name="resubmit", model=FormRequest),
     object_path("requests/<int:pk>/revise/", views.request_revise, name="revise", model=FormRequest),

@@ -354,6 +354,34 @@ def request_sample(request, pk):
     return redirect("workflows:request", pk=req.pk)
 
 
+@tenant_view(Cap.WORKFLOWS_REQUEST)
+def sample_list(request, pk):
+    """A form's models (样板, S004-28): who saved each and from which request; the creator or
+    a form administrator renames or deletes."""
+    template = access_object(selectors.templates(tenant=request.tenant), pk=pk)
+    samples = list(FormSample.objects.filter(tenant=request.tenant, template=template)
+                   .select_related("created_by", "source").order_by("name"))
+    rows = [{"s": s, "manage": services.may_manage_sample(s, request.user)} for s in samples]
+    return render(request, "workflows/sample_list.html", {"template": template, "rows": rows})
+
+
+@tenant_view(Cap.WORKFLOWS_REQUEST)
+@require_POST
+def sample_change(request, pk):
+    sample = access_object(FormSample.objects.filter(tenant=request.tenant).select_related("template"), pk=pk)
+    try:
+        if request.POST.get("op") == "delete":
+            services.sample_delete(sample=sample, actor=request.user, request=request)
+            messages.success(request, _("样板“%(n)s”已删除。") % {"n": sample.name})
+        else:
+            sample = services.sample_rename(sample=sample, actor=request.user, name=request.POST.get("name", ""),
+                                            request=request)
+            messages.success(request, _("样板已改名为“%(n)s”。") % {"n": sample.name})
+    except ValidationError as exc:
+        _flash(request, exc)
+    return redirect("workflows:samples", pk=sample.template_id)
+
+
 @tenant_view()
 def request_resubmit(request, pk):
     req = access_object(_reachable(request), pk=pk)

@@ -486,3 +486,42 @@ def test_S001_01_director_review_is_a_tenant_setting_of_the_plan_chains(org_a):
         ("总经理审批", "gm"),
         ("大客户部经理接收执行", "rm"),
     ]
+
+
+def test_S004_28_models_are_renamed_and_deleted_by_their_creator_or_an_admin(org_a, org_b, client_as):
+    """S004-28: the 活动样板 list of a form; its creator renames it (names stay unique per
+    form), another salesperson may only use it, a form administrator may delete it, and a
+    request started from a deleted model keeps its values. Another tenant gets 404."""
+    first = _approved_activity(org_a)
+    with org_a.scope():
+        sample = services.sample_save(document=first, actor=org_a.users["mspec"], name="技术交流会样板")
+        services.sample_save(document=first, actor=org_a.users["mspec"], name="备用样板")
+        user = org_a.users["sales2"]
+        sc7 = _template(org_a, "SC-007")
+        started = services.request_create(
+            template=sc7, actor=user, membership=membership_of(user), title="二分公司技术交流会",
+            branch=org_a.branches["A2"], raw=services.sample_initial(sample, services.published_version(sc7)),
+            sample=sample)
+    owner = client_as(org_a.users["mspec"])
+    listing = owner.get(f"/workflows/templates/{sc7.pk}/samples/").content.decode()
+    assert "技术交流会样板" in listing and first.number in listing and 'value="delete"' in listing
+    other = client_as(org_a.users["sales2"])
+    assert 'value="delete"' not in other.get(f"/workflows/templates/{sc7.pk}/samples/").content.decode()
+    change = f"/workflows/samples/{sample.pk}/"
+    refused = other.post(change, {"op": "rename", "name": "改掉"}, follow=True).content.decode()
+    assert "只有样板的创建人或表单管理员可以修改样板" in refused
+    taken = owner.post(change, {"op": "rename", "name": "备用样板"}, follow=True).content.decode()
+    assert "样板“备用样板”已存在" in taken
+    assert owner.post(change, {"op": "rename", "name": "秋季交流会样板"}).status_code == 302
+    assert client_as(org_b.users["admin"]).post(change, {"op": "delete"}).status_code == 404
+    assert client_as(org_a.users["admin"]).post(change, {"op": "delete"}).status_code == 302
+    with org_a.scope():
+        from marketing.workflows.models import FormRequest, FormSample
+
+        assert list(FormSample.objects.filter(tenant=org_a.tenant).values_list("name", flat=True)) == ["备用样板"]
+        kept = FormRequest.objects.get(pk=started.pk)
+        assert kept.sample_id is None and kept.values["place"] == "本地会展中心"
+        verbs = list(AuditEvent.objects.filter(tenant=org_a.tenant, verb__in=[
+            "workflows.sample_rename", "workflows.sample_delete"]).order_by("id").values_list("verb", "before"))
+    assert verbs == [("workflows.sample_rename", {"name": "技术交流会样板"}),
+                     ("workflows.sample_delete", {"name": "秋季交流会样板", "values": sample.values})]
