@@ -11,6 +11,11 @@
   rows, the expense pipeline) kept for ``ttl`` seconds in the cache (Redis in production),
   keyed by tenant, user and roles, so a number is never shown to someone with another reach.
   A home card may lag by up to ``ttl``; the lists themselves are always live.
+* ``watched_cards``: an app's whole home cards (``<app>/dashboard.py`` declaring
+  ``HOME_CARDS_WATCH``, model names) kept ``HOME_CARD_TTL`` seconds per member and language,
+  and dropped for the tenant as soon as a row of a watched model is saved or deleted (at
+  once and again after commit): filing a report shows on the next home page, not a minute
+  later. Time alone (a deadline passing) moves a card within the TTL.
 
 * ``choices``: the option lists of filter dropdowns (branches, people, regions, tags), kept
   per process keyed by their SQL and parameters and by the *choices generation*. Any
@@ -69,6 +74,44 @@ def short_lived(request, name: str, compute, ttl: int = HOME_CARD_TTL):
     return value
 
 
+_card_models: set[str] = set()
+
+
+def _card_generation_key(tenant_id, model_name: str) -> str:
+    return f"bd:gen:card:{tenant_id}:{model_name}"
+
+
+def watched_cards(request, name: str, compute, models, ttl: int = HOME_CARD_TTL):
+    """``compute()`` (a list of home cards) kept per member and language while no row of
+    ``models`` (model names, lower case) of the tenant changed."""
+    from django.utils import translation
+
+    if getattr(request, "tenant", None) is None or getattr(request, "membership", None) is None:
+        return compute()
+    gen_keys = [_card_generation_key(request.tenant.pk, m) for m in models]
+    key = f"{_key(request, name)}:{translation.get_language()}"
+    found = cache.get_many([*gen_keys, key])
+    generations = tuple(found.get(k, 0) for k in gen_keys)
+    hit = found.get(key)
+    if hit is not None and hit[0] == generations:
+        return hit[1]
+    value = compute()
+    cache.set(key, (generations, value), ttl)
+    return value
+
+
+def watch_card_models(models) -> None:
+    _card_models.update(m.lower() for m in models)
+
+
+def _bump_card(tenant_id, model_name: str) -> None:
+    key = _card_generation_key(tenant_id, model_name)
+    try:
+        cache.incr(key)
+    except ValueError:  # not there yet
+        cache.set(key, 1, None)
+
+
 def _tenant_stamp(tenant) -> str:
     stamp = int(tenant.created_at.timestamp() * 1_000_000) if tenant.created_at else 0
     return f"{tenant.pk}.{stamp}"
@@ -108,9 +151,17 @@ def _bump_inbox(tenant_id) -> None:
 
 
 def _on_change(sender, instance, **kwargs) -> None:
-    if sender._meta.model_name in INBOX_MODELS and getattr(instance, "tenant_id", None):
-        tenant_id = instance.tenant_id
+    name = sender._meta.model_name
+    tenant_id = getattr(instance, "tenant_id", None)
+    if not tenant_id:
+        return
+    if name in INBOX_MODELS:
         transaction.on_commit(lambda: _bump_inbox(tenant_id))
+    if name in _card_models:
+        # Now (the writer's own next page) and after commit (a reader that cached the old
+        # cards in between is dropped too).
+        _bump_card(tenant_id, name)
+        transaction.on_commit(lambda: _bump_card(tenant_id, name))
 
 
 def connect() -> None:
@@ -121,6 +172,24 @@ def connect() -> None:
     request_finished.connect(_request_edge, dispatch_uid="pagecache-choices-request-finished")
     for conn in connections.all(initialized_only=True):
         _install_watch(None, conn)
+    _collect_card_watches()
+
+
+def _collect_card_watches() -> None:
+    """Every process (web, worker) must bump what any home card watches: read the
+    declarations of every app's dashboard at start."""
+    import importlib
+
+    from django.apps import apps
+
+    from .navigation import APPS_WITH_NAV
+
+    for name in dict.fromkeys([*APPS_WITH_NAV, *(c.name for c in apps.get_app_configs())]):
+        try:
+            module = importlib.import_module(f"{name}.dashboard")
+        except ModuleNotFoundError:
+            continue
+        watch_card_models(getattr(module, "HOME_CARDS_WATCH", ()))
 
 
 # --- dropdown choices ------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from . import selectors
 from .models import DailyReport, SummaryStatus
 from .workcal import WorkCalendar, missing_years
 
+# The cards read these (marketing/dashboard.py keeps them a minute unless one changes).
+HOME_CARDS_WATCH = ("dailyreport", "dailysummary", "workdayoverride", "branch")
+
 
 def home_cards(request) -> list[dict]:
     membership = request.membership

@@ -685,3 +685,37 @@ def test_renamed_person_and_new_salesperson_appear_in_the_owner_filter_at_once(o
         RoleAssignment.objects.bulk_create([RoleAssignment(tenant=org_a.tenant, membership=membership,
                                                            role=Role.SALESPERSON)])
     assert f">{finance.display_name}<" in client.get(reverse("customers:list")).content.decode()
+
+
+# --- home cards kept while nothing they read changed (marketing/pagecache.py watched_cards) ---
+
+
+def test_home_cards_are_kept_until_a_watched_row_changes(org_a, client_as, monkeypatch):
+    """The filing board card is computed once for repeated home pages, and a filed report
+    shows on the very next one (the save drops the kept cards), not a minute later."""
+    import time_machine
+
+    from reports import dashboard
+    from reports.tests.helpers import at, file_report
+
+    calls = []
+    real = dashboard.selectors.board_counts
+    monkeypatch.setattr(dashboard.selectors, "board_counts", lambda **kw: calls.append(1) or real(**kw))
+    client = client_as(org_a.users["gm"])
+    with time_machine.travel(at(2026, 11, 18, 9, 0), tick=False):  # a Wednesday, before 10:00
+        def board_card():
+            cards = client.get(reverse("home")).context["cards"]
+            return next(c for c in cards if c["url"] == reverse("reports:board"))["value"]
+
+        first = board_card()
+        assert board_card() == first and len(calls) == 1  # kept
+        with org_a.scope():
+            from reports.workcal import WorkCalendar
+
+            day = WorkCalendar(org_a.tenant).current_business_day(at(2026, 11, 18, 9, 0))
+            file_report(org_a, "A1", day, now=at(2026, 11, 18, 9, 0))
+        done, total = first.split("/")
+        second = board_card()
+        assert (second, len(calls)) == (f"{int(done) + 1}/{total}", 2)
+        client_as(org_a.users["gm"], language="en").get(reverse("home"))
+        assert len(calls) == 3  # another language is its own entry (the cards hold translated text)

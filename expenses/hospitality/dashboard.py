@@ -9,6 +9,8 @@ from .models import CHARGED_STATUSES, ApplicationStatus
 from .selectors import can_view, visible_applications, visible_claims
 from .services import local_today
 
+HOME_CARDS_WATCH = ("hospitalityapplication", "hospitalityclaim")
+
 
 def home_cards(request) -> list[dict]:
     membership = getattr(request, "membership", None)

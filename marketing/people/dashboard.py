@@ -8,6 +8,8 @@ from marketing.roles import Cap
 from . import selectors
 from .models import OPEN_DEPARTURE_STATUSES
 
+HOME_CARDS_WATCH = ("departure",)
+
 
 def home_cards(request) -> list[dict]:
     m = request.membership

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 
+HOME_CARDS_WATCH = ("actionitem",)
+
 
 def home_cards(request) -> list[dict]:
     actions = list(selectors.my_open_actions(membership=request.membership)[:50])

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 
 from . import selectors
 
+HOME_CARDS_WATCH = ("submission", "submissionrule", "workdayoverride")
+
 
 def home_cards(request) -> list[dict]:
     items = [i for i in selectors.my_due(membership=request.membership, now=timezone.now())
