@@ -295,10 +295,71 @@ def test_S004_25_S001_21_sc007_special_to_gm_routine_to_product_marketing_manage
         ("产品市场部经理批准", "产品市场部经理", "approve", "tenant", "nature == 常规"),
         ("活动记录与效果评估", "市场经理", "record", "tenant", ""),
     ]
-    assert _fields(org_a, "SC-007")["budget"] == ("活动预算", "money", False)
+    assert _fields(org_a, "SC-007")["budget"] == ("活动预算", "money", True)
     req = _file(org_a, "SC-007", {**SC007, "nature": nature, "budget": "8000"})
     assert req.values["budget"] == "8000.00"
     assert _walk(org_a, req) == route
+
+
+@pytest.mark.parametrize("budget", [None, "", "0", "-5"])
+def test_S004_25_S001_21_sc007_activity_budget_is_required_and_positive(org_a, budget):
+    """S004-25 / S001-21: 每项推广活动的费用要有预算并经审批 -- a new tenant's shipped SC-007 requires the
+    activity budget, a positive amount, checked by the service whatever the browser sends: no budget (or
+    zero, or a negative one) is a field error on 活动预算 and files nothing."""
+    from django.core.exceptions import ValidationError
+
+    from marketing.workflows.models import FormRequest
+
+    raw = {**SC007, "nature": "常规"}
+    if budget is not None:
+        raw["budget"] = budget
+    with pytest.raises(ValidationError) as exc:
+        _file(org_a, "SC-007", raw)
+    expected = "此项必填。" if budget in (None, "") else ("请填写大于 0 的金额。" if budget == "0" else "金额不能为负数。")
+    assert exc.value.message_dict == {"budget": [expected]}
+    with org_a.scope():
+        assert not FormRequest.objects.filter(tenant=org_a.tenant, template__code="SC-007").exists()
+
+
+def test_S004_25_S001_21_sc007_form_page_shows_the_budget_error_and_files_with_one(org_a, client_as):
+    """S004-25 / S001-21: on the form page a missing budget is shown on the field (nothing filed); with the
+    budget the special activity is filed and goes to the GM as before."""
+    from marketing.workflows.models import FormRequest
+
+    from .helpers import pending_people
+
+    sc7 = _template(org_a, "SC-007")
+    client = client_as(org_a.users["sales"])
+    post = {"op": "submit", "title": "经销商大会", "branch": str(org_a.branches["A1"].pk), "v-activity": "公共活动",
+            "v-nature": "特殊", "v-period-start": "2026-06-01", "v-period-end": "2026-06-02"}
+    page = client.post(f"/workflows/templates/{sc7.pk}/new/", post)
+    assert page.status_code == 200 and "此项必填。" in page.content.decode()
+    with org_a.scope():
+        assert not FormRequest.objects.filter(tenant=org_a.tenant, template=sc7).exists()
+    response = client.post(f"/workflows/templates/{sc7.pk}/new/", {**post, "v-budget": "260000"})
+    with org_a.scope():
+        req = FormRequest.objects.get(tenant=org_a.tenant, template=sc7)
+    assert response.status_code == 302 and response["Location"] == f"/workflows/requests/{req.pk}/"
+    assert req.values["budget"] == "260000.00"
+    assert pending_people(org_a, req) - {"allroles"} == {"gm"}
+
+
+def test_S004_25_S001_21_existing_tenants_sc007_form_is_left_as_it_was(org_a):
+    """S004-25 / S001-21: the requirement is in the shipped definition (new tenants, 'install missing shipped
+    forms'); a tenant's form that already exists -- here one whose published version still has an optional
+    budget -- is not rewritten by the install, and its requests without a budget still file."""
+    from marketing.workflows import services
+    from marketing.workflows.setup import ensure_shipped
+
+    sc7 = _template(org_a, "SC-007")
+    with org_a.scope():
+        version = sc7.versions.get()
+        fields = [{**f, "required": False} if f["key"] == "budget" else f for f in version.fields]
+        services.draft_save(template=sc7, actor=org_a.users["admin"], fields=fields)
+        services.version_publish(template=sc7, actor=org_a.users["admin"])
+        assert ensure_shipped(tenant=org_a.tenant, actor=org_a.users["admin"]) == []
+    req = _file(org_a, "SC-007", {**SC007, "nature": "常规"})
+    assert "budget" not in req.values
 
 
 def test_S004_26_sc007_activity_plan_attachment(org_a):
