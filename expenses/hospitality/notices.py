@@ -102,8 +102,9 @@ def trial_quarter(policy: HospitalityPolicy) -> tuple[dt.date, dt.date]:
 def policy_review_sweep(*, tenant, now: dt.datetime | None = None) -> int:
     """The daily check: once the trial quarter of the version in force is over (on or after
     its end day, from 09:00 local time), remind the admins and the marketing director once to
-    review it. A version replaced before its quarter was over is not reminded: the adjustment
-    has been made. Returns how many messages were queued."""
+    review it. A version replaced before its quarter was over -- or with a newer version
+    already issued, starting later -- is not reminded: the adjustment has been made (the newer
+    version gets its own reminder at the end of its quarter). Returns how many messages were queued."""
     from .report import period_figures
     from .services import policy_in_force
 
@@ -115,6 +116,8 @@ def policy_review_sweep(*, tenant, now: dt.datetime | None = None) -> int:
     policy = policy_in_force(tenant=tenant, day=today)
     start, end = trial_quarter(policy)
     if today < end or policy.effective_from > today:
+        return 0
+    if HospitalityPolicy.objects.filter(tenant=tenant, version__gt=policy.version).exists():
         return 0
     try:
         with transaction.atomic():

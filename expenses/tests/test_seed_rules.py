@@ -239,8 +239,9 @@ def test_S001_33_trial_quarter_over_reminds_admins_and_director_once(org_a, org_
     time), the daily sweep reminds the tenant's admins and marketing director once, with the quarter's
     hospitality (company share of assessed claims) beside its collections, and a link that opens for each
     (the policy page for who keeps the policy, the hospitality report for the director). Decision: a
-    version replaced before its quarter was over is not reminded (the adjustment was made); nothing for
-    another tenant; a re-run or the next day sends nothing more."""
+    version replaced before its quarter was over, or with a newer version already issued (starting later),
+    is not reminded (the adjustment was made); nothing for another tenant; a re-run or the next day sends
+    nothing more."""
     from expenses.hospitality.models import PolicyReviewReminder
     from expenses.hospitality.tasks import remind_policy_reviews
 
@@ -281,6 +282,22 @@ def test_S001_33_trial_quarter_over_reminds_admins_and_director_once(org_a, org_
             adjusted.pk
         ]
     assert _review_messages(org_b) == []  # org B's rules were issued with its first sweep: not a quarter ago
+    # An adjustment already issued (starting later) when the quarter of the version in force ends: no reminder.
+    with at(dt.date(2026, 7, 1)):
+        v3 = new_version(org_a, dt.date(2026, 7, 2), extra_dishes=1)
+    with at(dt.date(2026, 10, 1), 10):
+        later = new_version(org_a, dt.date(2026, 10, 5), extra_dishes=2)
+    with at(dt.date(2026, 10, 2), 10):
+        with org_a.scope():
+            assert hosp.policy_in_force(tenant=org_a.tenant, day=dt.date(2026, 10, 2)) == v3
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 0  # v3's quarter is over, but v4 is issued
+    with at(dt.date(2027, 1, 4), 10):
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 0
+    with at(dt.date(2027, 1, 5), 10):
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 3  # v4's own quarter
+    with org_a.scope():
+        reminded = set(PolicyReviewReminder.objects.filter(tenant=org_a.tenant).values_list("policy", flat=True))
+    assert reminded == {adjusted.pk, later.pk} and v3.pk not in reminded
     from marketing.celery import app as celery_app
 
     assert "expenses.hospitality.tasks.remind_policy_reviews" in {
