@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
     "hospitality-sweep-emergencies": {
         "task": "expenses.hospitality.tasks.sweep_emergencies", "schedule": crontab(minute="*/15"),
     },
+    # hospitality: a policy version's trial quarter is over (S001-33) -- remind once, from 09:00 the
+    # tenant's time (hourly, so every time zone's morning is met; claimed per version).
+    "hospitality-remind-policy-reviews": {
+        "task": "expenses.hospitality.tasks.remind_policy_reviews", "schedule": crontab(minute=20),
+    },
     "customers-expire-grants": {"task": "customers.tasks.purge_expired_grants", "schedule": crontab(minute=5)},
     # customers: overdue second visits (限期二次回访), reminded once a day from 09:00 the tenant's time.
     "customers-remind-followups": {

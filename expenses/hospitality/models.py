@@ -23,7 +23,7 @@ from marketing.roles import Role
 __all__ = [
     "HospitalityPolicy", "Venue", "ApplicationStatus", "HospitalityApplication", "Guest", "ClaimStatus",
     "CHARGED_STATUSES", "HospitalityClaim", "LineKind", "ClaimLine", "ClaimAttachment", "HospitalitySequence",
-    "EmergencyReminder",
+    "EmergencyReminder", "VenueAnnouncement", "PolicyReviewReminder",
 ]
 
 ZERO = Decimal("0.00")
@@ -345,3 +345,30 @@ class EmergencyReminder(TenantOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["application", "day"], name="hosp_reminder_once")]
+
+
+class VenueAnnouncement(TenantOwned):
+    """S001-39 (公司定期公布定点场所): a designated venue announced to the people who may apply,
+    claimed before sending -- once when it is added active, once more at each re-activation
+    (``activation`` counts them), never for an edit of an active venue."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="+")
+    activation = models.PositiveSmallIntegerField(default=1)
+    recipients = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "venue", "activation"],
+                                               name="hosp_venue_announce_once")]
+
+
+class PolicyReviewReminder(TenantOwned):
+    """S001-33 (试行一个季度): the end-of-trial review reminder of one policy version, claimed
+    before sending so the daily sweep sends it exactly once."""
+
+    policy = models.ForeignKey(HospitalityPolicy, on_delete=models.CASCADE, related_name="+")
+    trial_end = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "policy"], name="hosp_policy_review_once")]

@@ -104,6 +104,21 @@ def monthly_report(*, membership, month: dt.date) -> dict:
     return {"month": start, "rows": rows, "total": total}
 
 
+def period_figures(*, tenant, start: dt.date, end: dt.date) -> dict:
+    """The tenant's hospitality against sales over [start, end], counted as the monthly report
+    counts them: the company share of assessed claims by meal date, and the collections (回款)
+    of every branch; ``ratio_pct`` is "" without collections. For the trial-quarter review
+    (S001-33: 与销售额不成比例时上报调整)."""
+    from reports.models import Collection
+
+    company = HospitalityClaim.objects.filter(
+        tenant=tenant, meal_date__gte=start, meal_date__lte=end, status__in=CHARGED_STATUSES,
+    ).aggregate(t=Coalesce(Sum("company_share"), _Z))["t"]
+    sales = Collection.objects.filter(tenant=tenant, day__gte=start, day__lte=end).aggregate(
+        t=Coalesce(Sum("amount"), _Z))["t"]
+    return {"company": _money(company), "sales": _money(sales), "ratio_pct": pct(_ratio(company, sales))}
+
+
 def add_hospitality(data: dict, *, tenant, business_day: dt.date) -> dict:
     """For the daily summary (``reports.summary.compile_summary``): month-to-date 招待费
     (company share of assessed claims, by meal month, meals up to the business day) and

@@ -131,6 +131,7 @@ def venue_save(*, tenant, actor, data: dict, venue: Venue | None = None, request
     else:
         venue = Venue.objects.select_for_update().get(pk=venue.pk)
     before = None if creating else model_snapshot(venue, VENUE_FIELDS)
+    was_active = not creating and venue.is_active
     for name in VENUE_FIELDS:
         if name in data:
             setattr(venue, name, data[name].strip() if isinstance(data[name], str) else data[name])
@@ -143,6 +144,10 @@ def venue_save(*, tenant, actor, data: dict, venue: Venue | None = None, request
     venue.save()
     audit_record(tenant=tenant, actor=actor, verb="hospitality.venue_create" if creating else "hospitality.venue_update",
                  obj=venue, before=before, after=model_snapshot(venue, VENUE_FIELDS), request=request)
+    if venue.is_active and not was_active:
+        from .notices import venue_announce
+
+        venue_announce(venue=venue, actor=actor)  # S001-39: a new (or re-activated) venue is announced
     return venue
 
 

@@ -218,6 +218,93 @@ def test_S001_33_rules_apply_from_their_date_and_are_adjusted_by_new_versions(or
     )
 
 
+APPLICANTS = {"bgm", "bgm2", "rm", "sales", "sales2", "allroles"}  # the default applicant roles' holders
+
+
+def _path(link: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _review_messages(org):
+    with org.scope():
+        return list(Message.objects.filter(tenant=org.tenant, kind="hospitality.policy_review").select_related("user"))
+
+
+def test_S001_33_trial_quarter_over_reminds_admins_and_director_once(org_a, org_b, v, client_as):
+    """S001-33: 自颁布之日起执行，试行一个季度；不合理或与销售额不成比例时上报调整 -- when the trial quarter
+    of the version in force is over (its effective date + 3 months, on or after that day, from 09:00 local
+    time), the daily sweep reminds the tenant's admins and marketing director once, with the quarter's
+    hospitality (company share of assessed claims) beside its collections, and a link that opens for each
+    (the policy page for who keeps the policy, the hospitality report for the director). Decision: a
+    version replaced before its quarter was over, or with a newer version already issued (starting later),
+    is not reminded (the adjustment was made); nothing for another tenant; a re-run or the next day sends
+    nothing more."""
+    from expenses.hospitality.models import PolicyReviewReminder
+    from expenses.hospitality.tasks import remind_policy_reviews
+
+    with at(TUESDAY):  # the rules in force are replaced on Thursday by v2
+        adjusted = new_version(org_a, THU, extra_dishes=2)
+        app = approved_app(org_a, v, visit_date=THU)
+    with at(THU, 21):
+        c = claim(org_a, app, [line("dish", "300.00", 3)])
+    hosp_approve(org_a, c, "finance")
+    with org_a.scope():
+        imports.apply_rows(
+            tenant=org_a.tenant,
+            kind=ImportKind.COLLECTIONS,
+            rows=[{"branch_id": org_a.branches["A1"].pk, "day": THU, "amount": D("20000.00")}],
+        )
+    end = dt.date(2026, 6, 12)  # 2026-03-12 + 3 months
+    for day, hour in ((dt.date(2026, 6, 10), 10), (end - dt.timedelta(days=1), 23), (end, 8)):
+        with at(day, hour):  # v2's quarter is not over (nor is it 09:00 on its last day); v1 was replaced
+            assert remind_policy_reviews() == 0
+    assert _review_messages(org_a) == []
+    with at(end, 10):
+        assert remind_policy_reviews() == 3  # admin, director, and the all-roles persona
+        assert remind_policy_reviews() == 0  # a re-run of the sweep
+    with at(end + dt.timedelta(days=1), 10):
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 0
+    sent = _review_messages(org_a)
+    assert {m.user.username for m in sent} == {org_a.users[p].username for p in ("admin", "mdirector", "allroles")}
+    first = sent[0]
+    assert first.subject == "【招待政策评估】v2 试行期满（2026-03-12 至 2026-06-11）"
+    assert "试行期招待费（公司承担，已核定）：¥300.00；同期回款：¥20000.00；占比：1.50%。" in first.body
+    links = {m.user.username: _path(m.link) for m in sent}
+    assert links[org_a.users["admin"].username] == "/hospitality/policy/"
+    assert links[org_a.users["mdirector"].username] == "/hospitality/report/?month=2026-06"
+    for persona in ("admin", "mdirector", "allroles"):
+        assert client_as(org_a.users[persona]).get(links[org_a.users[persona].username]).status_code == 200
+    with org_a.scope():
+        assert list(PolicyReviewReminder.objects.filter(tenant=org_a.tenant).values_list("policy", flat=True)) == [
+            adjusted.pk
+        ]
+    assert _review_messages(org_b) == []  # org B's rules were issued with its first sweep: not a quarter ago
+    # An adjustment already issued (starting later) when the quarter of the version in force ends: no reminder.
+    with at(dt.date(2026, 7, 1)):
+        v3 = new_version(org_a, dt.date(2026, 7, 2), extra_dishes=1)
+    with at(dt.date(2026, 10, 1), 10):
+        later = new_version(org_a, dt.date(2026, 10, 5), extra_dishes=2)
+    with at(dt.date(2026, 10, 2), 10):
+        with org_a.scope():
+            assert hosp.policy_in_force(tenant=org_a.tenant, day=dt.date(2026, 10, 2)) == v3
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 0  # v3's quarter is over, but v4 is issued
+    with at(dt.date(2027, 1, 4), 10):
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 0
+    with at(dt.date(2027, 1, 5), 10):
+        assert remind_policy_reviews(tenant_id=org_a.tenant.pk) == 3  # v4's own quarter
+    with org_a.scope():
+        reminded = set(PolicyReviewReminder.objects.filter(tenant=org_a.tenant).values_list("policy", flat=True))
+    assert reminded == {adjusted.pk, later.pk} and v3.pk not in reminded
+    from marketing.celery import app as celery_app
+
+    assert "expenses.hospitality.tasks.remind_policy_reviews" in {
+        entry["task"] for entry in celery_app.conf.beat_schedule.values()
+    }
+
+
 def test_S001_34_real_progress_and_the_sales_managers_approval(org_a, v):
     """S001-34: 有实质性进展的客户来郑考察，报销售部经理批准 (the branch GM of the branch)."""
     with at(TUESDAY):
@@ -342,6 +429,51 @@ def test_S001_39_designated_venues_only(org_a, org_b, v):
     with at(WED, 22):
         after = claim(org_a, app3, [line("dish", "300.00", 3)], venue=v)
     assert shares(after) == (D("300.00"), D("0.00"), D("300.00"))
+
+
+def _venue_messages(org, venue_obj):
+    with org.scope():
+        return list(Message.objects.filter(tenant=org.tenant, kind="hospitality.venue",
+                                           dedupe_key__startswith=f"hosp-venue:{venue_obj.pk}:").select_related("user"))
+
+
+def _people(org, messages):
+    names = {u.pk: k for k, u in org.users.items()}
+    return sorted(names[m.user_id] for m in messages)
+
+
+def test_S001_39_new_venue_is_announced_to_who_may_apply(org_a, org_b, client_as):
+    """S001-39: 以定点招待为原则 -- the company keeps the venue list and announces new venues: a venue added
+    active is sent through the outbox, once per person, to the active members the policy in force lets
+    apply (its applicant roles), with a link to the application form that opens for them; not to another
+    tenant, not again on an edit or a second save, not for a venue added inactive; again when re-activated."""
+    with at(TUESDAY):
+        new = venue(org_a, name="新桥酒家", lodging=False)
+        hidden = venue(org_a, name="备用店", active=False)
+    sent = _venue_messages(org_a, new)
+    assert _people(org_a, sent) == sorted(APPLICANTS)
+    assert sent[0].subject == "【定点招待场所】新增 新桥酒家（上海）"
+    assert "新桥酒家，上海 人民路 1 号，提供用餐。" in sent[0].body
+    assert {_path(m.link) for m in sent} == {"/hospitality/apply/"}
+    assert client_as(org_a.users["sales"]).get(_path(sent[0].link)).status_code == 200
+    assert _venue_messages(org_a, hidden) == []
+    with org_b.scope():
+        assert not Message.objects.filter(tenant=org_b.tenant, kind="hospitality.venue").exists()
+    assert not {m.user_id for m in sent} & {u.pk for u in org_b.users.values()}
+    with org_a.scope():  # an edit, and the same save twice: nothing more
+        for _i in range(2):
+            hosp.venue_save(tenant=org_a.tenant, actor=org_a.users["admin"], venue=new,
+                            data={"address": "新桥路 2 号", "is_active": True})
+    assert len(_venue_messages(org_a, new)) == len(APPLICANTS)
+    with org_a.scope():  # off the list, and back on it: announced again (once)
+        hosp.venue_save(tenant=org_a.tenant, actor=org_a.users["admin"], venue=new, data={"is_active": False})
+        for _i in range(2):
+            hosp.venue_save(tenant=org_a.tenant, actor=org_a.users["admin"], venue=new, data={"is_active": True})
+    assert len(_venue_messages(org_a, new)) == 2 * len(APPLICANTS)
+    with at(TUESDAY):  # the policy in force decides who may apply
+        new_version(org_a, TUESDAY, applicant_roles=[Role.SALESPERSON])
+        only_sales = venue(org_a, name="江景酒店")
+    assert _people(org_a, _venue_messages(org_a, only_sales)) == ["allroles", "sales", "sales2"]
 
 
 def test_S001_40_dishes_diners_plus_one_soup_and_staple_covered_drinks_not(org_a, v):

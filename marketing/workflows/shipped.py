@@ -131,7 +131,9 @@ SHIPPED = [
             F("nature", "活动性质", "choice", True, options=["常规", "特殊"],
               help="特殊的市场活动须由总经理批准；常规的由产品市场部经理批准。"),
             F("period", "活动时间", "daterange", True), F("place", "地点", "text"),
-            F("budget", "活动预算", "money"), F("plan", "市场活动策划书", "attachment"),
+            # S004-25 / S001-21: every activity's cost is budgeted and approved with it (a positive amount).
+            F("budget", "活动预算", "money", True, help="活动的费用预算（元），随申请一起审批。"),
+            F("plan", "市场活动策划书", "attachment"),
             F("customers", "邀请客户", "customer"), F("staff", "参加人员", "people"),
         ],
         "steps": [

@@ -294,6 +294,10 @@ def clean_values(fields: list[dict], raw: dict, *, tenant, membership=None) -> t
         except _Bad as exc:
             errors[field["key"]] = str(exc)
             continue
+        if field.get("required") and field["type"] == FieldType.MONEY and Decimal(cleaned) <= 0:
+            # A required amount (a budget, an order's value) is one to approve: zero is not one.
+            errors[field["key"]] = _("请填写大于 0 的金额。")
+            continue
         if not _blank(cleaned):
             values[field["key"]] = cleaned
         elif field.get("required"):

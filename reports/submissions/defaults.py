@@ -9,7 +9,8 @@ the other plans of issue #22: S001-02 / S002-02 (年度销售、毛利、费用�
 S001-12 (季度、年度销售计划), S004-17 (年度、月份生产计划), S001-14 (大区目标与工作计划,
 checked against its branches' targets), S002-04 (每日工作日志, prefilled from the day's visits),
 S002-12 (承诺书, reviewed and sent back when it does not pass), S001-17 (销售计划日/周/月报 of the
-regional manager, prefilled with the region's figures)."""
+regional manager, prefilled with the region's figures), S000-10 (定期外宣品设计稿资料收集, each
+quarter, prefilled with the quarter's archived SC-006 design drafts)."""
 
 from __future__ import annotations
 
@@ -261,6 +262,25 @@ DEFAULT_RULES: list[dict] = [
                    {"key": "customers", "label": "重点客户", "type": "table", "required": False, "help": "",
                     "columns": _t(("customer", "客户", "customer"), ("amount", "预计金额", "money"))},
                    {"key": "pledge", "label": "承诺内容", "type": "textarea", "required": True, "help": ""}],
+    },
+    {
+        "code": "design_drafts_quarterly", "name": "外宣品设计稿资料收集（季度）", "sort_order": 88,
+        "description": "市场经理（市场专员）每季度末收集本季度定稿存档的外宣品设计稿，归档备查；由本季度存档的"
+                       "宣传物料设计申请（SC-006）预填，外部制作的设计稿可补充附件。",
+        "scope": SubmitterScope.PERSON, "submitter_roles": [Role.MARKETING_SPECIALIST], "cadence": Cadence.QUARTERLY,
+        "period_month": 3, "month_day": 31, "deadline_time": dt.time(18, 0), "shift_to_working_day": True,
+        "remind_minutes_before": 3 * 24 * 60,
+        "reviewer_roles": [Role.MARKETING_DIRECTOR], "digest_roles": [Role.MARKETING_DIRECTOR],
+        "prefill": Prefill.DESIGN_DRAFTS,
+        "fields": [
+            {"key": "drafts", "label": "本季度存档的设计稿", "type": "table", "required": False,
+             "help": "由本季度定稿存档的宣传物料设计申请（SC-006）预填",
+             "columns": _t(("number", "申请编号", "text"), ("title", "名称", "text"), ("material", "物料类型", "text"),
+                           ("files", "设计稿文件", "text"), ("archived", "存档日期", "date"))},
+            {"key": "files", "label": "其他设计稿", "type": "attachment", "required": False,
+             "help": "未经系统申请的外宣品设计稿"},
+            {"key": "notes", "label": "说明", "type": "textarea", "required": False, "help": ""},
+        ],
     },
     {
         "code": "visit_plan", "name": "个人拜访方案（下周重点客户）", "sort_order": 70,

@@ -53,6 +53,7 @@ class Prefill(models.TextChoices):
     VISITS = "visits", _("从当日客户拜访记录生成")
     COMPILED = "compiled", _("汇编来源规则上一期的全部报表")
     REGION_FIGURES = "region", _("本人所辖分公司的回款、目标与完成率")
+    DESIGN_DRAFTS = "drafts", _("本季度定稿存档的宣传物料设计稿（SC-006）")
 
 
 class Feed(models.TextChoices):

@@ -34,7 +34,44 @@ def initial_for(*, rule: SubmissionRule, period: dt.date, branch, membership: Me
         return compiled(rule=rule, period=period)
     if rule.prefill == Prefill.REGION_FIGURES:
         return region_figures(rule=rule, period=period, membership=membership)
+    if rule.prefill == Prefill.DESIGN_DRAFTS:
+        return design_drafts(rule=rule, period=period)
     return {}
+
+
+DESIGN_FORM_CODE = "SC-006"  # 宣传物料设计 (marketing.workflows.shipped): design → review → 定稿存档
+
+
+def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the calendar quarter holding ``day``."""
+    first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    after = dt.date(first.year + (first.month + 3 > 12), (first.month + 2) % 12 + 1, 1)
+    return first, after - dt.timedelta(days=1)
+
+
+def design_drafts(*, rule: SubmissionRule, period: dt.date) -> dict:
+    """S000-10 (定期外宣品设计稿资料收集): the quarter's collection starts from the tenant's SC-006
+    requests archived in the quarter of the period -- approved, their chain finished on a local
+    day of that quarter -- one row each: number, title, material, the design-draft files and the
+    day archived. Fills the rule's ``drafts`` table (left alone when the rule has none)."""
+    from marketing.workflows.models import FormRequest, RequestStatus
+
+    table = next((f for f in rule.fields or [] if f.get("key") == "drafts" and f.get("type") == FieldType.TABLE), None)
+    if table is None:
+        return {}
+    zone = rule.tenant.zone
+    first, last = quarter_of(period)
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    archived = (FormRequest.objects.filter(tenant=rule.tenant, template__code=DESIGN_FORM_CODE,
+                                           status=RequestStatus.APPROVED, finished_at__gte=start, finished_at__lt=end)
+                .prefetch_related("attachments").order_by("finished_at", "id")[:200])
+    rows = []
+    for req in archived:
+        files = "、".join(a.name for a in sorted(req.attachments.all(), key=lambda a: a.pk) if a.field_key == "draft")
+        rows.append({"number": req.number, "title": req.title, "material": str(req.values.get("material") or ""),
+                     "files": files[:500], "archived": req.finished_at.astimezone(zone).date().isoformat()})
+    return {"drafts": rows}
 
 
 REGION_FIGURE_KEYS = ("period_collections", "mtd_collections", "month_target", "rate")

@@ -271,6 +271,92 @@ def test_S000_10_sc006_design_drafts_are_archived_with_the_request(org_a):
         assert archived.values["draft"][0]["name"] == "draft.pdf"
 
 
+def _archived_design(org, title, when, *, files=("draft.pdf",), finish=True):
+    """An SC-006 request filed and walked to 定稿存档 (no printing) at local time ``when``."""
+    import time_machine
+
+    from marketing.demo import membership_of
+    from marketing.workflows import services
+
+    from .helpers import pdf
+
+    user = org.users["sales"]
+    branch = next(iter(org.branches.values()))
+    with time_machine.travel(when, tick=False):
+        with org.scope():
+            req = services.request_create(
+                template=_template(org, "SC-006"), actor=user, membership=membership_of(user), title=title,
+                branch=branch, uploads={"draft": [pdf(n) for n in files]},
+                raw={"material": "折页", "format": "A4", "content": "卖点", "due": "2026-03-20", "printing": "无需印刷"},
+            )
+        if finish:
+            _walk(org, req)
+    return req
+
+
+def test_S000_10_new_tenant_gets_the_quarterly_design_draft_collection(settings):
+    """S000-10: 定期外宣品设计稿资料收集 -- every new tenant starts with a quarterly submission rule filed by the
+    market specialist (the SC-006 designer's role), reviewed by the marketing director, due at each quarter's
+    end on the working-day calendar (a quarter end on a weekend or holiday moves to the next working day)."""
+    import datetime as dt
+
+    from marketing.services import tenant_create
+    from marketing.tenancy import tenant_scope
+    from reports.submissions import cadence
+    from reports.submissions.models import Cadence, Prefill, SubmissionRule, SubmitterScope
+    from reports.workcal import WorkCalendar
+
+    tenant, _admin = tenant_create(name="丙公司", slug="gamma", marketing_mailbox="m@gamma.test",
+                                   admin_username="gamma-admin", admin_password="Gamma!pass-2026")
+    with tenant_scope(tenant):
+        rule = SubmissionRule.objects.get(tenant=tenant, code="design_drafts_quarterly")
+        cal = WorkCalendar(tenant)
+        assert (rule.name, rule.cadence, rule.scope, rule.prefill) == (
+            "外宣品设计稿资料收集（季度）", Cadence.QUARTERLY, SubmitterScope.PERSON, Prefill.DESIGN_DRAFTS)
+        assert (rule.submitter_roles, rule.reviewer_roles) == (["marketing_specialist"], ["marketing_director"])
+        periods = list(cadence.nominal_dates(rule, dt.date(2024, 1, 1), dt.date(2024, 12, 31), cal))
+        assert periods == [dt.date(2024, 3, 31), dt.date(2024, 6, 30), dt.date(2024, 9, 30), dt.date(2024, 12, 31)]
+        # 2024-03-31 and 06-30 are Sundays: due the next working day, 18:00
+        assert [cadence.due_date(rule, p, cal) for p in periods] == [
+            dt.date(2024, 4, 1), dt.date(2024, 7, 1), dt.date(2024, 9, 30), dt.date(2024, 12, 31)]
+        assert [cadence.period_label(rule, p) for p in periods] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+        assert cadence.due_at(rule, periods[0], cal).time() == dt.time(18, 0)
+
+
+def test_S000_10_quarters_collection_lists_that_quarters_archived_design_drafts(org_a, org_b, client_as):
+    """S000-10: 定期外宣品设计稿资料收集 -- the quarter's collection starts from the SC-006 requests archived (approved)
+    in that quarter, local time: one row per request with its design-draft files. Not a request archived in
+    another quarter, not one still in review, not another tenant's."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from marketing.demo import membership_of
+    from reports.submissions import prefill
+    from reports.submissions.models import SubmissionRule
+
+    sh = ZoneInfo("Asia/Shanghai")
+    spring = _archived_design(org_a, "春季折页", dt.datetime(2026, 2, 10, 10, tzinfo=sh), files=("a.pdf", "b.pdf"))
+    last_day = _archived_design(org_a, "三月海报", dt.datetime(2026, 3, 31, 23, 30, tzinfo=sh))
+    _archived_design(org_a, "去年展架", dt.datetime(2025, 12, 31, 23, 30, tzinfo=sh))
+    _archived_design(org_a, "四月宣传册", dt.datetime(2026, 4, 1, 0, 30, tzinfo=sh))
+    _archived_design(org_a, "审阅中", dt.datetime(2026, 3, 2, 10, tzinfo=sh), finish=False)
+    _archived_design(org_b, "乙公司折页", dt.datetime(2026, 3, 2, 10, tzinfo=sh))
+    with org_a.scope():
+        rule = SubmissionRule.objects.get(tenant=org_a.tenant, code="design_drafts_quarterly")
+        data = prefill.initial_for(rule=rule, period=dt.date(2026, 3, 31), branch=None,
+                                   membership=membership_of(org_a.users["mspec"]))
+    assert data == {"drafts": [
+        {"number": spring.number, "title": "春季折页", "material": "折页", "files": "a.pdf、b.pdf", "archived": "2026-02-10"},
+        {"number": last_day.number, "title": "三月海报", "material": "折页", "files": "draft.pdf",
+         "archived": "2026-03-31"},
+    ]}
+    # The filing page starts from it.
+    page = client_as(org_a.users["mspec"]).get(f"/plans/rules/{rule.pk}/submit/?period=2026-03-31")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'value="{spring.number}"' in html and 'value="a.pdf、b.pdf"' in html and "乙公司折页" not in html
+
+
 SC007 = {"activity": "技术交流会", "period": ["2026-04-10", "2026-04-11"]}
 
 
@@ -295,10 +381,71 @@ def test_S004_25_S001_21_sc007_special_to_gm_routine_to_product_marketing_manage
         ("产品市场部经理批准", "产品市场部经理", "approve", "tenant", "nature == 常规"),
         ("活动记录与效果评估", "市场经理", "record", "tenant", ""),
     ]
-    assert _fields(org_a, "SC-007")["budget"] == ("活动预算", "money", False)
+    assert _fields(org_a, "SC-007")["budget"] == ("活动预算", "money", True)
     req = _file(org_a, "SC-007", {**SC007, "nature": nature, "budget": "8000"})
     assert req.values["budget"] == "8000.00"
     assert _walk(org_a, req) == route
+
+
+@pytest.mark.parametrize("budget", [None, "", "0", "-5"])
+def test_S004_25_S001_21_sc007_activity_budget_is_required_and_positive(org_a, budget):
+    """S004-25 / S001-21: 每项推广活动的费用要有预算并经审批 -- a new tenant's shipped SC-007 requires the
+    activity budget, a positive amount, checked by the service whatever the browser sends: no budget (or
+    zero, or a negative one) is a field error on 活动预算 and files nothing."""
+    from django.core.exceptions import ValidationError
+
+    from marketing.workflows.models import FormRequest
+
+    raw = {**SC007, "nature": "常规"}
+    if budget is not None:
+        raw["budget"] = budget
+    with pytest.raises(ValidationError) as exc:
+        _file(org_a, "SC-007", raw)
+    expected = "此项必填。" if budget in (None, "") else ("请填写大于 0 的金额。" if budget == "0" else "金额不能为负数。")
+    assert exc.value.message_dict == {"budget": [expected]}
+    with org_a.scope():
+        assert not FormRequest.objects.filter(tenant=org_a.tenant, template__code="SC-007").exists()
+
+
+def test_S004_25_S001_21_sc007_form_page_shows_the_budget_error_and_files_with_one(org_a, client_as):
+    """S004-25 / S001-21: on the form page a missing budget is shown on the field (nothing filed); with the
+    budget the special activity is filed and goes to the GM as before."""
+    from marketing.workflows.models import FormRequest
+
+    from .helpers import pending_people
+
+    sc7 = _template(org_a, "SC-007")
+    client = client_as(org_a.users["sales"])
+    post = {"op": "submit", "title": "经销商大会", "branch": str(org_a.branches["A1"].pk), "v-activity": "公共活动",
+            "v-nature": "特殊", "v-period-start": "2026-06-01", "v-period-end": "2026-06-02"}
+    page = client.post(f"/workflows/templates/{sc7.pk}/new/", post)
+    assert page.status_code == 200 and "此项必填。" in page.content.decode()
+    with org_a.scope():
+        assert not FormRequest.objects.filter(tenant=org_a.tenant, template=sc7).exists()
+    response = client.post(f"/workflows/templates/{sc7.pk}/new/", {**post, "v-budget": "260000"})
+    with org_a.scope():
+        req = FormRequest.objects.get(tenant=org_a.tenant, template=sc7)
+    assert response.status_code == 302 and response["Location"] == f"/workflows/requests/{req.pk}/"
+    assert req.values["budget"] == "260000.00"
+    assert pending_people(org_a, req) - {"allroles"} == {"gm"}
+
+
+def test_S004_25_S001_21_existing_tenants_sc007_form_is_left_as_it_was(org_a):
+    """S004-25 / S001-21: the requirement is in the shipped definition (new tenants, 'install missing shipped
+    forms'); a tenant's form that already exists -- here one whose published version still has an optional
+    budget -- is not rewritten by the install, and its requests without a budget still file."""
+    from marketing.workflows import services
+    from marketing.workflows.setup import ensure_shipped
+
+    sc7 = _template(org_a, "SC-007")
+    with org_a.scope():
+        version = sc7.versions.get()
+        fields = [{**f, "required": False} if f["key"] == "budget" else f for f in version.fields]
+        services.draft_save(template=sc7, actor=org_a.users["admin"], fields=fields)
+        services.version_publish(template=sc7, actor=org_a.users["admin"])
+        assert ensure_shipped(tenant=org_a.tenant, actor=org_a.users["admin"]) == []
+    req = _file(org_a, "SC-007", {**SC007, "nature": "常规"})
+    assert "budget" not in req.values
 
 
 def test_S004_26_sc007_activity_plan_attachment(org_a):

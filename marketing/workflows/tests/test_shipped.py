@@ -130,7 +130,7 @@ def test_S004_22_23_sc006_printing_adds_purchase_printer_and_stock_in(org_a):
         ("填写印刷采购申请", "mspec"), ("采购部交印刷厂", "ops"), ("印刷完成入库", "gmassist")]
 
 
-SC007 = {"activity": "技术交流会", "period": ["2026-04-10", "2026-04-11"]}
+SC007 = {"activity": "技术交流会", "period": ["2026-04-10", "2026-04-11"], "budget": "8000"}  # the budget is required (S004-25)
 
 
 def test_S004_25_sc007_special_activity_goes_to_the_general_manager(org_a):
