@@ -22,9 +22,10 @@ NOT_SOFTWARE = re.compile(r"^\| (S00\d-\d\d) \| (.*?) \| (.*?) \|\s*$")
 
 # Rows the product deliberately does not encode, with the reason (issue #22: "done or declined").
 DECLINED = {
-    "S002-10": "Second half declined: seed 002's 办理开户手续 / 入金 (account opening, deposits) are an "
-               "investment firm's stages; an extended-warranty sale ends in a signed contract (Stage.SIGNED). "
-               "The first half -- a failed deal needs its reason -- is implemented (customers/tests/test_complaints.py).",
+    "S002-10": "The shipped stages leave out seed 002's 办理开户手续 / 入金 (account opening, deposits: an "
+               "investment firm's stages; an extended-warranty sale ends in a signed contract). The stages are "
+               "the tenant's own (customers/stages.py, page 客户阶段): a tenant that wants such stages adds them. "
+               "A failed deal needs its reason in any lost-kind stage (customers/tests/test_stages.py).",
     "S003-04": "Business-trip check-ins: no trip record exists to know who is travelling; declined until a "
                "travel-request form exists on the form builder (a person may file a daily 工作日志 meanwhile).",
 }
