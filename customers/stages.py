@@ -6,8 +6,9 @@ say which moves are allowed. What the product needs to know of a stage is its ki
 (``StageKind``): entering a lost stage needs the reason, a won stage counts as signed on the
 home card, lost customers leave the meeting pack's follow-up list.
 
-Reads go through ``stage_set(tenant)``: one query, kept on the tenant object for the rest of
-the request (a request's tenant is its own object). A tenant with no rows reads the starting
+Reads go through ``stage_set(tenant)``: the per-process choices cache (dropped on any write
+to the table), kept on the tenant object for the rest of the request (a request's tenant is
+its own object). A tenant with no rows reads the starting
 stages without a query being written; the first change writes the starting rows, then edits
 them (``stage_save``)."""
 
@@ -123,9 +124,13 @@ def starting_stages() -> list[StageInfo]:
     ]
 
 
-def _info(row: CustomerStage) -> StageInfo:
-    return StageInfo(code=row.code, label=row.label, label_en=row.label_en, kind=row.kind, position=row.position,
-                     active=row.is_active, next=frozenset(row.next_codes or ()), revision=row.revision)
+_ROW = ("code", "label", "label_en", "kind", "position", "is_active", "next_codes", "revision")
+
+
+def _info(row: tuple) -> StageInfo:
+    code, label, label_en, kind, position, active, next_codes, revision = row
+    return StageInfo(code=code, label=label, label_en=label_en, kind=kind, position=position, active=active,
+                     next=frozenset(next_codes or ()), revision=revision)
 
 
 def stage_set(tenant) -> StageSet:
@@ -133,8 +138,12 @@ def stage_set(tenant) -> StageSet:
     memo = getattr(tenant, "__dict__", {}).get(_MEMO)
     if memo is not None:
         return memo
+    from marketing.pagecache import cached_choices
+
     tenant_id = getattr(tenant, "pk", tenant)
-    rows = [_info(r) for r in CustomerStage.objects.filter(tenant_id=tenant_id)]
+    # Read through the per-process choices cache (its generation moves on any write to the
+    # table, marketing/pagecache.py): list pages pay no query for the stages.
+    rows = [_info(r) for r in cached_choices(CustomerStage.objects.filter(tenant_id=tenant_id).values_list(*_ROW))]
     result = StageSet(rows, configured=True) if rows else StageSet(starting_stages(), configured=False)
     if hasattr(tenant, "__dict__"):
         tenant.__dict__[_MEMO] = result

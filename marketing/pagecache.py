@@ -198,7 +198,7 @@ def _collect_card_watches() -> None:
 CHOICE_MODELS = (
     "marketing.Branch", "marketing.Region", "marketing.User", "marketing.Membership",
     "marketing.RoleAssignment", "marketing.BranchUserObjectPermission", "marketing.Tenant",
-    "auth.Permission", "customers.Tag",
+    "auth.Permission", "customers.Tag", "customers.CustomerStage",
 )
 CHOICES_TTL = 600  # belt and braces: a process forgets a list after ten minutes anyway
 CHOICES_SIZE = 512
