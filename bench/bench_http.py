@@ -51,7 +51,8 @@ PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 SLUG = "bench-http"
 PASSWORD = "Bench!pass-2026"
 
-SIZES = {"customers": 100_000, "grants": 25_000, "expenses": 100_000, "branches": 200, "sales": 200}
+SIZES = {"customers": 100_000, "grants": 25_000, "expenses": 100_000, "branches": 200, "sales": 200,
+         "partners": 100_000}
 
 # (label, server, user key, path, text the page must contain)
 PAGES = [
@@ -62,6 +63,7 @@ PAGES = [
     ("report board (GM)", "product", "gm", "/reports/board/", "第199分公司"),
     ("home (GM)", "product", "gm", "/", "/reports/board/"),
     ("customer name search (GM)", "product", "gm", "/customers/?q=" + urllib.parse.quote("客户0123"), "基准客户0123"),
+    ("partner register (GM)", "product", "gm", "/partners/", "基准合作单位"),
     ("ref: guardian page", "reference", "alice", "/customers/", "Customer"),
     ("ref: plain page", "reference", "alice", "/plain/", "Customer"),
 ]
@@ -101,6 +103,7 @@ def seed_product() -> None:
     with scopes_disabled():
         if Tenant.objects.filter(slug=SLUG).exists():
             print("product data present", flush=True)
+            seed_partners(Tenant.objects.get(slug=SLUG))
             return
     from customers.crypto import encrypt, phone_hash
     from customers.models import Customer, CustomerUserObjectPermission, Tag
@@ -227,8 +230,45 @@ def seed_product() -> None:
                     customer_visits=3, contracts_signed=1, due_at=due, submitted_at=at, submitted_by=bgm,
                     created_by=bgm))
         DailyReport.objects.bulk_create(reports, batch_size=2000)
+    seed_partners(tenant)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def seed_partners(tenant) -> None:
+    """The partner register (合作协议存档, a newer app's list): SIZES["partners"] dealers and
+    repair shops over the 200 branches. Added to a database seeded before it existed."""
+    import time as _time
+
+    from django.db import connection
+
+    from customers.partners.models import Partner, PartnerType
+    from marketing.models import Branch, User
+    from marketing.tenancy import tenant_scope
+
+    with tenant_scope(tenant):
+        if Partner.objects.filter(tenant=tenant).exists():
+            return
+        t0 = _time.perf_counter()
+        from customers.partners.services import ensure_default_types
+
+        ensure_default_types(tenant)
+        types = list(PartnerType.objects.filter(tenant=tenant).order_by("sort_order"))
+        branches = list(Branch.objects.filter(tenant=tenant).select_related("region").order_by("code"))
+        sales = list(User.objects.filter(username__startswith=f"{SLUG}_s").order_by("username"))
+        creator = User.objects.get(username=f"{SLUG}_admin")
+        batch = []
+        for i in range(SIZES["partners"]):
+            b = branches[i % len(branches)]
+            batch.append(Partner(tenant=tenant, type=types[i % 2], name=f"基准合作单位{i:06d}", city=b.city or "",
+                                 branch=b, region=b.region, salesperson=sales[i % len(sales)], created_by=creator))
+            if len(batch) == 10000:
+                Partner.objects.bulk_create(batch)
+                batch = []
+        Partner.objects.bulk_create(batch)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"{SIZES['partners']} partners: {_time.perf_counter() - t0:.0f}s", flush=True)
 
 
 def product_sessions() -> None:

@@ -334,6 +334,7 @@ def test_S002_09_target_customer_table_export(org_a, client_as, cust_a):
         "结果",
         "下一步",
         "下次跟进日期",
+        "分析师",
     ]
     assert sorted(rows[1:]) == sorted(
         [
@@ -349,6 +350,7 @@ def test_S002_09_target_customer_table_export(org_a, client_as, cust_a):
                 "同意试点",
                 "送合同",
                 "2026-05-08",
+                None,
             ],
             [
                 "2026-04-01",
@@ -361,6 +363,7 @@ def test_S002_09_target_customer_table_export(org_a, client_as, cust_a):
                 "三年延保",
                 "同意试点",
                 "送合同",
+                None,
                 None,
             ],
         ]

@@ -125,7 +125,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # a query psycopg has seen DB_PREPARE_THRESHOLD times on a connection is planned once and
     # reused; with persistent connections (DB_CONN_MAX_AGE) that saves PostgreSQL's planning
     # on every page. Behind a transaction-pooling PgBouncer set DB_PREPARE_THRESHOLD=off.
-    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "off").strip().lower()
+    _prepare = os.environ.get("DB_PREPARE_THRESHOLD", "5").strip().lower()
     if _prepare not in ("", "off", "none", "0"):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             {"server_side_binding": True, "prepare_threshold": int(_prepare)}
