@@ -89,12 +89,16 @@ def may_manage(membership: Membership, trip: Trip) -> bool:
         pk=trip.traveller_id).exists()
 
 
+def _field_error(name: str, message: str, code: str) -> ValidationError:
+    return ValidationError({name: ValidationError(message, code=code)})
+
+
 def _traveller_membership(tenant, traveller) -> Membership:
     m = (Membership.objects.filter(tenant=tenant, user_id=getattr(traveller, "pk", None), is_active=True,
                                    user__is_active=True)
          .select_related("user").prefetch_related("role_assignments").first())
     if m is None:
-        raise ValidationError({"traveller": _("出差人必须是本公司的在职成员。")}, code="not_member")
+        raise _field_error("traveller", _("出差人必须是本公司的在职成员。"), "not_member")
     return m
 
 
@@ -104,16 +108,16 @@ def _check(*, tenant, actor_membership: Membership, data: dict, today: dt.date, 
         raise PermissionDenied
     start, end = data["start_date"], data["end_date"]
     if end < start:
-        raise ValidationError({"end_date": _("返回日期不能早于出发日期。")}, code="end_before_start")
+        raise _field_error("end_date", _("返回日期不能早于出发日期。"), "end_before_start")
     if (end - start).days + 1 > MAX_TRIP_DAYS:
-        raise ValidationError({"end_date": _("一次出差最长 %(n)d 天。") % {"n": MAX_TRIP_DAYS}}, code="too_long")
+        raise _field_error("end_date", _("一次出差最长 %(n)d 天。") % {"n": MAX_TRIP_DAYS}, "too_long")
     if creating and end < today:
-        raise ValidationError({"end_date": _("已经结束的出差无需申报。")}, code="in_the_past")
+        raise _field_error("end_date", _("已经结束的出差无需申报。"), "in_the_past")
     if data.get("checkins_per_day") not in (1, 2):
-        raise ValidationError({"checkins_per_day": _("每日汇报次数为 1 或 2 次。")}, code="bad_count")
+        raise _field_error("checkins_per_day", _("每日汇报次数为 1 或 2 次。"), "bad_count")
     branch = data.get("branch")
     if branch is not None and not visible_branches(membership=traveller_m).filter(pk=branch.pk).exists():
-        raise ValidationError({"branch": _("出差人不属于该分公司。")}, code="bad_branch")
+        raise _field_error("branch", _("出差人不属于该分公司。"), "bad_branch")
     if not (data.get("destination") or "").strip() or not (data.get("purpose") or "").strip():
         raise ValidationError(_("请填写目的地和出差事由。"), code="required")
     return traveller_m
@@ -157,7 +161,7 @@ def trip_update(*, membership: Membership, trip: Trip, data: dict, request=None,
     today = local_date(tenant, now)
     _check(tenant=tenant, actor_membership=membership, data=data, today=today, creating=False)
     if data["traveller"].pk != trip.traveller_id and trip.checkins.exists():
-        raise ValidationError({"traveller": _("已有出差汇报，不能更换出差人。")}, code="has_checkins")
+        raise _field_error("traveller", _("已有出差汇报，不能更换出差人。"), "has_checkins")
     outside = trip.checkins.filter(Q(local_date__lt=data["start_date"]) | Q(local_date__gt=data["end_date"]))
     if outside.exists():
         raise ValidationError(_("已有汇报的日期不能移出出差期间。"), code="checkins_outside")
@@ -211,7 +215,7 @@ def trip_checkin(*, membership: Membership, trip: Trip, progress: str, location:
     progress = (progress or "").strip()
     location = (location or "").strip()
     if not progress:
-        raise ValidationError({"progress": _("请填写业务进展。")}, code="required")
+        raise _field_error("progress", _("请填写业务进展。"), "required")
     if len(progress) > PROGRESS_MAX or len(location) > LOCATION_MAX:
         raise ValidationError(_("内容过长。"), code="too_long")
     if TripCheckIn.objects.filter(tenant=tenant, trip=trip, local_date=day).count() >= MAX_CHECKINS_PER_DAY:
