@@ -340,3 +340,30 @@ def test_home_card_shows_todays_checkins_on_a_trip(org_a):
     assert cards("sales", at(THU, 8))["出差中：今日汇报"]["value"] == "0/2"
     assert "出差中：今日汇报" not in cards("sales", at(MON, 15))
     assert "出差中：今日汇报" not in cards("bgm", at(WED, 15))
+
+
+@pytest.mark.django_db
+def test_board_queries_do_not_grow_with_trips_and_pages_render_in_english(org_a, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def board_queries():
+        client = client_as(org_a.users["mdirector"])
+        with time_machine.travel(at(WED, 14), tick=False), CaptureQueriesContext(connection) as ctx:
+            assert client.get("/plans/trips/board/").status_code == 200
+            assert client.get("/plans/trips/board/?format=xlsx").status_code == 200
+        return len(ctx.captured_queries)
+
+    first = declare(org_a, "sales")
+    checkin(org_a, "sales", first, at(TUE, 9))
+    board_queries()  # warms the per-process caches (navigation, capability sets)
+    few = board_queries()
+    for persona in ("sales2", "rm", "bgm", "bgm2", "cashier"):
+        checkin(org_a, persona, declare(org_a, persona, dest="宁波"), at(TUE, 9))
+    assert board_queries() == few
+    english = client_as(org_a.users["sales"], language="en")
+    with time_machine.travel(at(WED, 14), tick=False):
+        mine = english.get("/plans/trips/").content.decode()
+        home = client_as(org_a.users["sales"]).get("/").content.decode()
+    assert "My trips" in mine and "Send check-in" in mine and "Declare a trip" in mine
+    assert "出差中：今日汇报" in home and "0/2" in home
