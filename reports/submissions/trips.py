@@ -274,7 +274,7 @@ def board_rows(*, tenant, trips, day: dt.date, today: dt.date) -> list[BoardRow]
     the days missed so far (up to ``day``, not counting a day that is not over)."""
     trips = list(trips)
     counts = day_counts(tenant=tenant, trips=trips)
-    upto = min(day + dt.timedelta(days=1), today)
+    upto = today if day >= today else day + dt.timedelta(days=1)  # (no overflow at date.max)
     return [BoardRow(trip=t, done=counts.get((t.pk, day), 0), required=t.checkins_per_day,
                      missed=missed_days(t, counts, upto)) for t in trips]
 

@@ -297,6 +297,8 @@ def test_board_counts_todays_checkins_and_missed_days(org_a, client_as, django_a
         assert [r.trip for r in by_branch] == [a2]
         by_person = director.get(f"/plans/trips/board/?traveller={org_a.users['sales'].pk}").context["rows"]
         assert [r.trip for r in by_person] == [a1]
+        for bad in ("2026-13-40", "9999-12-31"):  # a bad day is a form error, the last day no crash
+            assert director.get(f"/plans/trips/board/?day={bad}").status_code == 200
         bgm = client_as(org_a.users["bgm"]).get("/plans/trips/board/").context["rows"]
         assert [(r.trip, r.done, r.required, len(r.missed)) for r in bgm] == [(a1, 1, 2, 1)]
 
