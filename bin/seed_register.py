@@ -26,8 +26,6 @@ DECLINED = {
                "investment firm's stages; an extended-warranty sale ends in a signed contract). The stages are "
                "the tenant's own (customers/stages.py, page 客户阶段): a tenant that wants such stages adds them. "
                "A failed deal needs its reason in any lost-kind stage (customers/tests/test_stages.py).",
-    "S003-04": "Business-trip check-ins: no trip record exists to know who is travelling; declined until a "
-               "travel-request form exists on the form builder (a person may file a daily 工作日志 meanwhile).",
 }
 
 

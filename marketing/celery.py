@@ -26,6 +26,9 @@ app.conf.beat_schedule = {
     "contracts-remind-usage": {"task": "contracts.tasks.remind_usage_all", "schedule": crontab(minute=15)},
     # plans and periodic reports: reminders before each rule's deadline, digests after it.
     "submissions-dispatch": {"task": "reports.submissions.tasks.dispatch_submissions", "schedule": crontab()},
+    # business trips (S003-04): check-in reminders after 12:00/18:00 and the managers' notice of
+    # yesterday's missed check-ins from 09:00, each tenant's time; claimed per trip, day and kind.
+    "submissions-sweep-trips": {"task": "reports.submissions.tasks.sweep_trip_checkins", "schedule": crontab(minute="*/15")},
     # approvals: one digest a day of what waits for each approver, at 08:30 the tenant's time.
     "approvals-dispatch-digests": {"task": "marketing.tasks.dispatch_approval_digests", "schedule": crontab()},
     # the outbox: retries after backoff, and rows whose hand-off to the broker was lost.

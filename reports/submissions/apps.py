@@ -11,6 +11,7 @@ class SubmissionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import trip_notices  # noqa: F401  (registers the trip message kinds)
         from .approval import register_plan_type
 
         register_plan_type()

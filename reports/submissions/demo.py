@@ -21,8 +21,30 @@ def _member(tenant, personas, keys):
     return Membership.objects.get(tenant=tenant, user=user) if user else None
 
 
+def seed_trip(*, tenant, personas) -> None:
+    """One business trip under way (S003-04), declared by the salesperson, with one check-in today."""
+    from . import trips
+    from .models import Trip
+
+    if Trip.objects.filter(tenant=tenant).exists():
+        return
+    traveller = _member(tenant, personas, ("sales_hz", "sales_sy", "sales", "bgm", "bgm_hz", "bgm_sy"))
+    if traveller is None:
+        return
+    today = trips.local_date(tenant)
+    branch = visible_branches(membership=traveller).first()
+    trip = trips.trip_declare(membership=traveller, data={
+        "traveller": traveller.user, "branch": branch, "destination": "苏州",
+        "purpose": "走访苏州地区 4S 店，洽谈延保合作。", "start_date": today - dt.timedelta(days=1),
+        "end_date": today + dt.timedelta(days=2), "checkins_per_day": 2,
+    })
+    trips.trip_checkin(membership=traveller, trip=trip, progress="上午拜访两家 4S 店售后经理，约定下周提交合作方案。",
+                       location="苏州工业园区")
+
+
 def seed(*, tenant, personas, rich: bool) -> None:
     defaults.ensure_default_rules(tenant=tenant)
+    seed_trip(tenant=tenant, personas=personas)
     if Submission.objects.filter(tenant=tenant).exists():
         return
     bgm = _member(tenant, personas, ("bgm", "bgm_hz", "bgm_sy"))

@@ -114,3 +114,29 @@ def digest_xlsx(*, rule: SubmissionRule, board: dict) -> bytes:
                  Customer.objects.filter(tenant=rule.tenant, pk__in=customer_ids).values_list("pk", "name")}
     labels = {"customers": customers, "people": prefill.people_labels(tenant=rule.tenant, ids=people_ids)}
     return submissions_xlsx(rule=rule, rows=rows, labels=labels)
+
+
+def trip_checkins_xlsx(*, rows, tz) -> bytes:
+    """出差汇报: one row per check-in (S003-04). Every user-typed cell is text (formula-safe)."""
+    from django.utils.translation import gettext as _
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("出差汇报")
+    ws.append([_("日期"), _("汇报时间"), _("出差人"), _("分公司"), _("目的地"), _("出差期间"), _("每日应汇报"),
+               _("业务进展"), _("所在地点")])
+    for r in rows:
+        trip = r.trip
+        ws.append([r.local_date.isoformat(), r.reported_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), None,
+                   None, None, f"{trip.start_date:%Y-%m-%d} ~ {trip.end_date:%Y-%m-%d}", trip.checkins_per_day,
+                   None, None])
+        line = ws.max_row
+        as_text(ws.cell(row=line, column=3), trip.traveller.display_name)
+        as_text(ws.cell(row=line, column=4), trip.branch.name if trip.branch_id else "")
+        as_text(ws.cell(row=line, column=5), trip.destination)
+        as_text(ws.cell(row=line, column=8), r.progress)
+        as_text(ws.cell(row=line, column=9), r.location)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -285,3 +285,120 @@ class SubmissionReminder(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "rule", "period", "user"], name="submissions_reminder_unique")
         ]
+
+
+# --- Business trips (出差, S003-04: 业务人员出差应每日1-2次与公司保持联系，汇报业务进程) ----------
+
+
+class TripStatus(models.TextChoices):
+    """DECLARED -> CANCELLED (trip_cancel, before the trip is over). Whether a declared trip
+    is still to come, under way or over is read from its dates in the tenant's time zone
+    (``Trip.phase``), so no sweep has to move it along."""
+
+    DECLARED = "declared", _("已申报")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class TripPhase(models.TextChoices):
+    PLANNED = "planned", _("未出发")
+    ON_TRIP = "on_trip", _("出差中")
+    FINISHED = "finished", _("已结束")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Trip(TenantOwned):
+    """A business trip (出差): from ``start_date`` to ``end_date`` (calendar days, both
+    included, weekends too) the traveller owes ``checkins_per_day`` check-ins a day."""
+
+    traveller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("出差人")
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("分公司")
+    )
+    destination = models.CharField(_("目的地"), max_length=60)
+    purpose = models.CharField(_("出差事由"), max_length=300)
+    start_date = models.DateField(_("出发日期"))
+    end_date = models.DateField(_("返回日期"))
+    checkins_per_day = models.PositiveSmallIntegerField(
+        _("每日汇报次数"), choices=[(1, _("每日 1 次")), (2, _("每日 2 次"))], default=1
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=TripStatus.choices, default=TripStatus.DECLARED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申报人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("出差")
+        verbose_name_plural = _("出差")
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="submissions_trip_end_after_start"),
+            models.CheckConstraint(condition=models.Q(checkins_per_day__in=[1, 2]),
+                                   name="submissions_trip_checkins_1_or_2"),
+        ]
+        indexes = [models.Index(fields=["tenant", "start_date", "end_date"], name="submissions_trip_dates_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.traveller} {self.destination} {self.start_date:%m-%d}–{self.end_date:%m-%d}"
+
+    def phase(self, today: dt.date) -> str:
+        if self.status == TripStatus.CANCELLED:
+            return TripPhase.CANCELLED
+        if today < self.start_date:
+            return TripPhase.PLANNED
+        if today > self.end_date:
+            return TripPhase.FINISHED
+        return TripPhase.ON_TRIP
+
+    def phase_label(self, today: dt.date) -> str:
+        return TripPhase(self.phase(today)).label
+
+
+class TripCheckIn(TenantOwned):
+    """A check-in from the road (出差汇报). ``local_date`` is the tenant-local day of
+    ``reported_at`` (server time), kept so a day's count is one indexed lookup."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.PROTECT, related_name="checkins", verbose_name=_("出差"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("汇报人"))
+    reported_at = models.DateTimeField(_("汇报时间"))
+    local_date = models.DateField(_("日期"))
+    progress = models.TextField(_("业务进展"), max_length=1000)
+    location = models.CharField(_("所在地点"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("出差汇报")
+        verbose_name_plural = _("出差汇报")
+        ordering = ["-reported_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "trip", "local_date"], name="submissions_checkin_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.trip} {self.reported_at:%Y-%m-%d %H:%M}"
+
+
+class TripNoticeKind(models.TextChoices):
+    NOON = "noon", _("中午提醒（每日 2 次时）")
+    EVENING = "evening", _("傍晚提醒")
+    MISSED = "missed", _("次日未汇报通知")
+
+
+class TripNotice(TenantOwned):
+    """Claim row: one per trip, day and kind -- a reminder or a missed-check-in notice is
+    queued exactly once however often (or in parallel) the sweep runs."""
+
+    trip = models.ForeignKey(Trip, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TripNoticeKind.choices)
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("出差汇报提醒")
+        verbose_name_plural = _("出差汇报提醒")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "trip", "day", "kind"], name="submissions_trip_notice_unique")
+        ]

@@ -85,3 +85,18 @@ def dispatch_submissions(now_iso: str | None = None) -> dict:
                 send_submission_digest.delay(rule.pk, period.isoformat())
                 digests += 1
     return {"reminders": reminders, "digests": digests}
+
+
+@shared_task
+def sweep_trip_checkins(now_iso: str | None = None) -> dict:
+    """Every 15 minutes: each active tenant's trip reminders and missed-check-in notices
+    (reports/submissions/trip_notices.py); the claim rows make a repeated run harmless."""
+    from .trip_notices import trip_sweep
+
+    now = dt.datetime.fromisoformat(now_iso) if now_iso else timezone.now()
+    totals = {"reminders": 0, "missed": 0}
+    for tenant in Tenant.objects.filter(is_active=True):
+        with tenant_scope(tenant):
+            for key, n in trip_sweep(tenant=tenant, now=now).items():
+                totals[key] += n
+    return totals

@@ -2,8 +2,8 @@ from django.urls import path
 
 from marketing.tenancy import object_path
 
-from . import views
-from .models import Submission, SubmissionAttachment, SubmissionDigest, SubmissionRule
+from . import views, views_trips
+from .models import Submission, SubmissionAttachment, SubmissionDigest, SubmissionRule, Trip
 
 app_name = "submissions"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     object_path("s/<int:pk>/review/", views.review, name="review", model=Submission),
     object_path("digests/<int:pk>/resend/", views.digest_resend, name="digest_resend", model=SubmissionDigest),
     object_path("attachments/<int:pk>/", views.attachment, name="attachment", model=SubmissionAttachment),
+    # business trips (出差) and their check-ins (出差汇报), S003-04
+    path("trips/", views_trips.my_trips, name="my_trips"),
+    path("trips/new/", views_trips.trip_create, name="trip_create"),
+    path("trips/board/", views_trips.trip_board, name="trip_board"),
+    object_path("trips/<int:pk>/", views_trips.trip_detail, name="trip", model=Trip),
+    object_path("trips/<int:pk>/edit/", views_trips.trip_edit, name="trip_edit", model=Trip),
+    object_path("trips/<int:pk>/checkin/", views_trips.trip_checkin, name="trip_checkin", model=Trip),
+    object_path("trips/<int:pk>/cancel/", views_trips.trip_cancel, name="trip_cancel", model=Trip),
 ]
