@@ -25,7 +25,12 @@ class CappedPaginator(Paginator):
     def count(self):
         if not isinstance(self.object_list, QuerySet):
             return super().count
-        n = self.object_list.order_by()[: self.cap + 1].count()
+        rows = self.object_list.order_by()
+        if not rows.query.combinator:
+            # Only the key: a row annotation (a correlated subquery per row) is not evaluated
+            # a thousand times to count; filters on annotations still apply.
+            rows = rows.values("pk")
+        n = rows[: self.cap + 1].count()
         if n > self.cap:
             self.capped = True
             return self.cap
