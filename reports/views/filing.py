@@ -189,7 +189,8 @@ def _board_context(request):
     # Marketing sees every branch; a branch GM (REPORTS_BOARD_BRANCH) the branches assigned to them.
     membership = request.membership
     branches = None if membership.can(Cap.REPORTS_VIEW_ALL) else visible_branches(membership=membership)
-    return {"board": selectors.board(tenant=request.tenant, business_day=day, now=now, branches=branches),
+    return {"board": selectors.board(tenant=request.tenant, business_day=day, now=now, branches=branches,
+                                     calendar=calendar),
             "now": now, "is_working": calendar.is_working(day), "own_branches": branches is not None}
 
 
