@@ -52,7 +52,7 @@ SLUG = "bench-http"
 PASSWORD = "Bench!pass-2026"
 
 SIZES = {"customers": 100_000, "grants": 25_000, "expenses": 100_000, "branches": 200, "sales": 200,
-         "partners": 100_000}
+         "partners": 100_000, "contracts": 100_000}
 
 # (label, server, user key, path, text the page must contain)
 PAGES = [
@@ -64,6 +64,7 @@ PAGES = [
     ("home (GM)", "product", "gm", "/", "/reports/board/"),
     ("customer name search (GM)", "product", "gm", "/customers/?q=" + urllib.parse.quote("客户0123"), "基准客户0123"),
     ("partner register (GM)", "product", "gm", "/partners/", "基准合作单位"),
+    ("contract ledger (GM)", "product", "gm", "/contracts/ledger/", "BH-0000001"),
     ("ref: guardian page", "reference", "alice", "/customers/", "Customer"),
     ("ref: plain page", "reference", "alice", "/plain/", "Customer"),
 ]
@@ -104,6 +105,7 @@ def seed_product() -> None:
         if Tenant.objects.filter(slug=SLUG).exists():
             print("product data present", flush=True)
             seed_partners(Tenant.objects.get(slug=SLUG))
+            seed_contracts(Tenant.objects.get(slug=SLUG))
             return
     from customers.crypto import encrypt, phone_hash
     from customers.models import Customer, CustomerUserObjectPermission, Tag
@@ -231,8 +233,65 @@ def seed_product() -> None:
                     created_by=bgm))
         DailyReport.objects.bulk_create(reports, batch_size=2000)
     seed_partners(tenant)
+    seed_contracts(tenant)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def seed_contracts(tenant) -> None:
+    """The numbered contract ledger (合同台账, a newer app's list): one online product and
+    SIZES["contracts"] contracts in print batches of 5,000, nine in ten dispatched to a branch."""
+    import random
+    import time as _time
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from contracts.models import (
+        Contract,
+        ContractState,
+        PrintBatch,
+        Product,
+        ProductStatus,
+        ProductVersion,
+        VersionStatus,
+    )
+    from marketing.models import Branch, User
+    from marketing.tenancy import tenant_scope
+
+    with tenant_scope(tenant):
+        if Contract.objects.filter(tenant=tenant).exists():
+            return
+        t0 = _time.perf_counter()
+        admin = User.objects.get(username=f"{SLUG}_admin")
+        branches = list(Branch.objects.filter(tenant=tenant).values_list("pk", flat=True))
+        product = Product.objects.create(tenant=tenant, code="YB-BH", name="压测延保产品", status=ProductStatus.ONLINE,
+                                         created_by=admin)
+        version = ProductVersion.objects.create(
+            tenant=tenant, product=product, number=1, name=product.name, coverage="发动机", vehicle_type="乘用车",
+            term_months=24, price=Decimal("2980"), branch_id=branches[0], applicant=admin,
+            status=VersionStatus.APPROVED)
+        product.current_version = version
+        product.save(update_fields=["current_version"])
+        rng, today, n = random.Random(5), date.today(), 0
+        while n < SIZES["contracts"]:
+            batch = PrintBatch.objects.create(tenant=tenant, product=product, prefix="BH-", start=n + 1, end=n + 5000,
+                                              width=7, printer="压测印刷厂", unit_cost=Decimal("1.80"),
+                                              received_on=today - timedelta(days=200))
+            rows = []
+            for k in range(n + 1, n + 5001):
+                c = Contract(tenant=tenant, number=f"BH-{k:07d}", product=product, batch=batch,
+                             stocked_on=batch.received_on)
+                if rng.random() < 0.9:
+                    c.branch_id, c.state = rng.choice(branches), ContractState.DISPATCHED
+                    c.dispatched_on = today - timedelta(days=rng.randrange(20, 180))
+                rows.append(c)
+            Contract.objects.bulk_create(rows, batch_size=5000)
+            n += 5000
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"{SIZES['contracts']} contracts: {_time.perf_counter() - t0:.0f}s", flush=True)
 
 
 def seed_partners(tenant) -> None:
