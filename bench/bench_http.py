@@ -52,7 +52,7 @@ SLUG = "bench-http"
 PASSWORD = "Bench!pass-2026"
 
 SIZES = {"customers": 100_000, "grants": 25_000, "expenses": 100_000, "branches": 200, "sales": 200,
-         "partners": 100_000, "contracts": 100_000}
+         "partners": 100_000, "contracts": 100_000, "hospitality": 100_000}
 
 # (label, server, user key, path, text the page must contain)
 PAGES = [
@@ -65,6 +65,7 @@ PAGES = [
     ("customer name search (GM)", "product", "gm", "/customers/?q=" + urllib.parse.quote("客户0123"), "基准客户0123"),
     ("partner register (GM)", "product", "gm", "/partners/", "基准合作单位"),
     ("contract ledger (GM)", "product", "gm", "/contracts/ledger/", "BH-0000001"),
+    ("hospitality applications (GM)", "product", "gm", "/hospitality/", "ZD-B-"),
     ("ref: guardian page", "reference", "alice", "/customers/", "Customer"),
     ("ref: plain page", "reference", "alice", "/plain/", "Customer"),
 ]
@@ -106,6 +107,7 @@ def seed_product() -> None:
             print("product data present", flush=True)
             seed_partners(Tenant.objects.get(slug=SLUG))
             seed_contracts(Tenant.objects.get(slug=SLUG))
+            seed_hospitality(Tenant.objects.get(slug=SLUG))
             return
     from customers.crypto import encrypt, phone_hash
     from customers.models import Customer, CustomerUserObjectPermission, Tag
@@ -234,8 +236,55 @@ def seed_product() -> None:
         DailyReport.objects.bulk_create(reports, batch_size=2000)
     seed_partners(tenant)
     seed_contracts(tenant)
+    seed_hospitality(tenant)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def seed_hospitality(tenant) -> None:
+    """Hospitality applications (业务招待申请, a newer app's list): SIZES["hospitality"] over
+    the salespeople and a year of days, each with one guest, at 20 designated venues."""
+    import random
+    import time as _time
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from expenses.hospitality.models import ApplicationStatus, Guest, HospitalityApplication, Venue
+    from expenses.hospitality.services import ensure_policy, policy_in_force
+    from marketing.models import Branch, User
+    from marketing.tenancy import tenant_scope
+
+    with tenant_scope(tenant):
+        if HospitalityApplication.objects.filter(tenant=tenant).exists():
+            return
+        t0 = _time.perf_counter()
+        ensure_policy(tenant=tenant)
+        policy = policy_in_force(tenant=tenant, day=date.today())
+        venues = [Venue.objects.create(tenant=tenant, name=f"定点酒店{i:02d}", city=f"城市{i:03d}", address="某路 1 号")
+                  for i in range(20)]
+        # as seed_product assigns them: salesperson s<i> works for branch B<i % branches>
+        branch_of = dict(Branch.objects.filter(tenant=tenant).values_list("code", "pk"))
+        people = [(u.pk, branch_of[f"B{int(u.username.rsplit('_s', 1)[1]) % SIZES['branches']:03d}"])
+                  for u in User.objects.filter(username__startswith=f"{SLUG}_s").order_by("username")]
+        rng, today, now = random.Random(9), date.today(), timezone.now()
+        statuses = [ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED, ApplicationStatus.APPROVED,
+                    ApplicationStatus.REJECTED]
+        for start in range(0, SIZES["hospitality"], 5000):
+            apps = []
+            for n in range(start, min(start + 5000, SIZES["hospitality"])):
+                user_id, branch_id = people[n % len(people)]
+                apps.append(HospitalityApplication(
+                    tenant=tenant, number=f"ZD-B-{n:06d}", branch_id=branch_id, applicant_id=user_id, policy=policy,
+                    visit_date=today - timedelta(days=rng.randrange(0, 365)), venue=venues[n % 20],
+                    expected_diners=3, progress="推进合作", status=rng.choice(statuses), submitted_at=now))
+            created = HospitalityApplication.objects.bulk_create(apps)
+            Guest.objects.bulk_create([Guest(tenant=tenant, application=a, name="来访客户", title="经理",
+                                             company="外地经销商", city="外地") for a in created])
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"{SIZES['hospitality']} hospitality applications: {_time.perf_counter() - t0:.0f}s", flush=True)
 
 
 def seed_contracts(tenant) -> None:
