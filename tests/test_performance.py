@@ -719,3 +719,26 @@ def test_home_cards_are_kept_until_a_watched_row_changes(org_a, client_as, monke
         assert (second, len(calls)) == (f"{int(done) + 1}/{total}", 2)
         client_as(org_a.users["gm"], language="en").get(reverse("home"))
         assert len(calls) == 3  # another language is its own entry (the cards hold translated text)
+
+
+OLD_HOSPITALITY_ROWS = """{% load i18n %}{% for a in page %}<tr><td class="nowrap"><a href="{% url 'hospitality:application' a.pk %}">{{ a.number }}</a>{% if a.is_emergency %} <span class="chip">{% translate "紧急" %}</span>{% endif %}</td>
+<td class="nowrap">{{ a.visit_date|date:"Y-m-d" }}</td><td class="hide-sm">{{ a.branch.name }}</td><td class="hide-sm">{{ a.applicant.display_name }}</td><td class="hide-sm">{{ a.venue.name }}</td>
+<td class="num">{{ a.expected_diners }}</td><td>{% include "expenses/hospitality/_status.html" with s=a.status label=a.get_status_display %}</td></tr>
+{% empty %}<tr><td colspan="7" class="empty">{% translate "没有符合条件的申请。" %}</td></tr>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_hospitality_rows_are_the_old_loop(org_a, client_as, language):
+    """The hospitality application list's Python rows are the template loop's markup: an
+    ordinary, an approved and an emergency application, a venue name that needs escaping."""
+    from expenses.hospitality.tests import helpers as h
+
+    with h.at(h.TUESDAY):
+        v = h.venue(org_a, name="<东方> & 饭店")
+        h.apply(org_a, v)
+        h.approved_app(org_a, v)
+        h.emergency(org_a, v)
+    page = client_as(org_a.users["gm"], language=language).get(reverse("hospitality:index"))
+    _old_rows_are_the_table_body(org_a, page, OLD_HOSPITALITY_ROWS, language, minimum=3)
+    empty = client_as(org_a.users["gm"], language=language).get(reverse("hospitality:index"), {"status": "lapsed"})
+    _old_rows_are_the_table_body(org_a, empty, OLD_HOSPITALITY_ROWS, language, minimum=0)
