@@ -198,6 +198,7 @@ def stage_save(*, tenant, actor, data: dict, code: str = "", previous: list[str]
     """Create (``code`` empty) or change one stage. ``data`` holds ``STAGE_FIELDS``;
     ``previous`` (if given) are the stages that may move to this one; ``revision`` is the
     revision the editor read (a stale tab is refused)."""
+    existed = CustomerStage.objects.filter(tenant=tenant).exists()
     ensure_default_stages(tenant=tenant)
     rows = list(CustomerStage.objects.select_for_update().filter(tenant=tenant).order_by("position", "id"))
     by_code = {r.code: r for r in rows}
@@ -205,7 +206,9 @@ def stage_save(*, tenant, actor, data: dict, code: str = "", previous: list[str]
         row = by_code.get(code)
         if row is None:
             raise CustomerStage.DoesNotExist(code)
-        if revision is not None and row.revision != revision:
+        # The starting stages read as revision 0: an editor who read them is current only if
+        # nobody wrote the tenant's rows since.
+        if revision is not None and revision != (row.revision if existed else 0):
             raise ValidationError(_("此阶段已被他人修改，请刷新页面后重新编辑。"), code="stale")
         before = {f: getattr(row, f) for f in STAGE_FIELDS}
     else:

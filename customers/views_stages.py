@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from marketing.forms import service_errors
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
 from marketing.submit_once import once_per_submit
@@ -42,17 +43,12 @@ def stage_edit(request, code=""):
         try:
             stage_save(tenant=request.tenant, actor=request.user, code=code, data=form.service_data(),
                        previous=form.cleaned_data["previous"],
-                       revision=form.cleaned_data.get("revision") if code and stages.configured else None,
+                       revision=(form.cleaned_data.get("revision") or 0) if code else None,
                        request=request)
         except CustomerStage.DoesNotExist:
             raise Http404 from None
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                for message in exc.messages:
-                    form.add_error(None, message)
+            service_errors(form, exc)
         else:
             messages.success(request, _("客户阶段已保存。"))
             return redirect("customers:stages")

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from marketing.concurrency import guard_version, versioned
 from marketing.exports import as_text
+from marketing.forms import service_errors as _errors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -83,15 +84,6 @@ def budget_export(request):
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="budgets-{stamp}.xlsx"'
     return response
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @tenant_view(Cap.BUDGETS_MANAGE)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
 from marketing.concurrency import guard_version, versioned
+from marketing.forms import service_errors as _form_errors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -79,15 +80,6 @@ def expense_detail(request, pk):
         "budget": budgets.expense_budget_status(expense),
         "over_budget": budgets.expense_over_budget(expense),
     })
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @tenant_view(Cap.EXPENSES_REQUEST)

@@ -12,6 +12,18 @@ from .roles import BRANCH_ROLES, Role
 from .services import TENANT_SETTINGS_FIELDS
 
 
+def service_errors(form, exc: ValidationError) -> None:
+    """A service's refusal onto the form that sent it: field errors under their field (or at
+    the top when the form has no such field), the others at the top. The one copy every view
+    uses."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
 def tenant_safe_formfield(db_field, **kwargs):
     """ModelForm field factory: relation fields to tenant-owned models start with an empty
     queryset (a class-level queryset would be built outside any tenant scope)."""

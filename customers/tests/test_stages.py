@@ -188,3 +188,19 @@ def test_meeting_pack_leaves_out_every_lost_kind_stage(org_a):
                                  data={"stage": "stage-5", "lost_reason": "预算冻结"})
         rows = _customers(org_a.tenant, dt.date(2026, 12, 1), dt.date(2026, 12, 31), {})
     assert [r["name"] for r in rows] == ["在谈"] and rows[0]["stage"] == "目标客户"
+
+
+def test_a_stale_tab_on_the_starting_stages_is_refused(org_a, client_as):
+    """Two tabs open the starting (not yet written) 洽谈中: the first save writes the tenant's
+    stages; the second, read before that, is refused instead of overwriting it."""
+    admin = client_as(org_a.users["admin"])
+    first, second = (admin.get("/customers/stages/negotiating/edit/") for _ in range(2))
+    post = {"label": "洽谈", "kind": "open", "position": "20", "is_active": "on",
+            "next_codes": ["signed", "lost", "target"], "previous": ["target"]}
+    assert first.context["form"].initial["revision"] == 0
+    assert admin.post("/customers/stages/negotiating/edit/", post | {"revision": "0"}).status_code == 302
+    stale = admin.post("/customers/stages/negotiating/edit/", post | {"label": "洽谈阶段", "revision": "0"})
+    assert stale.status_code == 200 and "此阶段已被他人修改" in stale.content.decode()
+    assert second.status_code == 200
+    with org_a.scope():
+        assert stage_set(org_a.tenant.pk).label("negotiating") == "洽谈"

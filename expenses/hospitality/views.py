@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
+from marketing.forms import service_errors as _errors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -37,15 +38,6 @@ from .models import ApplicationStatus, ClaimAttachment, ClaimStatus, Hospitality
 VIEW_CAPS = (Cap.HOSPITALITY_REQUEST, Cap.HOSPITALITY_VIEW_BRANCH, Cap.HOSPITALITY_VIEW_ALL)
 XLSX_MAX_ROWS = 20000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _stamp(request) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from marketing.approvals import selectors as approval_selectors
 from marketing.concurrency import guard_version, versioned
+from marketing.forms import service_errors as _errors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -47,15 +48,6 @@ def _xlsx(request, data: bytes, stem: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{stem}-{stamp}.xlsx"'
     return response
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _flash(request, exc: ValidationError) -> None:

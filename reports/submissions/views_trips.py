@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketing.concurrency import guard_version, versioned
+from marketing.forms import service_errors as _errors
 from marketing.paging import paginate
 from marketing.permissions import tenant_view
 from marketing.roles import Cap
@@ -26,14 +27,6 @@ from .forms_trips import CheckInForm, TripBoardFilter, TripForm
 from .models import Trip, TripCheckIn, TripStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc)
 
 
 @tenant_view()
