@@ -35,7 +35,9 @@ class TripForm(forms.ModelForm):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["traveller"].queryset = trips.travellers_for(membership=membership)
+        # the option needs the key and the display name, not whole user rows
+        self.fields["traveller"].queryset = trips.travellers_for(membership=membership).only(
+            "pk", "full_name", "username")
         self.fields["branch"].queryset = trips.branches_of(membership=membership)
         self.fields["checkins_per_day"].widget = forms.Select(choices=Trip._meta.get_field("checkins_per_day").choices)
         if not self.instance.pk and not self.is_bound:
@@ -72,7 +74,8 @@ class TripBoardFilter(TenantFilterSet):
     def __init__(self, *args, tenant, membership, **kwargs):
         super().__init__(*args, tenant=tenant, **kwargs)
         self.filters["traveller"].queryset = User.objects.filter(
-            pk__in=trips.visible_trips(membership=membership).values("traveller_id")).order_by("full_name")
+            pk__in=trips.visible_trips(membership=membership).values("traveller_id")).order_by("full_name").only(
+            "pk", "full_name", "username")
         self.filters["branch"].queryset = trips.branches_of(membership=membership)
 
     def on_day(self, queryset, name, value):
